@@ -1,0 +1,279 @@
+"""Writing outputs so an interrupted run never leaves a half-written file, and reading label maps.
+
+Every writer here goes through :func:`atomic_write`: the bytes land in a hidden temporary file in
+the target's folder and replace the target in one ``os.replace``, so a crash or Ctrl-C leaves
+either the old file or the new one, and a resumed run can trust any output file it finds.
+
+Label maps are ``(H, W)`` arrays of non-negative integer segment ids, stored as single-channel
+PNG (8-bit when every id is below 256, else 16-bit) or as Kim et al.'s CSV (comma-separated
+integers, one image row per line).
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import cv2
+import numpy as np
+from PIL import Image
+
+__all__ = [
+    'LabelMapError', 'UnwritableDirectoryError', 'atomic_write', 'ensure_writable_dir',
+    'is_within', 'load_label_map', 'save_image', 'save_json', 'save_label_csv', 'save_label_map'
+]
+
+#: Suffixes :func:`save_image` can encode.
+SAVE_IMAGE_EXTENSIONS: frozenset[str] = frozenset({'.png', '.jpg', '.jpeg', '.bmp'})
+
+
+def _read_umask() -> int:
+    # The umask can only be read by setting it; doing so once at import avoids racing threads later.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+class LabelMapError(ValueError):
+    """A label-map file or array that cannot be used; the message names the file or the problem."""
+
+
+class UnwritableDirectoryError(OSError):
+    """An output folder that cannot be created or written to."""
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = 'wb') -> Iterator[IO[Any]]:
+    """Open a file for writing that appears at ``path`` only when the block ends without error.
+
+    The data goes to ``.<name>.<random>.tmp`` in the same folder (same file system, so the final
+    ``os.replace`` is atomic; the leading dot keeps :func:`~dynaseg.utils.image_io.list_images`
+    from listing it), is flushed and fsynced, then replaces ``path``. If the block raises, the
+    temporary file is removed and ``path`` is left as it was. The new file gets the usual
+    permissions (``0o666`` minus the umask), not the temporary file's ``0o600``.
+
+    Args:
+        path: the file to create or replace; its folder must exist.
+        mode: ``'wb'`` (bytes) or ``'w'`` (UTF-8 text).
+
+    Yields:
+        The open temporary file.
+    """
+    if mode not in ('wb', 'w'):
+        raise ValueError(f"atomic_write mode must be 'wb' or 'w', got {mode!r}")
+    target = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f'.{target.name}.', suffix='.tmp', dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, mode, **({} if 'b' in mode else {'encoding': 'utf-8'})) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    with atomic_write(path, 'wb') as handle:
+        handle.write(data)
+
+
+def _check_label_array(labels: np.ndarray) -> np.ndarray:
+    """Validate a (H, W) integer label map; returns it as an ndarray."""
+    labels = np.asarray(labels)
+    if labels.ndim != 2 or labels.size == 0:
+        raise LabelMapError(f'a label map must be a non-empty (H, W) array, got shape {labels.shape}')
+    if labels.dtype.kind not in 'biu':
+        raise LabelMapError(f'a label map must have an integer dtype, got {labels.dtype}')
+    return labels
+
+
+def save_label_map(path: str | os.PathLike[str], labels: np.ndarray) -> None:
+    """Save a label map as a single-channel PNG, atomically.
+
+    Args:
+        path: a ``.png`` file.
+        labels: (H, W) integer segment ids in [0, 65535]; stored as 8-bit when all are below
+            256, else 16-bit.
+
+    Raises:
+        LabelMapError: wrong shape or dtype, a negative id, an id of 65536 or more, or a
+            suffix other than ``.png``.
+    """
+    if Path(path).suffix.lower() != '.png':
+        raise LabelMapError(f'label maps are saved as .png (or with save_label_csv as .csv), '
+                            f'got {str(path)!r}')
+    labels = _check_label_array(labels)
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0:
+        raise LabelMapError(f'label map for {str(path)!r} has a negative id ({low})')
+    if high >= 65536:
+        raise LabelMapError(f'label map for {str(path)!r} has id {high}; a PNG label map holds '
+                            'at most 65535 (use save_label_csv for more)')
+    stored = labels.astype(np.uint8 if high < 256 else np.uint16)
+    ok, encoded = cv2.imencode('.png', stored)
+    if not ok:
+        raise LabelMapError(f'OpenCV could not encode the label map for {str(path)!r}')
+    _write_bytes(path, encoded.tobytes())
+
+
+def save_label_csv(path: str | os.PathLike[str], labels: np.ndarray) -> None:
+    """Save a label map in Kim et al.'s CSV format (``np.savetxt``, ``','``, ``'%d'``), atomically.
+
+    Args:
+        path: the ``.csv`` file.
+        labels: (H, W) integer segment ids.
+    """
+    labels = _check_label_array(labels)
+    with atomic_write(path, 'w') as handle:
+        np.savetxt(handle, labels, fmt='%d', delimiter=',')
+
+
+def load_label_map(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read a label map written by :func:`save_label_map`, :func:`save_label_csv` or Kim's code.
+
+    ``.png``: single-channel 1-, 8- or 16-bit, or a palette PNG (its indices are the ids, as in
+    PASCAL VOC annotations). ``.csv``: comma-separated integers.
+
+    Args:
+        path: a ``.png`` or ``.csv`` file.
+
+    Returns:
+        (H, W) int32 segment ids.
+
+    Raises:
+        FileNotFoundError: no such file.
+        LabelMapError: unsupported suffix, a colour (3- or 4-channel) PNG, unreadable content.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f'label map {str(path)!r} does not exist')
+    suffix = path.suffix.lower()
+    if suffix == '.csv':
+        return _load_label_csv(path)
+    if suffix != '.png':
+        raise LabelMapError(f'label map {str(path)!r}: unsupported suffix {path.suffix!r} '
+                            '(expected .png or .csv)')
+    try:
+        with Image.open(path) as image:
+            image.load()
+            mode = image.mode
+            if mode in ('RGB', 'RGBA', 'LA', 'RGBX', 'CMYK'):
+                raise LabelMapError(
+                    f'label map {str(path)!r} is a {mode} image; it looks like a colour rendering, '
+                    'not a label map (expected a single-channel 8/16-bit PNG of segment ids)')
+            labels = np.asarray(image)
+    except LabelMapError:
+        raise
+    except Exception as err:  # noqa: BLE001 - Pillow raises OSError, SyntaxError, ...
+        raise LabelMapError(f'label map {str(path)!r} is unreadable: '
+                            f'{type(err).__name__}: {err}') from err
+    if labels.ndim != 2:
+        raise LabelMapError(f'label map {str(path)!r} has shape {labels.shape}, expected (H, W)')
+    return labels.astype(np.int32)
+
+
+def _load_label_csv(path: Path) -> np.ndarray:
+    try:
+        labels = np.loadtxt(path, delimiter=',', dtype=np.int64, ndmin=2)
+    except ValueError as err:
+        raise LabelMapError(f'label map {str(path)!r} is not a CSV of integers: '
+                            f'{" ".join(str(err).split())}') from err
+    if labels.size == 0:
+        raise LabelMapError(f'label map {str(path)!r} is empty')
+    info = np.iinfo(np.int32)
+    if labels.min() < info.min or labels.max() > info.max:
+        raise LabelMapError(f'label map {str(path)!r} has ids outside the int32 range')
+    return labels.astype(np.int32)
+
+
+def save_image(path: str | os.PathLike[str], rgb: np.ndarray, *, jpeg_quality: int = 95) -> None:
+    """Save an RGB image, atomically, in the format its suffix names.
+
+    Args:
+        path: a ``.png``, ``.jpg``, ``.jpeg`` or ``.bmp`` file.
+        rgb: (H, W, 3) uint8 RGB, or (H, W) uint8 grey.
+        jpeg_quality: 0-100, for JPEG only.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in SAVE_IMAGE_EXTENSIONS:
+        raise ValueError(f'cannot save image {str(path)!r}: suffix must be one of '
+                         f'{sorted(SAVE_IMAGE_EXTENSIONS)}')
+    rgb = np.asarray(rgb)
+    if rgb.dtype != np.uint8 or not (rgb.ndim == 2 or (rgb.ndim == 3 and rgb.shape[2] == 3)):
+        raise ValueError(f'save_image expects (H, W, 3) or (H, W) uint8, got {rgb.shape} {rgb.dtype}')
+    bgr = rgb[..., ::-1] if rgb.ndim == 3 else rgb  # OpenCV encoders take BGR
+    params = [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality] if suffix in ('.jpg', '.jpeg') else []
+    ok, encoded = cv2.imencode(suffix, np.ascontiguousarray(bgr), params)
+    if not ok:
+        raise ValueError(f'OpenCV could not encode {str(path)!r}')
+    _write_bytes(path, encoded.tobytes())
+
+
+def _json_default(obj: Any) -> Any:
+    # Metrics and configs are full of numpy scalars and paths, which json cannot encode itself.
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    raise TypeError(f'object of type {type(obj).__name__} is not JSON serialisable')
+
+
+def save_json(path: str | os.PathLike[str], obj: Any) -> None:
+    """Save ``obj`` as indented UTF-8 JSON, atomically.
+
+    NumPy scalars and arrays and ``os.PathLike`` objects are converted; NaN and infinity are
+    written as Python's ``json`` writes them (``NaN``, ``Infinity``), which ``json.load`` reads.
+    The text is built before the file is opened, so an unserialisable object leaves no file.
+    """
+    text = json.dumps(obj, indent=2, ensure_ascii=False, default=_json_default) + '\n'
+    with atomic_write(path, 'w') as handle:
+        handle.write(text)
+
+
+def ensure_writable_dir(path: str | os.PathLike[str]) -> Path:
+    """Create a folder (with its parents) and prove it is writable; call before any work starts.
+
+    Writability is tested by creating and removing a hidden temporary file, which catches
+    read-only mounts and ACLs that permission bits do not show.
+
+    Returns:
+        The folder as a ``Path``.
+
+    Raises:
+        UnwritableDirectoryError: the folder cannot be created or written; the message names it.
+    """
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UnwritableDirectoryError(
+            f'cannot create output folder {str(folder)!r}: {err.strerror or err}') from err
+    try:
+        fd, probe = tempfile.mkstemp(prefix='.write-test.', suffix='.tmp', dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise UnwritableDirectoryError(
+            f'cannot write to output folder {str(folder)!r}: {err.strerror or err}') from err
+    return folder
+
+
+def is_within(child: str | os.PathLike[str], parent: str | os.PathLike[str]) -> bool:
+    """Whether ``child`` is ``parent`` or lies inside it, after resolving links and ``..``.
+
+    Neither path needs to exist.
+    """
+    return Path(child).resolve().is_relative_to(Path(parent).resolve())
