@@ -20,6 +20,7 @@ from typing import IO, Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 __all__ = [
@@ -72,7 +73,9 @@ def atomic_write(path: str | os.PathLike[str], mode: str = 'wb') -> Iterator[IO[
     fd, tmp_name = tempfile.mkstemp(prefix=f'.{target.name}.', suffix='.tmp', dir=target.parent)
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, mode, **({} if 'b' in mode else {'encoding': 'utf-8'})) as handle:
+        handle: IO[Any] = (os.fdopen(fd, 'wb') if mode == 'wb'
+                           else os.fdopen(fd, 'w', encoding='utf-8'))
+        with handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -120,7 +123,8 @@ def save_label_map(path: str | os.PathLike[str], labels: np.ndarray) -> None:
     if high >= 65536:
         raise LabelMapError(f'label map for {str(path)!r} has id {high}; a PNG label map holds '
                             'at most 65535 (use save_label_csv for more)')
-    stored = labels.astype(np.uint8 if high < 256 else np.uint16)
+    stored: npt.NDArray[np.unsignedinteger[Any]] = labels.astype(
+        np.uint8 if high < 256 else np.uint16)
     ok, encoded = cv2.imencode('.png', stored)
     if not ok:
         raise LabelMapError(f'OpenCV could not encode the label map for {str(path)!r}')
@@ -175,7 +179,7 @@ def load_label_map(path: str | os.PathLike[str]) -> np.ndarray:
             labels = np.asarray(image)
     except LabelMapError:
         raise
-    except Exception as err:  # noqa: BLE001 - Pillow raises OSError, SyntaxError, ...
+    except Exception as err:  # Pillow raises OSError, SyntaxError, ...
         raise LabelMapError(f'label map {str(path)!r} is unreadable: '
                             f'{type(err).__name__}: {err}') from err
     if labels.ndim != 2:

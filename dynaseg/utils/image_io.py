@@ -116,7 +116,7 @@ def load_image(path: str | os.PathLike[str] | np.ndarray, *,
             raise ImageReadError(path, f'image is {too_large} ({err})') from err
         except UnidentifiedImageError as err:
             raise ImageReadError(path, 'not an image file Pillow can identify') from err
-        except Exception as err:  # noqa: BLE001 - decoders raise OSError, SyntaxError, struct.error...
+        except Exception as err:  # decoders raise OSError, SyntaxError, struct.error...
             raise ImageReadError(path, f'{type(err).__name__}: {err}') from err
         finally:
             Image.MAX_IMAGE_PIXELS = saved_limit

@@ -7,12 +7,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import piecewise_image
 from PIL import Image
 
-from conftest import piecewise_image
-from dynaseg.utils.fileio import (LabelMapError, UnwritableDirectoryError, atomic_write,
-                                  ensure_writable_dir, is_within, load_label_map, save_image,
-                                  save_json, save_label_csv, save_label_map)
+from dynaseg.utils.fileio import (
+    LabelMapError,
+    UnwritableDirectoryError,
+    atomic_write,
+    ensure_writable_dir,
+    is_within,
+    load_label_map,
+    save_image,
+    save_json,
+    save_label_csv,
+    save_label_map,
+)
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -37,15 +46,13 @@ def test_atomic_write_replaces_and_leaves_no_temp(tmp_path: Path) -> None:
 def test_atomic_write_keeps_old_file_on_error(tmp_path: Path) -> None:
     target = tmp_path / 'out.bin'
     target.write_bytes(b'old')
-    with pytest.raises(RuntimeError):
-        with atomic_write(target) as handle:
-            handle.write(b'partial')
-            raise RuntimeError('boom')
+    with pytest.raises(RuntimeError), atomic_write(target) as handle:
+        handle.write(b'partial')
+        raise RuntimeError('boom')
     assert target.read_bytes() == b'old'
     assert _leftovers(tmp_path) == []
-    with pytest.raises(ValueError, match='mode'):
-        with atomic_write(target, 'a'):
-            pass
+    with pytest.raises(ValueError, match='mode'), atomic_write(target, 'a'):
+        pass
 
 
 @pytest.mark.parametrize('high, dtype', [(255, np.uint8), (65535, np.uint16), (300, np.uint16)])

@@ -5,11 +5,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import piecewise_image
 from PIL import Image
 
-from conftest import piecewise_image
-from dynaseg.utils.image_io import (IMAGE_EXTENSIONS, ImageReadError, as_rgb_uint8, list_images,
-                                    load_image, output_stems)
+from dynaseg.utils.image_io import (
+    IMAGE_EXTENSIONS,
+    ImageReadError,
+    as_rgb_uint8,
+    list_images,
+    load_image,
+    output_stems,
+)
 
 
 def _noise(height: int = 48, width: int = 64, seed: int = 0) -> np.ndarray:
@@ -291,4 +297,5 @@ def test_output_stems_adversarial() -> None:
     assert len(set(keys)) == len(keys)  # distinct even on case-insensitive file systems
     assert stems[Path('a_jpg.png')] == 'a_jpg'  # a unique stem is never displaced
     assert stems[Path('a_png_2.bmp')] == 'a_png_2'
-    assert stems == output_stems(sorted(paths, key=lambda p: p.name, reverse=True))
+    shuffled = sorted(paths, key=lambda p: p.name, reverse=True)
+    assert stems == output_stems(shuffled)
