@@ -5,7 +5,7 @@ from .cocostuff import (NUM_CLASSES, PROTOCOLS, cluster_confusion, cocostuff27_m
                         dataset_level_scores, fine_to_coarse, hungarian_match, matched_counts,
                         per_image_scores, per_image_summed_scores, thing_class_mask)
 from .io import (LabelMapError, load_bsds_ground_truth, load_cocostuff_ground_truth,
-                 load_voc_ground_truth, read_csv_labels, read_label_map, read_png_labels)
+                 load_voc_ground_truth, read_label_map)
 from .kim_miou import BSDS_MODES, best_match_iou, kim_image_scores, pooled_miou, select_annotations
 
 __all__ = [
@@ -14,7 +14,7 @@ __all__ = [
     'cluster_confusion', 'cocostuff27_meta', 'cocostuff_scores', 'dataset_level_scores',
     'fine_to_coarse', 'hungarian_match', 'matched_counts', 'per_image_scores',
     'per_image_summed_scores', 'thing_class_mask', 'LabelMapError', 'load_bsds_ground_truth',
-    'load_cocostuff_ground_truth', 'load_voc_ground_truth', 'read_csv_labels', 'read_label_map',
-    'read_png_labels', 'BSDS_MODES', 'best_match_iou', 'kim_image_scores', 'pooled_miou',
+    'load_cocostuff_ground_truth', 'load_voc_ground_truth', 'read_label_map',
+    'BSDS_MODES', 'best_match_iou', 'kim_image_scores', 'pooled_miou',
     'select_annotations'
 ]

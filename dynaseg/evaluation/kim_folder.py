@@ -1,0 +1,200 @@
+"""Scoring a folder of predicted label maps with Kim et al.'s best-match mIoU.
+
+This is the library side of ``tools/calculate_mIOU.py``: it pairs prediction files with
+ground-truth files by image id, scores every pair, and reports what could not be paired.
+It never imports torch.
+
+Layouts (no split sub-folders):
+- predictions: ``<id>.png`` (single-channel label map) or ``<id>.csv`` (Kim's CSV).
+- BSDS500 ground truth: ``<id>.mat`` or Kim's ``<id>-<k>.csv`` (one per annotation).
+- VOC2012 ground truth: ``<id>.png`` object or class label PNG (255 = void, ignored).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dynaseg.utils.labels import resize_nearest
+
+from .functional.io import (LabelMapError, load_bsds_ground_truth, load_voc_ground_truth,
+                            read_label_map)
+from .functional.kim_miou import BSDS_MODES, kim_image_scores, pooled_miou
+
+DATASETS = ('bsd500', 'voc')
+VOC_IGNORE_INDEX = 255
+_KIM_GT_CSV = re.compile(r'^(?P<id>.+)-(?P<k>\d+)$')
+
+
+@dataclass
+class FolderPairs:
+    """Prediction / ground-truth files matched by image id.
+
+    Attributes:
+        pairs: (image id, prediction file, ground-truth file or files) for ids found in both.
+        missing_ground_truth: prediction ids without ground truth.
+        missing_predictions: ground-truth ids without a prediction.
+    """
+    pairs: list[tuple[str, Path, Path | list[Path]]] = field(default_factory=list)
+    missing_ground_truth: list[str] = field(default_factory=list)
+    missing_predictions: list[str] = field(default_factory=list)
+
+
+def _prediction_files(results_dir: Path) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for path in sorted(results_dir.iterdir()):
+        if path.suffix.lower() not in ('.png', '.csv') or not path.is_file():
+            continue
+        if path.stem in found:
+            raise LabelMapError(f'{results_dir}: two predictions for image {path.stem!r} '
+                                f'({found[path.stem].name} and {path.name}); keep one')
+        found[path.stem] = path
+    return found
+
+
+def _ground_truth_files(gt_dir: Path, dataset: str) -> dict[str, Path | list[Path]]:
+    if dataset == 'voc':
+        return {p.stem: p for p in sorted(gt_dir.glob('*.png'))}
+    found: dict[str, Path | list[Path]] = {p.stem: p for p in sorted(gt_dir.glob('*.mat'))}
+    # Kim et al. store each BSDS annotation as <id>-<k>.csv.
+    csv_groups: dict[str, list[tuple[int, Path]]] = {}
+    for path in sorted(gt_dir.glob('*.csv')):
+        match = _KIM_GT_CSV.match(path.stem)
+        if match is None:
+            raise LabelMapError(f'{path}: BSDS500 ground-truth CSV files must be named <id>-<k>.csv')
+        csv_groups.setdefault(match['id'], []).append((int(match['k']), path))
+    for image_id, group in csv_groups.items():
+        if image_id in found:
+            raise LabelMapError(f'{gt_dir}: image {image_id!r} has both a .mat and .csv ground truth')
+        found[image_id] = [p for _, p in sorted(group)]
+    return found
+
+
+def pair_folders(results_dir: str | os.PathLike, ground_truth_dir: str | os.PathLike,
+                 dataset: str = 'bsd500') -> FolderPairs:
+    """Match prediction files to ground-truth files by image id.
+
+    Args:
+        results_dir: folder of ``<id>.png`` / ``<id>.csv`` predictions.
+        ground_truth_dir: folder of ground truth in the layout of ``dataset``.
+        dataset: ``'bsd500'`` or ``'voc'``.
+
+    Returns:
+        The pairs and the ids found on one side only.
+    """
+    if dataset not in DATASETS:
+        raise ValueError(f'dataset must be one of {DATASETS}, got {dataset!r}')
+    results_dir, ground_truth_dir = Path(results_dir), Path(ground_truth_dir)
+    for folder in (results_dir, ground_truth_dir):
+        if not folder.is_dir():
+            raise FileNotFoundError(f'{folder}: no such folder')
+    preds = _prediction_files(results_dir)
+    gts = _ground_truth_files(ground_truth_dir, dataset)
+    return FolderPairs(
+        pairs=[(i, preds[i], gts[i]) for i in sorted(preds.keys() & gts.keys())],
+        missing_ground_truth=sorted(preds.keys() - gts.keys()),
+        missing_predictions=sorted(gts.keys() - preds.keys()))
+
+
+def score_pairs(pairs: Sequence[tuple[str, Path, Path | list[Path]]], dataset: str = 'bsd500',
+                mode: int = 1, resize: bool = False, relabel: bool = True) -> dict[str, object]:
+    """Kim et al.'s pooled mIoU of matched prediction / ground-truth files.
+
+    Args:
+        pairs: from :func:`pair_folders`.
+        dataset: ``'bsd500'`` (annotations chosen by ``mode``) or ``'voc'`` (255 ignored).
+        mode: BSDS500 mode, 1 all / 2 fine / 3 coarse annotations.
+        resize: nearest-neighbour resize a prediction to its ground truth's size; without
+            it a size mismatch is an error.
+        relabel: split disconnected regions of a predicted label into separate segments.
+
+    Returns:
+        ``mIoU``, ``num_images``, ``num_segments`` and ``per_image`` ({id: (S_i,) scores}).
+    """
+    per_image: dict[str, np.ndarray] = {}
+    for image_id, pred_path, gt_path in pairs:
+        if dataset == 'voc':
+            gts: list[np.ndarray] = [load_voc_ground_truth(gt_path)]
+        else:
+            gts = load_bsds_ground_truth(gt_path)
+        pred = read_label_map(pred_path)
+        if pred.shape != gts[0].shape:
+            if not resize:
+                raise LabelMapError(
+                    f'{pred_path}: prediction size {pred.shape} differs from ground truth '
+                    f'{gts[0].shape} (pass --resize_images to resize predictions)')
+            pred = resize_nearest(pred, gts[0].shape)
+        per_image[image_id] = kim_image_scores(
+            pred, gts, mode=mode if dataset == 'bsd500' else 1, relabel=relabel,
+            ignore_index=VOC_IGNORE_INDEX if dataset == 'voc' else None)
+    result: dict[str, object] = dict(pooled_miou(list(per_image.values())))
+    result['per_image'] = per_image
+    return result
+
+
+def _name_list(ids: Sequence[str], limit: int = 20) -> str:
+    shown = ', '.join(ids[:limit])
+    return shown + (f' ... and {len(ids) - limit} more' if len(ids) > limit else '')
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description="Kim et al.'s best-match segment mIoU of a folder of predicted label maps.")
+    parser.add_argument('--results_dir', required=True,
+                        help='folder of <id>.png single-channel label maps or <id>.csv (Kim format)')
+    parser.add_argument('--ground_truth_dir', required=True,
+                        help='bsd500: <id>.mat (or <id>-<k>.csv); voc: <id>.png object/class labels')
+    parser.add_argument('--dataset', choices=DATASETS, default='bsd500')
+    parser.add_argument('--mode', type=int, choices=sorted(BSDS_MODES), default=1,
+                        help='BSDS500: 1 all annotations, 2 fine (most segments), 3 coarse (fewest)')
+    parser.add_argument('--resize_images', action='store_true',
+                        help='nearest-neighbour resize predictions to the ground-truth size')
+    parser.add_argument('--no-relabel', dest='relabel', action='store_false',
+                        help='score predicted labels as they are, without splitting disconnected '
+                        'regions into separate segments')
+    parser.add_argument('--allow-missing', dest='allow_missing', action='store_true',
+                        help='score the matched images even if some prediction or ground truth '
+                        'has no counterpart (exit code 0)')
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; returns the exit code (0 ok, 1 unmatched files, 2 bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        paired = pair_folders(args.results_dir, args.ground_truth_dir, args.dataset)
+        unmatched = False
+        if paired.missing_ground_truth:
+            unmatched = True
+            print(f'{"warning" if args.allow_missing else "error"}: no ground truth in '
+                  f'{args.ground_truth_dir} for {len(paired.missing_ground_truth)} prediction(s): '
+                  f'{_name_list(paired.missing_ground_truth)}', file=sys.stderr)
+        if paired.missing_predictions:
+            unmatched = True
+            print(f'{"warning" if args.allow_missing else "error"}: no prediction in '
+                  f'{args.results_dir} for {len(paired.missing_predictions)} ground-truth image(s): '
+                  f'{_name_list(paired.missing_predictions)}', file=sys.stderr)
+        if unmatched and not args.allow_missing:
+            print(f'error: unmatched files; pass --allow-missing to score the {len(paired.pairs)} '
+                  'matched image(s) only', file=sys.stderr)
+            return 1
+        if not paired.pairs:
+            print('error: no prediction matches a ground-truth file', file=sys.stderr)
+            return 2
+        result = score_pairs(paired.pairs, args.dataset, args.mode, args.resize_images, args.relabel)
+    except (LabelMapError, FileNotFoundError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    setting = (f'mode {args.mode} ({BSDS_MODES[args.mode]} annotations)' if args.dataset == 'bsd500'
+               else '255 ignored')
+    print(f'Scored {result["num_images"]} images, {result["num_segments"]} ground-truth segments '
+          f'({args.dataset}, {setting}, connected-component relabelling '
+          f'{"on" if args.relabel else "off"})')
+    print(f'Average mIOU: {result["mIoU"]:.6f}')
+    return 0

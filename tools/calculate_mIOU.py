@@ -1,0 +1,20 @@
+"""Kim et al.'s best-match segment mIoU of a folder of label maps (BSDS500 or PASCAL VOC 2012).
+
+Usage:
+    python tools/calculate_mIOU.py --results_dir OUT --ground_truth_dir GT \
+        [--dataset bsd500|voc] [--mode 1|2|3] [--resize_images] [--no-relabel] [--allow-missing]
+
+The last line printed is ``Average mIOU: <value>``. Exit code 0 on success, 1 when a
+prediction or ground-truth file has no counterpart (unless --allow-missing), 2 on bad input.
+"""
+import sys
+from pathlib import Path
+
+try:
+    from dynaseg.evaluation.kim_folder import main
+except ImportError:  # run from a clone without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from dynaseg.evaluation.kim_folder import main
+
+if __name__ == '__main__':
+    sys.exit(main())
