@@ -1,0 +1,28 @@
+# The two commands of the README, plus the pieces they are made of.
+PY := .venv/bin/python
+OUT ?= outputs/demo
+
+.PHONY: install install-dev demo test lint typecheck benchmark
+
+install:
+	bash tools/install.sh
+
+install-dev:
+	bash tools/install.sh --dev
+
+# Main job: segment the sample images bundled with scikit-image (no download) into $(OUT).
+demo: install
+	$(PY) tools/demo.py --output_folder $(OUT)
+
+test: install-dev
+	$(PY) -m pytest -q tests
+
+lint: install-dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: install-dev
+	$(PY) -m mypy dynaseg
+
+benchmark: install
+	$(PY) tools/benchmark.py

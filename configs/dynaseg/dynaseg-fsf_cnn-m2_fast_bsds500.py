@@ -1,0 +1,3 @@
+# DynaSeg-FSF (w = q / 15): same as SCF but the continuity weight falls as labels merge.
+_base_ = ['./dynaseg-scf_cnn-m2_fast_bsds500.py']
+model = dict(loss=dict(weight=dict(_delete_=True, type='FSFWeight', mu=15.0)))

@@ -1,0 +1,2 @@
+_base_ = ['./dynaseg-scf_resnet18-fpn_fast_bsds500.py']
+model = dict(loss=dict(weight=dict(_delete_=True, type='FSFWeight', mu=15.0)))

@@ -1,0 +1,5 @@
+# Kim et al. (TIP 2020): constant continuity weight mu = 1, no Silhouette phase.
+_base_ = ['../dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py']
+model = dict(
+    loss=dict(weight=dict(_delete_=True, type='FixedWeight', mu=1.0)),
+    silhouette=dict(enabled=False))

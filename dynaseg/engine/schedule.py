@@ -1,0 +1,70 @@
+"""When to stop, and at which resolutions to optimise: the per-image schedule."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The stopping rule and the resolution plan of the per-image optimisation.
+
+    The authors' rule is ``max_iters`` iterations or until q <= ``min_labels``
+    (``Schedule.faithful()``). The fast default adds two things that save most of
+    the work without changing the answer much: a coarse stage at no more than
+    ``coarse_max_pixels`` that also stops once the label count has not changed for
+    ``patience`` iterations, then ``refine_iters`` iterations at the working size.
+
+    Args:
+        max_iters: iteration budget of the first (coarse or only) stage.
+        min_labels: stop once q <= min_labels (Kim's ``minLabels``).
+        patience: stop a stage once q has been unchanged this many iterations; None = never.
+        coarse_max_pixels: size cap of the coarse stage; None = a single stage.
+        refine_iters: iterations at the working size after the coarse stage.
+        max_pixels: cap of the working size; larger images are optimised downscaled and
+            their response is upsampled to full size before the argmax. None = no cap.
+        check_every: read q back to the host every this many iterations (GPU: fewer syncs).
+    """
+
+    max_iters: int = 1000
+    min_labels: int = 3
+    patience: int | None = None
+    coarse_max_pixels: int | None = None
+    refine_iters: int = 0
+    max_pixels: int | None = None
+    check_every: int = 1
+
+    def __post_init__(self) -> None:
+        if self.max_iters < 1 or self.check_every < 1 or self.refine_iters < 0:
+            raise ValueError(f'invalid schedule: {self}')
+        for name in ('patience', 'coarse_max_pixels', 'max_pixels'):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f'Schedule.{name} must be None or >= 1, got {value}')
+
+    @classmethod
+    def faithful(cls, max_iters: int = 1000, min_labels: int = 3) -> 'Schedule':
+        """The authors' loop: full size, ``max_iters`` or q <= ``min_labels``."""
+        return cls(max_iters=max_iters, min_labels=min_labels)
+
+    def working_size(self, height: int, width: int) -> tuple[int, int]:
+        """The (H, W) optimised at: the input size scaled down to ``max_pixels``."""
+        return fit_pixels(height, width, self.max_pixels)
+
+    def stage_sizes(self, height: int, width: int) -> list[tuple[int, int]]:
+        """(H, W) of each stage: [coarse, working] or [working]."""
+        working = self.working_size(height, width)
+        if self.coarse_max_pixels is None or working[0] * working[1] <= self.coarse_max_pixels:
+            return [working]
+        return [fit_pixels(*working, self.coarse_max_pixels), working]
+
+
+def fit_pixels(height: int, width: int, max_pixels: int | None) -> tuple[int, int]:
+    """Scale (height, width) keeping the aspect ratio so that H*W <= max_pixels (>= 1 each)."""
+    if max_pixels is None or height * width <= max_pixels:
+        return height, width
+    scale = math.sqrt(max_pixels / (height * width))
+    new_height = max(1, int(height * scale))
+    # A very thin image clamps one side to 1 pixel; the other then takes the whole budget.
+    new_width = max(1, min(int(width * scale), max_pixels // new_height))
+    return new_height, new_width

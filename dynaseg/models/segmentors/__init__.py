@@ -1,0 +1,3 @@
+from .dynaseg import DynaSeg
+
+__all__ = ['DynaSeg']

@@ -1,0 +1,111 @@
+"""DynaSeg as an MMSegmentation segmentor: ``predict`` optimises a fresh network per image."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import torch
+from mmengine.structures import PixelData
+from mmseg.models.segmentors import BaseSegmentor
+from mmseg.structures import SegDataSample
+from torch import Tensor, nn
+
+from dynaseg.engine import OptimizationRecord, Schedule, SilhouetteConfig, optimize_image
+from dynaseg.registry import MODELS
+
+
+@MODELS.register_module()
+class DynaSeg(BaseSegmentor):
+    """Unsupervised segmentation by per-image optimisation (Kim et al. 2020; DynaSeg 2024).
+
+    Args:
+        backbone: feature-extractor config (``DynaSegCNN``, ``ResNetFPNExtractor``); a new
+            one is built and seeded for every image.
+        loss: ``DynaSegLoss`` config, which holds the dynamic weight (SCF / FSF / fixed).
+        optimizer: mmengine optimiser config (SGD, lr 0.1, momentum 0.9).
+        schedule: :class:`~dynaseg.engine.Schedule` fields (iterations, stopping, resolutions).
+        silhouette: :class:`~dynaseg.engine.SilhouetteConfig` fields.
+        seed: seed of every image's initialisation; same seed, same labels.
+        relabel: split disconnected regions of one label into separate segments.
+        channels_last, tune_allocator: speed switches of the engine (no effect on the method).
+        data_preprocessor: mmseg's ``SegDataPreProcessor``; Kim et al. scale pixels to [0, 1].
+
+    ``pretrained``, ``train_cfg`` and ``test_cfg`` are accepted because mmseg's
+    ``init_model`` passes them; DynaSeg has nothing to pretrain.
+    """
+
+    def __init__(self, backbone: dict, loss: dict, optimizer: dict | None = None,
+                 schedule: dict | None = None, silhouette: dict | None = None, seed: int = 0,
+                 relabel: bool = False, channels_last: bool = True, tune_allocator: bool = True,
+                 data_preprocessor: dict | None = None, pretrained: str | None = None,
+                 train_cfg: dict | None = None, test_cfg: dict | None = None,
+                 init_cfg: dict | None = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone_cfg = copy.deepcopy(backbone)
+        # A resident copy gives the segmentor parameters (checkpoints, reference-image mode).
+        self.backbone = MODELS.build(backbone)
+        self.loss_fn: nn.Module = MODELS.build(loss)
+        self.optimizer_cfg = dict(optimizer or dict(type='SGD', lr=0.1, momentum=0.9))
+        self.schedule = Schedule(**(schedule or {}))
+        self.silhouette = SilhouetteConfig(**(silhouette or {}))
+        self.seed = seed
+        self.relabel = relabel
+        self.channels_last = channels_last
+        self.tune_allocator = tune_allocator
+        self.align_corners = False
+        self.records: list[OptimizationRecord] = []
+
+    def build_extractor(self) -> nn.Module:
+        """A fresh, randomly initialised feature extractor (seed it before calling)."""
+        return MODELS.build(copy.deepcopy(self.backbone_cfg))
+
+    def segment(self, image: Tensor, seed: int | None = None,
+                on_iteration=None) -> tuple[np.ndarray, OptimizationRecord]:
+        """Optimise on one normalised image (1, 3, H, W); return labels (H, W) and the record."""
+        labels, record = optimize_image(
+            image, self.build_extractor, self.loss_fn, self.optimizer_cfg, self.schedule,
+            seed=self.seed if seed is None else seed, silhouette=self.silhouette,
+            channels_last=self.channels_last, tune_allocator=self.tune_allocator,
+            on_iteration=on_iteration)
+        if self.relabel:
+            from dynaseg.utils.labels import relabel_connected_components
+            labels = relabel_connected_components(labels)
+        return labels, record
+
+    def predict(self, inputs: Tensor, data_samples: list[SegDataSample] | None = None
+                ) -> list[SegDataSample]:
+        """Segment each image of the batch independently.
+
+        mmseg's ``inference_model`` and mmengine's test loop call this under
+        ``torch.no_grad()``; ``optimize_image`` re-enables gradients itself.
+        """
+        samples = data_samples or [SegDataSample() for _ in range(inputs.shape[0])]
+        self.records = []
+        for image, sample in zip(inputs, samples):
+            height, width = sample.metainfo.get('img_shape', image.shape[-2:])
+            labels, record = self.segment(image[None, :, :height, :width])
+            labels_t = torch.from_numpy(labels.astype(np.int64))[None]
+            ori_shape = sample.metainfo.get('ori_shape', (height, width))
+            if tuple(ori_shape[:2]) != (height, width):
+                labels_t = nn.functional.interpolate(
+                    labels_t[None].float(), size=tuple(ori_shape[:2]), mode='nearest')[0].long()
+            sample.set_data({'pred_sem_seg': PixelData(data=labels_t)})
+            sample.set_metainfo({'dynaseg_iterations': record.iterations,
+                                 'dynaseg_num_labels': record.num_labels,
+                                 'dynaseg_seconds': record.seconds})
+            self.records.append(record)
+        return samples
+
+    def loss(self, inputs: Tensor, data_samples: list[SegDataSample] | None = None) -> dict:
+        """The DynaSeg loss of the resident extractor on a batch (reference-image training)."""
+        out = self.loss_fn(self.backbone(inputs))
+        return {'loss': out.loss, 'num_labels': out.num_labels.float()}
+
+    def extract_feat(self, inputs: Tensor) -> Tensor:
+        return self.backbone(inputs)
+
+    def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:
+        return self.backbone(inputs)
+
+    def _forward(self, inputs: Tensor, data_samples: list[SegDataSample] | None = None) -> Tensor:
+        return self.backbone(inputs)
