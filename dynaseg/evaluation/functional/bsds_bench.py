@@ -136,6 +136,23 @@ def covering_counts(seg: np.ndarray, gts: Sequence[np.ndarray]) -> dict[str, obj
     }
 
 
+def image_region_scores(seg: np.ndarray, gts: Sequence[np.ndarray]) -> dict[str, float]:
+    """PRI, VOI and covering counts of one segmentation of one image.
+
+    Args:
+        seg: (H, W) labels; for covering, regions are labels 1..max (0 is unlabelled).
+        gts: the image's annotations, each (H, W).
+
+    Returns:
+        ``pri``, ``voi`` and the covering counts ``cnt_r``, ``sum_r``, ``cnt_p``, ``sum_p``
+        (see :func:`covering_counts`), all plain floats.
+    """
+    pairs = np.array([rand_index_and_voi(seg, g) for g in gts])
+    counts = covering_counts(seg, gts)
+    return {'pri': float(pairs[:, 0].mean()), 'voi': float(pairs[:, 1].mean()),
+            **{k: counts[k] for k in ('cnt_r', 'sum_r', 'cnt_p', 'sum_p')}}
+
+
 def region_benchmark(segs_per_image: Sequence[Sequence[np.ndarray]],
                      gts_per_image: Sequence[Sequence[np.ndarray]]) -> dict[str, object]:
     """Run the BSDS500 region benchmark on a set of images.
