@@ -14,7 +14,7 @@ from mmengine.config import Config, DictAction
 
 from dynaseg.apis.folder import RunInterrupted, interrupt_on_sigterm, segment_folder
 from dynaseg.apis.inference import DEFAULT_CONFIG, load_config
-from dynaseg.utils.dist import LAUNCHERS, init_distributed
+from dynaseg.utils.dist import LAUNCHERS, finalize_distributed, init_distributed
 from dynaseg.utils.fileio import UnwritableDirectoryError
 from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS
 
@@ -127,6 +127,7 @@ def segment_main(argv: Sequence[str] | None = None) -> int:
         return 2
     finally:
         restore_sigterm()
+        finalize_distributed()
     if dist.is_main:
         print(summary.format(), flush=True)
         print(f'Outputs in {args.output_folder}')

@@ -16,7 +16,7 @@ from typing import TypeVar
 import torch
 import torch.distributed as torch_dist
 
-__all__ = ['LAUNCHERS', 'DistInfo', 'init_distributed', 'shard']
+__all__ = ['LAUNCHERS', 'DistInfo', 'finalize_distributed', 'init_distributed', 'shard']
 
 #: Values of the tools' ``--launcher`` flag.
 LAUNCHERS = ('none', 'pytorch', 'slurm')
@@ -88,6 +88,12 @@ def init_distributed(launcher: str = 'none', device: str = 'cpu') -> DistInfo:
         torch_dist.init_process_group(backend='nccl' if use_cuda else 'gloo')
     return DistInfo(rank=torch_dist.get_rank(), world_size=torch_dist.get_world_size(),
                     local_rank=local_rank)
+
+
+def finalize_distributed() -> None:
+    """Leave the process group, if one was started (torch warns at exit otherwise)."""
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
 
 
 def shard(items: Sequence[_T], rank: int, world_size: int) -> list[_T]:
