@@ -37,7 +37,7 @@ class ListedImageDataset(BaseDataset):
         self.on_missing = on_missing
         self.listed_ids: list[str] = []
         self.missing_ids: list[str] = []
-        kwargs.setdefault('data_prefix', dict(img_path=''))
+        kwargs.setdefault('data_prefix', {'img_path': ''})
         super().__init__(data_root=data_root, pipeline=list(pipeline), **kwargs)
 
     @property

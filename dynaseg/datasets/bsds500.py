@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -30,7 +30,7 @@ class BSDS500Dataset(ListedImageDataset):
             A folder of Kim-style ``<id>-<k>.csv`` files is recognised by its contents.
         **kwargs: see :class:`ListedImageDataset`.
     """
-    METAINFO = dict(dataset_name='bsds500')
+    METAINFO: ClassVar[dict[str, Any]] = {'dataset_name': 'bsds500'}
 
     def __init__(self, data_root: str = 'data/bsds500', split: str = 'test',
                  gt_dir: str | None = None, **kwargs: Any) -> None:
@@ -57,7 +57,7 @@ class BSDS500Dataset(ListedImageDataset):
         image_dir = self.root / 'images' / self.split
         gts = self._ground_truth_files()
         ids = sorted(gts) if gts else sorted(p.stem for p in image_dir.glob('*.jpg'))
-        return [dict(img_id=i, img_path=str(image_dir / f'{i}.jpg'), gt_path=gts.get(i)) for i in ids]
+        return [{'img_id': i, 'img_path': str(image_dir / f'{i}.jpg'), 'gt_path': gts.get(i)} for i in ids]
 
     def load_ground_truth(self, info: dict[str, Any]) -> list[np.ndarray]:
         """All human annotations of the image, each (H, W) int64 with labels from 1."""

@@ -1,7 +1,7 @@
 """A plain folder of images without ground truth (segmentation only, nothing to score)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from dynaseg.registry import DATASETS
 from dynaseg.utils.image_io import list_images
@@ -21,7 +21,7 @@ class ImageFolderDataset(ListedImageDataset):
         recursive: also list sub-folders.
         **kwargs: see :class:`ListedImageDataset`.
     """
-    METAINFO = dict(dataset_name='image_folder')
+    METAINFO: ClassVar[dict[str, Any]] = {'dataset_name': 'image_folder'}
 
     def __init__(self, data_root: str = '', recursive: bool = False, **kwargs: Any) -> None:
         self.recursive = recursive
@@ -29,9 +29,9 @@ class ImageFolderDataset(ListedImageDataset):
 
     def list_samples(self) -> list[dict[str, Any]]:
         images, _ = list_images(self.root, recursive=self.recursive)
-        return [dict(img_id=p.relative_to(self.root).with_suffix('').as_posix(), img_path=str(p),
-                     gt_path=None) for p in images]
+        return [{'img_id': p.relative_to(self.root).with_suffix('').as_posix(), 'img_path': str(p),
+                     'gt_path': None} for p in images]
 
     def load_ground_truth(self, info: dict[str, Any]) -> None:
         """Always None: a plain folder has no ground truth."""
-        return None
+        return

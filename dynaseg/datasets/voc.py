@@ -1,7 +1,7 @@
 """PASCAL VOC 2012 segmentation with object (instance) or class masks as Kim-metric segments."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -32,7 +32,7 @@ class VOC2012SegmentDataset(ListedImageDataset):
         gt_kind: ``'object'``, ``'class'``, or ``'auto'`` (object if the folder exists).
         **kwargs: see :class:`ListedImageDataset`.
     """
-    METAINFO = dict(dataset_name='voc2012')
+    METAINFO: ClassVar[dict[str, Any]] = {'dataset_name': 'voc2012'}
 
     def __init__(self, data_root: str = 'data/voc2012', split: str = 'val', gt_kind: str = 'auto',
                  **kwargs: Any) -> None:
@@ -57,8 +57,8 @@ class VOC2012SegmentDataset(ListedImageDataset):
         for i in ids:
             candidates = [self.root / f / f'{i}.png' for f in folders]
             gt = next((str(p) for p in candidates if p.is_file()), None)
-            samples.append(dict(img_id=i, img_path=str(self.root / 'JPEGImages' / f'{i}.jpg'),
-                                gt_path=gt, gt_kind=kind))
+            samples.append({'img_id': i, 'img_path': str(self.root / 'JPEGImages' / f'{i}.jpg'),
+                                'gt_path': gt, 'gt_kind': kind})
         return samples
 
     def load_ground_truth(self, info: dict[str, Any]) -> np.ndarray:

@@ -8,7 +8,7 @@ explicitly by importing :mod:`dynaseg.evaluation.metrics`.
 from importlib import import_module
 from typing import Any
 
-from .functional import *  # noqa: F401,F403
+from .functional import *
 from .functional import __all__ as _functional_all
 
 _METRICS = ('KimSegmentMIoU', 'CocoStuffMetric', 'BSDSRegionMetric')

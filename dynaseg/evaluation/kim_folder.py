@@ -23,8 +23,12 @@ import numpy as np
 
 from dynaseg.utils.labels import resize_nearest
 
-from .functional.io import (LabelMapError, load_bsds_ground_truth, load_voc_ground_truth,
-                            read_label_map)
+from .functional.io import (
+    LabelMapError,
+    load_bsds_ground_truth,
+    load_voc_ground_truth,
+    read_label_map,
+)
 from .functional.kim_miou import BSDS_MODES, kim_image_scores, pooled_miou
 
 DATASETS = ('bsd500', 'voc')
@@ -119,7 +123,7 @@ def score_pairs(pairs: Sequence[tuple[str, Path, Path | list[Path]]], dataset: s
     """
     per_image: dict[str, np.ndarray] = {}
     for image_id, pred_path, gt_path in pairs:
-        if dataset == 'voc':
+        if dataset == 'voc' and isinstance(gt_path, Path):
             gts: list[np.ndarray] = [load_voc_ground_truth(gt_path)]
         else:
             gts = load_bsds_ground_truth(gt_path)

@@ -25,7 +25,7 @@ def test_bsds_csv_ground_truth_and_missing_image(tmp_path: Path) -> None:
         np.savetxt(gt_dir / f'12-{k}.csv', np.full((4, 6), k), fmt='%d', delimiter=',')
     np.savetxt(gt_dir / '34-1.csv', np.ones((4, 6)), fmt='%d', delimiter=',')
     _touch_jpg(tmp_path / 'images' / 'test' / '12.jpg')
-    cfg = dict(type='BSDS500Dataset', data_root=str(tmp_path), split='test', gt_dir=str(gt_dir))
+    cfg = {'type': 'BSDS500Dataset', 'data_root': str(tmp_path), 'split': 'test', 'gt_dir': str(gt_dir)}
     with pytest.raises(FileNotFoundError, match='1 of 2 listed images are missing.*34'):
         DATASETS.build(cfg)
     with pytest.warns(UserWarning, match='34'):
@@ -39,7 +39,7 @@ def test_bsds_csv_ground_truth_and_missing_image(tmp_path: Path) -> None:
 
 def test_bsds_mat_and_images_only(tmp_path: Path) -> None:
     _touch_jpg(tmp_path / 'images' / 'val' / '7.jpg')
-    dataset = DATASETS.build(dict(type='BSDS500Dataset', data_root=str(tmp_path), split='val'))
+    dataset = DATASETS.build({'type': 'BSDS500Dataset', 'data_root': str(tmp_path), 'split': 'val'})
     info = dataset.get_data_info(0)
     assert info['gt_path'] is None
     with pytest.raises(FileNotFoundError, match='no ground truth'):
@@ -49,7 +49,7 @@ def test_bsds_mat_and_images_only(tmp_path: Path) -> None:
     cells = np.empty((1, 1), dtype=object)
     cells[0, 0] = {'Segmentation': np.ones((4, 6), np.uint16)}
     scipy.io.savemat(gt_dir / '7.mat', {'groundTruth': cells})
-    dataset = DATASETS.build(dict(type='BSDS500Dataset', data_root=str(tmp_path), split='val'))
+    dataset = DATASETS.build({'type': 'BSDS500Dataset', 'data_root': str(tmp_path), 'split': 'val'})
     assert dataset.get_data_info(0)['seg_map_path'].endswith('7.mat')
     assert dataset.load_ground_truth(dataset.get_data_info(0))[0].shape == (4, 6)
 
@@ -58,22 +58,22 @@ def test_image_folder_and_pipeline(tmp_path: Path) -> None:
     _touch_jpg(tmp_path / 'a.jpg')
     _touch_jpg(tmp_path / 'sub' / 'b.png')
     (tmp_path / 'notes.txt').write_text('not an image')
-    flat = DATASETS.build(dict(type='ImageFolderDataset', data_root=str(tmp_path)))
+    flat = DATASETS.build({'type': 'ImageFolderDataset', 'data_root': str(tmp_path)})
     assert [flat.get_data_info(i)['img_id'] for i in range(len(flat))] == ['a']
-    nested = DATASETS.build(dict(type='ImageFolderDataset', data_root=str(tmp_path), recursive=True,
-                                 pipeline=[lambda results: dict(results, seen=True)]))
+    nested = DATASETS.build({'type': 'ImageFolderDataset', 'data_root': str(tmp_path), 'recursive': True,
+                                 'pipeline': [lambda results: dict(results, seen=True)]})
     assert [nested.get_data_info(i)['img_id'] for i in range(len(nested))] == ['a', 'sub/b']
     assert nested[1]['seen'] and nested.load_ground_truth(nested.get_data_info(1)) is None
 
 
 def test_on_missing_is_validated(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match='on_missing'):
-        DATASETS.build(dict(type='ImageFolderDataset', data_root=str(tmp_path), on_missing='warn'))
+        DATASETS.build({'type': 'ImageFolderDataset', 'data_root': str(tmp_path), 'on_missing': 'warn'})
 
 
 def test_real_bsds500_test_split() -> None:
     root = require_data('bsds500')
-    dataset = DATASETS.build(dict(type='BSDS500Dataset', data_root=str(root), split='test'))
+    dataset = DATASETS.build({'type': 'BSDS500Dataset', 'data_root': str(root), 'split': 'test'})
     assert len(dataset) == 200 and not dataset.missing_ids
     info = dataset.get_data_info(0)
     gts = dataset.load_ground_truth(info)
@@ -83,7 +83,7 @@ def test_real_bsds500_test_split() -> None:
 
 def test_real_voc2012_val() -> None:
     root = require_data('voc2012')
-    cfg = dict(type='VOC2012SegmentDataset', data_root=str(root), split='val')
+    cfg = {'type': 'VOC2012SegmentDataset', 'data_root': str(root), 'split': 'val'}
     with pytest.raises(FileNotFoundError, match='1440 of 1449'):
         DATASETS.build(cfg)
     with pytest.warns(UserWarning):
@@ -99,8 +99,8 @@ def test_real_voc2012_val() -> None:
 def test_real_cocostuff_curated_val() -> None:
     root = require_data('cocostuff')
     with pytest.warns(UserWarning, match='2174 of 2175'):
-        dataset = DATASETS.build(dict(type='CocoStuff27Dataset', data_root=str(root),
-                                      on_missing='skip'))
+        dataset = DATASETS.build({'type': 'CocoStuff27Dataset', 'data_root': str(root),
+                                      'on_missing': 'skip'})
     assert len(dataset.listed_ids) == 2175 and len(dataset) == 1
     info = dataset.get_data_info(0)
     assert info['img_id'] == '000000000785'

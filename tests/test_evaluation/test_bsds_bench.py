@@ -11,10 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dynaseg.evaluation.functional import (covering_counts, image_region_scores,
-                                           load_bsds_ground_truth, probabilistic_rand_index,
-                                           rand_index_and_voi, region_benchmark,
-                                           variation_of_information)
+from dynaseg.evaluation.functional import (
+    covering_counts,
+    image_region_scores,
+    load_bsds_ground_truth,
+    probabilistic_rand_index,
+    rand_index_and_voi,
+    region_benchmark,
+    variation_of_information,
+)
 
 BENCH_IDS = ('2018', '3063', '5096', '6046', '8068')
 

@@ -10,10 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dynaseg.evaluation.functional import (cluster_confusion, cocostuff27_meta, cocostuff_scores,
-                                           dataset_level_scores, fine_to_coarse, hungarian_match,
-                                           matched_counts, per_image_scores,
-                                           per_image_summed_scores, thing_class_mask)
+from dynaseg.evaluation.functional import (
+    cluster_confusion,
+    cocostuff27_meta,
+    cocostuff_scores,
+    dataset_level_scores,
+    fine_to_coarse,
+    hungarian_match,
+    matched_counts,
+    per_image_scores,
+    per_image_summed_scores,
+    thing_class_mask,
+)
 
 STUFF = 12  # first stuff class (coarse ids 0-11 are things)
 

@@ -8,9 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dynaseg.evaluation.functional import (best_match_iou, kim_image_scores,
-                                           load_bsds_ground_truth, pooled_miou, select_annotations)
-from dynaseg.evaluation.functional import kim_miou
+from dynaseg.evaluation.functional import (
+    best_match_iou,
+    kim_image_scores,
+    kim_miou,
+    load_bsds_ground_truth,
+    pooled_miou,
+    select_annotations,
+)
 
 
 def test_best_match_hand_computed() -> None:

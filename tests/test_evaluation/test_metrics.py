@@ -35,7 +35,7 @@ def test_kim_metric_bsds_modes(tmp_path: Path) -> None:
     pred = np.array([[0, 0, 1, 1]])
     expected = {1: (4 * 0.5 + 2 * 1.0) / 6, 2: 0.5, 3: 1.0}  # fine segments 1/2 each, coarse 1
     for mode, value in expected.items():
-        metric = METRICS.build(dict(type='KimSegmentMIoU', dataset='bsd500', mode=mode))
+        metric = METRICS.build({'type': 'KimSegmentMIoU', 'dataset': 'bsd500', 'mode': mode})
         metric.process({}, [_sample(pred, mat)])
         result = metric.evaluate(1)
         assert result['kim/mIoU'] == pytest.approx(value)
@@ -46,7 +46,7 @@ def test_kim_metric_voc_ignores_void_and_reads_seg_map_path(tmp_path: Path) -> N
     gt = np.array([[0, 0, 255], [1, 1, 255]], np.uint8)
     cv2.imwrite(str(tmp_path / 'g.png'), gt)
     pred = np.array([[3, 3, 3], [4, 4, 3]])
-    metric = METRICS.build(dict(type='KimSegmentMIoU', dataset='voc'))
+    metric = METRICS.build({'type': 'KimSegmentMIoU', 'dataset': 'voc'})
     metric.process({}, [_sample(pred, tmp_path / 'g.png', key='seg_map_path')])
     # Void column dropped: pred 3 = {row 0} exactly gt 0, pred 4 exactly gt 1.
     assert metric.evaluate(1) == {'kim/mIoU': 1.0, 'kim/num_images': 1, 'kim/num_segments': 2}
@@ -55,16 +55,16 @@ def test_kim_metric_voc_ignores_void_and_reads_seg_map_path(tmp_path: Path) -> N
 def test_metric_size_mismatch_and_resize(tmp_path: Path) -> None:
     mat = _write_mat(tmp_path / 'a.mat', [np.array([[1, 1, 2, 2], [1, 1, 2, 2]])])
     pred = np.array([[0, 1]])
-    metric = METRICS.build(dict(type='KimSegmentMIoU'))
+    metric = METRICS.build({'type': 'KimSegmentMIoU'})
     with pytest.raises(ValueError, match='resize_pred'):
         metric.process({}, [_sample(pred, mat)])
-    metric = METRICS.build(dict(type='KimSegmentMIoU', resize_pred=True))
+    metric = METRICS.build({'type': 'KimSegmentMIoU', 'resize_pred': True})
     metric.process({}, [_sample(pred, mat)])
     assert metric.evaluate(1)['kim/mIoU'] == 1.0
 
 
 def test_metric_without_ground_truth_names_the_key() -> None:
-    metric = METRICS.build(dict(type='KimSegmentMIoU'))
+    metric = METRICS.build({'type': 'KimSegmentMIoU'})
     with pytest.raises(KeyError, match='gt_path'):
         metric.process({}, [_sample(np.zeros((2, 2), np.int64), None)])
 
@@ -76,7 +76,7 @@ def test_cocostuff_metric_protocols(tmp_path: Path) -> None:
     pred = np.array([[5, 7, 7, 7]])
     prefix = 'cocostuff27'
     for protocol in ('a', 'per_image', 'c'):
-        metric = METRICS.build(dict(type='CocoStuffMetric', protocol=protocol))
+        metric = METRICS.build({'type': 'CocoStuffMetric', 'protocol': protocol})
         metric.process({}, [_sample(pred, tmp_path / 'g.png')])
         result = metric.evaluate(1)
         # Cluster 7 covers (class 9: 1 px, class 17: 1 px), cluster 5 (class 9: 1 px); the best
@@ -85,14 +85,14 @@ def test_cocostuff_metric_protocols(tmp_path: Path) -> None:
         assert result[f'{prefix}/mIoU'] == pytest.approx(0.5)
         assert result[f'{prefix}/num_images'] == 1
     with pytest.raises(ValueError, match='protocol'):
-        METRICS.build(dict(type='CocoStuffMetric', protocol='d'))
+        METRICS.build({'type': 'CocoStuffMetric', 'protocol': 'd'})
 
 
 def test_bsds_region_metric(tmp_path: Path) -> None:
     gt = np.array([[1, 1, 1, 2]])
     mat = _write_mat(tmp_path / 'a.mat', [gt])
     pred = np.array([[0, 0, 5, 5]])  # the seg of the hand-computed bench test, other ids
-    metric = METRICS.build(dict(type='BSDSRegionMetric'))
+    metric = METRICS.build({'type': 'BSDSRegionMetric'})
     metric.process({}, [_sample(pred, mat)])
     result = metric.evaluate(1)
     assert result['bsds/PRI'] == pytest.approx(0.5)

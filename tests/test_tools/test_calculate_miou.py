@@ -17,7 +17,7 @@ TOOL = REPO_ROOT / 'tools' / 'calculate_mIOU.py'
 
 def run_tool(*args: str | Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    return subprocess.run([sys.executable, str(TOOL), *map(str, args)], capture_output=True,
+    return subprocess.run([sys.executable, str(TOOL), *map(str, args)], check=False, capture_output=True,
                           text=True, env=env, cwd=REPO_ROOT, timeout=120)
 
 
@@ -135,6 +135,6 @@ def test_tool_does_not_import_torch() -> None:
     code = (f'import runpy, sys\nsys.argv = ["calculate_mIOU.py", "--help"]\n'
             f'try:\n    runpy.run_path({str(TOOL)!r}, run_name="__main__")\n'
             f'except SystemExit:\n    pass\nprint("torch" in sys.modules)')
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
                          env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)), timeout=120)
     assert out.stdout.strip().splitlines()[-1] == 'False'

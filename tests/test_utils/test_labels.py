@@ -8,7 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dynaseg.utils.labels import relabel_connected_components, resize_nearest, to_consecutive
+from dynaseg.utils.labels import (
+    relabel_connected_components,
+    resize_nearest,
+    to_consecutive,
+)
 
 
 def test_relabel_splits_disconnected_regions_of_one_label() -> None:

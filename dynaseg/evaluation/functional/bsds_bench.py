@@ -17,6 +17,7 @@ threshold for the whole dataset, OIS the best threshold per image.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -107,7 +108,7 @@ def region_jaccard(seg: np.ndarray, gt: np.ndarray) -> np.ndarray:
     return jaccard[1:, 1:]
 
 
-def covering_counts(seg: np.ndarray, gts: Sequence[np.ndarray]) -> dict[str, object]:
+def covering_counts(seg: np.ndarray, gts: Sequence[np.ndarray]) -> dict[str, Any]:
     """Area-weighted best overlaps of one segmentation with an image's annotations.
 
     Args:
@@ -154,7 +155,7 @@ def image_region_scores(seg: np.ndarray, gts: Sequence[np.ndarray]) -> dict[str,
 
 
 def region_benchmark(segs_per_image: Sequence[Sequence[np.ndarray]],
-                     gts_per_image: Sequence[Sequence[np.ndarray]]) -> dict[str, object]:
+                     gts_per_image: Sequence[Sequence[np.ndarray]]) -> dict[str, Any]:
     """Run the BSDS500 region benchmark on a set of images.
 
     Every image must supply the same number T of candidate segmentations

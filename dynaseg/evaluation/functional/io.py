@@ -23,8 +23,13 @@ from .cocostuff import fine_to_coarse
 
 PathLike = str | os.PathLike
 
-__all__ = ['LabelMapError', 'read_label_map', 'load_bsds_ground_truth', 'load_voc_ground_truth',
-           'load_cocostuff_ground_truth']
+__all__ = [
+    'LabelMapError',
+    'load_bsds_ground_truth',
+    'load_cocostuff_ground_truth',
+    'load_voc_ground_truth',
+    'read_label_map',
+]
 
 
 def _check_non_negative(labels: np.ndarray, source: object) -> np.ndarray:
@@ -70,7 +75,7 @@ def load_bsds_ground_truth(path: PathLike | Sequence[PathLike]) -> list[np.ndarr
         source = os.fspath(path)
     else:
         gts = [np.asarray(read_label_map(p), np.int64) for p in path]
-        source = ', '.join(map(os.fspath, path))
+        source = ', '.join(str(p) for p in path)
     if not gts:
         raise LabelMapError(f'{source}: no annotation found')
     for gt in gts:

@@ -9,7 +9,12 @@ from mmengine.evaluator import BaseMetric
 from dynaseg.registry import METRICS
 from dynaseg.utils.labels import resize_nearest
 
-from ..functional.cocostuff import PROTOCOLS, ImageConfusion, cluster_confusion, cocostuff_scores
+from ..functional.cocostuff import (
+    PROTOCOLS,
+    ImageConfusion,
+    cluster_confusion,
+    cocostuff_scores,
+)
 from ..functional.io import load_cocostuff_ground_truth
 from ._sample import ground_truth_path, prediction_map
 
