@@ -12,6 +12,6 @@ from mmseg.registry import TRANSFORMS as MMSEG_TRANSFORMS
 
 MODELS = Registry('model', parent=MMSEG_MODELS, scope='dynaseg', locations=['dynaseg.models'])
 DATASETS = Registry('dataset', parent=MMSEG_DATASETS, scope='dynaseg', locations=['dynaseg.datasets'])
-METRICS = Registry('metric', parent=MMSEG_METRICS, scope='dynaseg', locations=['dynaseg.evaluation'])
+METRICS = Registry('metric', parent=MMSEG_METRICS, scope='dynaseg', locations=['dynaseg.evaluation.metrics'])
 TRANSFORMS = Registry(
     'transform', parent=MMSEG_TRANSFORMS, scope='dynaseg', locations=['dynaseg.datasets'])

@@ -1,6 +1,6 @@
 # Registered names resolve in the dynaseg scope first, then mmseg's.
 default_scope = 'dynaseg'
-custom_imports = dict(imports=['dynaseg.models', 'dynaseg.datasets', 'dynaseg.evaluation'],
+custom_imports = dict(imports=['dynaseg.models', 'dynaseg.datasets', 'dynaseg.evaluation.metrics'],
                       allow_failed_imports=False)
 env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))
 log_level = 'INFO'

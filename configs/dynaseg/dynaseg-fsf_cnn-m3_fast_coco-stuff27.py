@@ -4,4 +4,5 @@ _base_ = [
     '../_base_/datasets/coco_stuff27.py', '../_base_/default_runtime.py'
 ]
 model = dict(
+    schedule={{_base_.schedule}},
     backbone=dict(num_convs=3), loss=dict(weight=dict(_delete_=True, type='FSFWeight', mu=15.0)))

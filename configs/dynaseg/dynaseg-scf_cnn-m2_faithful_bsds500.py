@@ -3,3 +3,4 @@ _base_ = [
     '../_base_/models/dynaseg_cnn.py', '../_base_/schedules/faithful.py',
     '../_base_/datasets/bsds500.py', '../_base_/default_runtime.py'
 ]
+model = dict(schedule={{_base_.schedule}})

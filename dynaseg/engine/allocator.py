@@ -14,7 +14,20 @@ import os
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_MAX = -4
+# glibc's defaults, restored by restore_default_malloc().
+_DEFAULT_MMAP_MAX = 65536
+_DEFAULT_TRIM_THRESHOLD = 128 * 1024
 _applied = False
+
+
+def _mallopt():
+    name = ctypes.util.find_library('c')
+    if name is None:
+        return None
+    try:
+        return ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError):
+        return None
 
 
 def keep_freed_memory() -> bool:
@@ -27,14 +40,19 @@ def keep_freed_memory() -> bool:
         return True
     if os.environ.get('DYNASEG_NO_MALLOC_TUNING') == '1':
         return False
-    name = ctypes.util.find_library('c')
-    if name is None:
-        return False
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    mallopt = _mallopt()
+    if mallopt is None:
         return False
     ok = mallopt(_M_MMAP_MAX, 0) == 1 and mallopt(_M_TRIM_THRESHOLD, 2**30) == 1
     _applied = ok
     return ok
+
+
+def restore_default_malloc() -> None:
+    """Undo :func:`keep_freed_memory` (the benchmark's reference loop runs untuned)."""
+    global _applied
+    mallopt = _mallopt()
+    if mallopt is not None:
+        mallopt(_M_MMAP_MAX, _DEFAULT_MMAP_MAX)
+        mallopt(_M_TRIM_THRESHOLD, _DEFAULT_TRIM_THRESHOLD)
+    _applied = False

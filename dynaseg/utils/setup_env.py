@@ -8,7 +8,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     Tools call this once; configs get the same effect through ``custom_imports``.
     """
     import dynaseg.datasets  # noqa: F401
-    import dynaseg.evaluation  # noqa: F401
+    import dynaseg.evaluation.metrics  # noqa: F401
     import dynaseg.models  # noqa: F401
     if init_default_scope:
         from mmengine.registry import DefaultScope, init_default_scope as init_scope

@@ -13,7 +13,6 @@ model = dict(
     backbone=dict(type='DynaSegCNN', in_channels=3, channels=100, num_convs=2, out_channels=100),
     loss=dict(type='DynaSegLoss', weight=dict(type='SCFWeight', mu=50.0)),
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9),
-    schedule=dict(max_iters=1000, min_labels=3),
     silhouette=dict(enabled=True, k_min=3, k_max=26, num_samples=1000),
     seed=0,
     relabel=False)

@@ -1,2 +1,2 @@
 # The authors' loop: full resolution, up to 1000 iterations, stop once q <= 3 labels.
-model = dict(schedule=dict(max_iters=1000, min_labels=3))
+schedule = dict(max_iters=1000, min_labels=3)

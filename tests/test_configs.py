@@ -1,0 +1,47 @@
+"""Every config in configs/ loads and builds its model; ablations differ from their parent."""
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+
+from dynaseg.models.backbones import count_parameters
+from dynaseg.registry import DATASETS, METRICS, MODELS
+from dynaseg.utils import register_all_modules
+
+CONFIG_DIR = Path(__file__).resolve().parents[1] / 'configs'
+CONFIGS = sorted(p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
+def test_config_builds(path):
+    register_all_modules()
+    cfg = Config.fromfile(str(path))
+    model = MODELS.build(cfg.model)
+    assert count_parameters(model.build_extractor()) > 0
+    assert type(model.loss_fn.weight).__name__ in ('SCFWeight', 'FSFWeight', 'FixedWeight')
+    for metric in cfg.evaluator:
+        assert METRICS.build(metric) is not None
+    assert DATASETS.get(cfg.dataset['type']) is not None
+
+
+def test_configs_found():
+    assert len(CONFIGS) >= 15
+
+
+def test_weighting_by_name():
+    register_all_modules()
+    for stem, weight, mu in [('dynaseg-scf_cnn-m2_fast_bsds500', 'SCFWeight', 50),
+                             ('dynaseg-fsf_cnn-m2_fast_bsds500', 'FSFWeight', 15),
+                             ('kim-fixed_cnn-m2_fast_bsds500', 'FixedWeight', 1)]:
+        path = next(p for p in CONFIGS if p.stem == stem)
+        model = MODELS.build(Config.fromfile(str(path)).model)
+        assert type(model.loss_fn.weight).__name__ == weight and model.loss_fn.weight.mu == mu
+
+
+def test_ablation_only_changes_silhouette():
+    base = Config.fromfile(str(CONFIG_DIR / 'dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py'))
+    ablation = Config.fromfile(
+        str(CONFIG_DIR / 'dynaseg/dynaseg-scf_cnn-m2_fast_bsds500_no-silhouette.py'))
+    assert base.model.silhouette.enabled and not ablation.model.silhouette.enabled
+    base.model.silhouette.enabled = False
+    assert base.model.to_dict() == ablation.model.to_dict()
