@@ -71,7 +71,7 @@ class SilhouetteConfig:
 
 def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], loss_fn: DynaSegLoss,
                    optimizer_cfg: dict, schedule: Schedule, *, seed: int = 0,
-                   silhouette: SilhouetteConfig | None = None, channels_last: bool = True,
+                   silhouette: SilhouetteConfig | None = None, channels_last: bool = False,
                    tune_allocator: bool = True,
                    on_iteration: Callable[[int, int], None] | None = None
                    ) -> tuple[np.ndarray, OptimizationRecord]:
@@ -85,7 +85,7 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
         schedule: stopping rule and resolution plan.
         seed: seeds the initialisation and the Silhouette phase; same seed, same labels.
         silhouette: the Silhouette phase settings; None or disabled = no floor on q.
-        channels_last: NHWC layout, faster for these convolutions on CPU.
+        channels_last: NHWC layout; measured slower here overall (BatchNorm backward), so off.
         tune_allocator: keep freed buffers in the process (see ``allocator.py``).
         on_iteration: called as ``on_iteration(iteration, q)`` after each checked iteration.
     Returns:

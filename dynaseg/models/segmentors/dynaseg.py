@@ -36,7 +36,7 @@ class DynaSeg(BaseSegmentor):
 
     def __init__(self, backbone: dict, loss: dict, optimizer: dict | None = None,
                  schedule: dict | None = None, silhouette: dict | None = None, seed: int = 0,
-                 relabel: bool = False, channels_last: bool = True, tune_allocator: bool = True,
+                 relabel: bool = False, channels_last: bool = False, tune_allocator: bool = True,
                  data_preprocessor: dict | None = None, pretrained: str | None = None,
                  train_cfg: dict | None = None, test_cfg: dict | None = None,
                  init_cfg: dict | None = None) -> None:

@@ -1,0 +1,270 @@
+#!/usr/bin/env python
+"""Benchmark DynaSeg's engine (B) against a plain mirror of the authors' loop (A), in one process.
+
+Three parts, each printed as a table (and all saved with --out):
+
+* ``per-iter``: the same work — M=2, 100 channels, full-size image, SGD — timed per iteration,
+  A and B interleaved, medians over repeats; ratio B/A.
+* ``whole``: time to a finished image. A = the authors' settings (1000 iterations or q <= 3,
+  run at ``--scale`` to stay affordable); B = the project's default fast config. Both are
+  scored with Kim's best-match mIoU (mode 1) against BSDS500 ground truth at full resolution.
+  A's label maps are cached in ``--cache`` so B variants can be rescored without rerunning A.
+* ``memory``: peak resident memory of B on a 321x481 image and on a 12-megapixel photo,
+  each in a fresh subprocess.
+
+Example (the numbers in the README):
+    python tools/benchmark.py --parts per-iter whole memory --out work_dirs/benchmark.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from dynaseg.apis import build_segmentor, image_to_tensor, load_config
+from dynaseg.engine import Schedule, optimize_image
+from dynaseg.engine.allocator import keep_freed_memory, restore_default_malloc
+from dynaseg.engine.reference import reference_optimize
+from dynaseg.evaluation.functional import kim_image_scores, load_bsds_ground_truth, pooled_miou
+from dynaseg.models.backbones import DynaSegCNN
+from dynaseg.models.losses import DynaSegLoss, SCFWeight
+from dynaseg.utils.image_io import load_image
+from dynaseg.utils.labels import resize_nearest
+from dynaseg.utils.profiling import PeakRSS, median
+
+REPO = Path(__file__).resolve().parents[1]
+# Ten BSDS500 test images, the first ten ids in sorted order (no selection on results).
+DEFAULT_IMAGES = ['100007', '100039', '100099', '10081', '101027', '101084', '102062', '103006',
+                  '103029', '103078']
+SGD = dict(type='SGD', lr=0.1, momentum=0.9)
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument('--data-root', default=str(REPO.parent / 'shared' / 'data' / 'bsds500'),
+                   help='BSDS500 root (images/test, groundTruth/test)')
+    p.add_argument('--images', nargs='+', default=DEFAULT_IMAGES, help='BSDS500 test ids')
+    p.add_argument('--parts', nargs='+', default=['per-iter', 'whole', 'memory'],
+                   choices=['per-iter', 'whole', 'memory', 'agreement', 'reference-cache'],
+                   help='reference-cache: only compute and store A for the whole part')
+    p.add_argument('--config', default=str(REPO / 'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py'),
+                   help='config of B in the whole-image part')
+    p.add_argument('--scale', type=float, default=0.5, help="A's resolution in the whole part")
+    p.add_argument('--max-iters', type=int, default=1000, help="A's iteration budget")
+    p.add_argument('--per-iter-iters', type=int, default=10, help='iterations per timed run')
+    p.add_argument('--agreement-iters', type=int, default=100)
+    p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--threads', type=int, default=torch.get_num_threads())
+    p.add_argument('--device', default='cpu')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--cache', default=str(REPO / 'work_dirs' / 'benchmark_cache'))
+    p.add_argument('--out', default=None, help='write all results as JSON here')
+    return p.parse_args()
+
+
+def load_tensor(path: Path, scale: float, device: str) -> torch.Tensor:
+    image = load_image(path)
+    if scale != 1.0:
+        import cv2
+        h, w = image.shape[:2]
+        image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    return torch.from_numpy(image).permute(2, 0, 1).float()[None].to(device) / 255.0
+
+
+def run_reference(x: torch.Tensor, iters: int, seed: int, min_labels: int = 3):
+    restore_default_malloc()   # A runs as the authors' script does, with glibc's defaults
+    return reference_optimize(x, DynaSegCNN, SCFWeight(), max_iters=iters, min_labels=min_labels,
+                              seed=seed)
+
+
+def run_engine_faithful(x: torch.Tensor, iters: int, seed: int, min_labels: int = 3):
+    keep_freed_memory()
+    return optimize_image(x, DynaSegCNN, DynaSegLoss(dict(type='SCFWeight')), SGD,
+                          Schedule(max_iters=iters, min_labels=min_labels), seed=seed)
+
+
+def part_per_iter(args, image_path: Path) -> dict:
+    x = load_tensor(image_path, 1.0, args.device)
+    n = args.per_iter_iters
+    a_times, b_times = [], []
+    for _ in range(args.repeats):
+        # min_labels=0: both do exactly n iterations of the same work.
+        _, rec_a = run_reference(x, n, args.seed, min_labels=0)
+        _, rec_b = run_engine_faithful(x, n, args.seed, min_labels=0)
+        a_times.append(rec_a.seconds / n)
+        b_times.append(rec_b.seconds / n)
+    a, b = median(a_times), median(b_times)
+    print(f'\n[per-iter] {image_path.stem} {tuple(x.shape[-2:])}, M=2, 100 channels, {n} iterations '
+          f'x {args.repeats} repeats, {args.threads} threads')
+    print(f'{"loop":<28}{"s/iter (median)":>18}{"all runs":>34}')
+    print(f'{"A reference (authors)":<28}{a:>18.3f}{str([round(t, 3) for t in a_times]):>34}')
+    print(f'{"B engine (same work)":<28}{b:>18.3f}{str([round(t, 3) for t in b_times]):>34}')
+    print(f'ratio B/A = {b / a:.3f}  (speed-up {a / b:.2f}x)')
+    return dict(image=image_path.stem, size=list(x.shape[-2:]), a_s_per_iter=a, b_s_per_iter=b,
+                a_runs=a_times, b_runs=b_times, ratio=b / a)
+
+
+def best_match_agreement(x: np.ndarray, y: np.ndarray) -> float:
+    """Mean best-match IoU of y's segments against x (1.0 = same partition)."""
+    return float(np.mean(kim_image_scores(x, [y], relabel=False)))
+
+
+def part_agreement(args, image_path: Path) -> dict:
+    """A vs B with the same seed, and A vs A with one thread (the floating-point noise floor)."""
+    x = load_tensor(image_path, args.scale, args.device)
+    n = args.agreement_iters
+    la, _ = run_reference(x, n, args.seed, min_labels=0)
+    lb, _ = run_engine_faithful(x, n, args.seed, min_labels=0)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    la1, _ = run_reference(x, n, args.seed, min_labels=0)
+    torch.set_num_threads(threads)
+    result = dict(image=image_path.stem, iterations=n,
+                  a_vs_b=best_match_agreement(la, lb), a_vs_a_1thread=best_match_agreement(la, la1),
+                  pixels_equal_a_b=float((la == lb).mean()),
+                  pixels_equal_a_a1=float((la == la1).mean()))
+    print(f'\n[agreement] {image_path.stem} at scale {args.scale}, {n} iterations, same seed')
+    for k, v in result.items():
+        print(f'  {k}: {v:.4f}' if isinstance(v, float) else f'  {k}: {v}')
+    return result
+
+
+def fill_reference_cache(args, path: Path, cached: Path) -> None:
+    """Run A on one image and store its labels and timings.
+
+    A's labels come from the reference loop with the allocator kept warm: the same code and
+    arithmetic, about twice as fast, which keeps 10 x 1000 iterations affordable here. A's
+    reported time is its iteration count times the per-iteration time of the untouched loop
+    (glibc defaults), measured on the same image just before.
+    """
+    x = load_tensor(path, args.scale, args.device)
+    _, probe = run_reference(x, args.per_iter_iters, args.seed, min_labels=0)
+    keep_freed_memory()
+    labels, rec = reference_optimize(x, DynaSegCNN, SCFWeight(), max_iters=args.max_iters,
+                                     min_labels=3, seed=args.seed)
+    np.savez_compressed(cached, labels=labels, iterations=rec.iterations,
+                        num_labels=rec.num_labels, label_counts=np.array(rec.label_counts),
+                        s_per_iter_untuned=probe.seconds / args.per_iter_iters,
+                        seconds_tuned=rec.seconds)
+
+
+def reference_cache_dir(args) -> Path:
+    cache = Path(args.cache) / f'A_scale{args.scale}_iters{args.max_iters}_seed{args.seed}'
+    cache.mkdir(parents=True, exist_ok=True)
+    return cache
+
+
+def part_whole(args, root: Path) -> dict:
+    cfg = load_config(args.config)
+    model = build_segmentor(cfg, args.device)
+    cache = reference_cache_dir(args)
+    rows, scores_a, scores_b = [], [], []
+    print(f'\n[whole] A: authors\' loop at scale {args.scale}, <= {args.max_iters} iterations, '
+          f'stop at 3 labels (time = iterations x untouched s/iter); B: {Path(args.config).name}; '
+          'mIoU mode 1 at full resolution')
+    print(f'{"image":<8}{"A s":>9}{"A iters":>8}{"A q":>5}{"A mIoU":>8}{"B s":>8}{"B iters":>8}'
+          f'{"B q":>5}{"B mIoU":>8}{"A/B":>7}')
+    for image_id in args.images:
+        gts = load_bsds_ground_truth(root / 'groundTruth' / 'test' / f'{image_id}.mat')
+        path = root / 'images' / 'test' / f'{image_id}.jpg'
+        cached = cache / f'{image_id}.npz'
+        if not cached.exists():
+            fill_reference_cache(args, path, cached)
+        data = np.load(cached)
+        labels_a, a_iters, a_q = data['labels'], int(data['iterations']), int(data['num_labels'])
+        a_seconds = float(data['s_per_iter_untuned']) * a_iters
+        keep_freed_memory()
+        rgb = load_image(path)
+        labels_b, rec_b = model.segment(image_to_tensor(rgb, model).to(args.device))
+        full = gts[0].shape
+        sa = kim_image_scores(resize_nearest(labels_a, full), gts, mode=1)
+        sb = kim_image_scores(labels_b, gts, mode=1)
+        scores_a.append(sa)
+        scores_b.append(sb)
+        row = dict(image=image_id, a_seconds=a_seconds, a_iterations=a_iters, a_labels=a_q,
+                   a_miou=float(sa.mean()), b_seconds=rec_b.seconds, b_iterations=rec_b.iterations,
+                   b_labels=int(len(np.unique(labels_b))), b_miou=float(sb.mean()))
+        rows.append(row)
+        print(f'{image_id:<8}{a_seconds:>9.1f}{a_iters:>8}{a_q:>5}{row["a_miou"]:>8.3f}'
+              f'{rec_b.seconds:>8.1f}{rec_b.iterations:>8}{row["b_labels"]:>5}{row["b_miou"]:>8.3f}'
+              f'{a_seconds / rec_b.seconds:>7.1f}', flush=True)
+    pooled_a, pooled_b = pooled_miou(scores_a), pooled_miou(scores_b)
+    total_a = sum(r['a_seconds'] for r in rows)
+    total_b = sum(r['b_seconds'] for r in rows)
+    print(f'{"total":<8}{total_a:>9.1f}{"":>13}{pooled_a["mIoU"]:>8.4f}{total_b:>8.1f}{"":>13}'
+          f'{pooled_b["mIoU"]:>8.4f}{total_a / total_b:>7.1f}')
+    print(f'pooled mIoU (mode 1) A = {pooled_a["mIoU"]:.4f}, B = {pooled_b["mIoU"]:.4f}, '
+          f'B - A = {pooled_b["mIoU"] - pooled_a["mIoU"]:+.4f}; time A/B = {total_a / total_b:.1f}x')
+    return dict(rows=rows, pooled_a=pooled_a, pooled_b=pooled_b, total_a_seconds=total_a,
+                total_b_seconds=total_b, speedup=total_a / total_b, config=args.config)
+
+
+MEMORY_CHILD = '''
+import resource, sys, numpy as np, torch
+from dynaseg.apis import segment_image
+torch.set_num_threads({threads})
+h, w = {h}, {w}
+rng = np.random.default_rng(0)
+small = rng.integers(0, 255, (max(h // 64, 2), max(w // 64, 2), 3)).astype(np.float32)
+import cv2
+image = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.uint8)
+result = segment_image(image, {config!r}, **{{'model.schedule.max_iters': {iters}}})
+assert result.labels.shape == (h, w)
+print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, result.record.seconds)
+'''
+
+
+def part_memory(args) -> dict:
+    results = {}
+    print('\n[memory] B (default config), fresh subprocess per size, peak resident memory')
+    for name, (h, w) in {'321x481': (321, 481), '12MP (3000x4000)': (3000, 4000)}.items():
+        code = MEMORY_CHILD.format(threads=args.threads, h=h, w=w, config=args.config, iters=60)
+        out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                             check=True, env=dict(os.environ))
+        line = next(l for l in out.stdout.splitlines() if l.startswith('PEAK_RSS_KB'))
+        kb, seconds = int(line.split()[1]), float(line.split()[2])
+        results[name] = dict(peak_rss_mb=kb / 1024, seconds=seconds)
+        print(f'  {name:<18} peak RSS {kb / 1024:8.0f} MB   ({seconds:.1f} s, <= 60 coarse iterations)')
+    return results
+
+
+def main() -> None:
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    root = Path(args.data_root)
+    if not (root / 'images' / 'test').is_dir():
+        sys.exit(f'BSDS500 not found under {root} (expected images/test/ and groundTruth/test/); '
+                 'pass --data-root')
+    results: dict = dict(threads=args.threads, device=args.device, torch=torch.__version__,
+                         started=time.strftime('%Y-%m-%d %H:%M:%S'))
+    first = root / 'images' / 'test' / f'{args.images[0]}.jpg'
+    if 'per-iter' in args.parts:
+        results['per_iter'] = part_per_iter(args, first)
+    if 'agreement' in args.parts:
+        results['agreement'] = part_agreement(args, first)
+    if 'reference-cache' in args.parts:
+        for image_id in args.images:
+            cache = reference_cache_dir(args)
+            target = cache / f'{image_id}.npz'
+            if not target.exists():
+                fill_reference_cache(args, root / 'images' / 'test' / f'{image_id}.jpg', target)
+                print(f'A cached for {image_id}', flush=True)
+    if 'whole' in args.parts:
+        results['whole'] = part_whole(args, root)
+    if 'memory' in args.parts:
+        results['memory'] = part_memory(args)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(results, indent=2))
+        print(f'\nresults written to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
