@@ -1,0 +1,250 @@
+"""run_dataset: segment a config's dataset into a work dir, resume, report failures, score it."""
+from __future__ import annotations
+
+import json
+import math
+import pickle
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import scipy.io
+import torch
+from conftest import require_data
+from PIL import Image
+
+from dynaseg.apis import load_config
+from dynaseg.apis.dataset_runner import DatasetLayout, format_results, run_dataset
+from dynaseg.evaluation.functional import (cluster_confusion, kim_image_scores,
+                                           load_bsds_ground_truth, load_cocostuff_ground_truth,
+                                           per_image_scores, pooled_miou, read_label_map)
+from dynaseg.testing import piecewise_image
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+COCO_CONFIG = REPO_ROOT / 'configs' / 'dynaseg' / 'dynaseg-fsf_cnn-m3_fast_coco-stuff27.py'
+BSDS_CONFIG = REPO_ROOT / 'configs' / 'dynaseg' / 'dynaseg-fsf_cnn-m2_fast_bsds500.py'
+#: A run of seconds: 16 channels, 5 coarse + 1 refining iteration, no Silhouette phase.
+TINY_OPTIONS = {'model.backbone.channels': 16, 'model.backbone.out_channels': 16,
+                'model.schedule.max_iters': 5, 'model.schedule.refine_iters': 1,
+                'model.silhouette.enabled': False}
+#: Fine COCO-Stuff ids given to the four regions of piecewise_image: two things, a stuff
+#: class and the unlabelled value.
+REGION_FINE_IDS = np.array([0, 2, 150, 255], np.uint8)
+COCO_LIST = 'curated/val2017/Coco164kFull_Stuff_Coarse_7.txt'
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def make_cocostuff(root: Path, present: list[str], absent: list[str] = (),
+                   size: tuple[int, int] = (24, 32)) -> Path:
+    """A COCO-Stuff layout: images/val2017/*.jpg, fine stuffthingmaps, a curated id list."""
+    for folder in ('images/val2017', 'stuffthingmaps_trainval2017/val2017', 'curated/val2017'):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    for seed, img_id in enumerate(present):
+        image, regions = piecewise_image(*size, seed=seed)
+        Image.fromarray(image).save(root / 'images' / 'val2017' / f'{img_id}.jpg', quality=95)
+        cv2.imwrite(str(root / 'stuffthingmaps_trainval2017' / 'val2017' / f'{img_id}.png'),
+                    REGION_FINE_IDS[regions])
+    (root / COCO_LIST).write_text('\n'.join([*present, *absent]) + '\n')
+    return root
+
+
+def make_bsds(root: Path, ids: list[str], size: tuple[int, int] = (24, 32)) -> Path:
+    """A BSDS500 layout: images/test/*.jpg and groundTruth/test/*.mat with two annotations."""
+    (root / 'images' / 'test').mkdir(parents=True)
+    (root / 'groundTruth' / 'test').mkdir(parents=True)
+    for seed, img_id in enumerate(ids):
+        image, regions = piecewise_image(*size, seed=seed)
+        Image.fromarray(image).save(root / 'images' / 'test' / f'{img_id}.jpg', quality=95)
+        cells = np.empty((1, 2), dtype=object)
+        # A fine annotation (the four regions) and a coarse one (left / right halves).
+        cells[0, 0] = {'Segmentation': (regions + 1).astype(np.uint16)}
+        cells[0, 1] = {'Segmentation': np.where(regions % 2 == 0, 1, 2).astype(np.uint16)}
+        scipy.io.savemat(root / 'groundTruth' / 'test' / f'{img_id}.mat', {'groundTruth': cells})
+    return root
+
+
+def tiny_config(config: Path, data_root: Path, **options):
+    cfg = load_config(config, dict(TINY_OPTIONS, **options))
+    cfg.merge_from_dict({'data_root': str(data_root), 'dataset.data_root': str(data_root)})
+    return cfg
+
+
+def read_results(work_dir: Path) -> tuple[dict, list[dict]]:
+    results = json.loads((work_dir / 'eval_results.json').read_text())
+    with open(work_dir / 'eval_results.pkl', 'rb') as f:
+        return results, pickle.load(f)
+
+
+def test_coco_end_to_end_json_pkl_and_missing_images(tmp_path: Path) -> None:
+    root = make_cocostuff(tmp_path / 'coco', ['000000000001', '000000000002'],
+                          absent=['000000000003'])
+    work = tmp_path / 'work'
+    lines: list[str] = []
+    returned = run_dataset(tiny_config(COCO_CONFIG, root), work, log=lines.append)
+
+    results, per_image = read_results(work)
+    assert returned['metrics'] == results['metrics']
+    assert results['counts'] == {'listed': 3, 'missing': 1, 'present': 2, 'scored': 2,
+                                 'failed': 0, 'not_segmented': 0, 'segmented_this_run': 2}
+    assert results['missing_ids'] == ['000000000003'] and results['failed'] == []
+    assert results['config'] == COCO_CONFIG.stem and results['seed'] == 0
+    assert results['exit_code'] == 0
+    assert set(results['metrics']) == {'a_dataset', 'b_per_image', 'c_per_image_summed'}
+    for scores in results['metrics'].values():
+        assert {'mIoU', 'thing_mIoU', 'stuff_mIoU', 'pixel_accuracy'} <= set(scores)
+        assert scores['num_images'] == 2
+
+    # Per-image protocol (b) scores, recomputed here from the files with the functional API.
+    layout = DatasetLayout(work)
+    assert [row['img_id'] for row in per_image] == ['000000000001', '000000000002']
+    for row in per_image:
+        gt = load_cocostuff_ground_truth(root / 'stuffthingmaps_trainval2017' / 'val2017'
+                                         / f'{row["img_id"]}.png')
+        expected = per_image_scores([cluster_confusion(read_label_map(layout.pred(row['img_id'])),
+                                                       gt)])
+        assert row['b_per_image/mIoU'] == pytest.approx(expected['mIoU'])
+        assert row['b_per_image/pixel_accuracy'] == pytest.approx(expected['pixel_accuracy'])
+        assert not any(key.startswith(('a_dataset/', 'c_per_image')) for key in row)
+    assert results['metrics']['b_per_image']['mIoU'] == pytest.approx(
+        np.mean([row['b_per_image/mIoU'] for row in per_image]))
+    record = json.loads(layout.record('000000000001').read_text())
+    assert record['img_id'] == '000000000001' and record['config'] == COCO_CONFIG.stem
+
+    text = '\n'.join(lines)
+    assert '3 listed, 1 missing, 2 present' in text
+    assert 'b_per_image/mIoU' in text and '2 images scored of 3 listed' in text
+    assert format_results(results) in text
+
+
+def test_resume_does_not_recompute_and_limit(tmp_path: Path) -> None:
+    root = make_cocostuff(tmp_path / 'coco', ['a1', 'a2', 'a3'])
+    work = tmp_path / 'work'
+    layout = DatasetLayout(work)
+    cfg = tiny_config(COCO_CONFIG, root)
+    first = run_dataset(cfg, work, limit=1, log=lambda _: None)
+    assert first['counts']['segmented_this_run'] == 1 and first['counts']['scored'] == 1
+    assert first['counts']['not_segmented'] == 2 and first['not_segmented_ids'] == ['a2', 'a3']
+    assert first['exit_code'] == 0  # images left for later are not failures
+    # An interrupted write leaves a record and a temporary file, never the label map.
+    layout.record('a2').write_text('{}')
+    (layout.preds / '.a2.png.123.tmp').write_bytes(b'partial')
+    stamps = {p: p.stat().st_mtime_ns for p in (layout.pred('a1'), layout.record('a1'))}
+
+    second = run_dataset(cfg, work, log=lambda _: None)
+    assert second['counts']['segmented_this_run'] == 2 and second['counts']['scored'] == 3
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # a1 was not recomputed
+    assert json.loads(layout.record('a2').read_text())['img_id'] == 'a2'
+
+    third = run_dataset(cfg, work, log=lambda _: None)
+    assert third['counts']['segmented_this_run'] == 0
+    assert third['metrics'] == second['metrics']
+    overwritten = run_dataset(cfg, work, overwrite=True, log=lambda _: None)
+    assert overwritten['counts']['segmented_this_run'] == 3
+    assert layout.pred('a1').stat().st_mtime_ns != stamps[layout.pred('a1')]
+    assert overwritten['metrics'] == second['metrics']  # seeded per image: same labels
+
+
+def test_failing_image_is_reported_and_retried(tmp_path: Path) -> None:
+    root = make_cocostuff(tmp_path / 'coco', ['good', 'bad'])
+    bad_image = root / 'images' / 'val2017' / 'bad.jpg'
+    good_bytes = bad_image.read_bytes()
+    bad_image.write_bytes(b'not a jpeg')
+    work = tmp_path / 'work'
+    cfg = tiny_config(COCO_CONFIG, root)
+    lines: list[str] = []
+    results = run_dataset(cfg, work, log=lines.append)
+    assert results['exit_code'] == 1
+    assert results['counts']['failed'] == 1 and results['counts']['scored'] == 1
+    [failure] = results['failed']
+    assert failure['img_id'] == 'bad' and failure['stage'] == 'segment' and failure['reason']
+    assert '\n' not in failure['reason']
+    saved = json.loads((work / 'failed' / 'bad.json').read_text())
+    assert saved['image'] == str(bad_image) and saved['reason'] == failure['reason']
+    assert any('bad (segment)' in line for line in lines)
+    assert results['metrics']['b_per_image']['num_images'] == 1
+
+    bad_image.write_bytes(good_bytes)
+    fixed = run_dataset(cfg, work, log=lambda _: None)
+    assert fixed['exit_code'] == 0 and fixed['failed'] == [] and fixed['counts']['scored'] == 2
+    assert not (work / 'failed' / 'bad.json').exists()
+
+
+def test_unscorable_images_are_reported_not_dropped(tmp_path: Path) -> None:
+    """All-unlabelled GT gives a NaN per-image score; a GT of the wrong size fails scoring."""
+    root = make_cocostuff(tmp_path / 'coco', ['ok', 'void', 'wrong'])
+    gt_dir = root / 'stuffthingmaps_trainval2017' / 'val2017'
+    cv2.imwrite(str(gt_dir / 'void.png'), np.full((24, 32), 255, np.uint8))
+    cv2.imwrite(str(gt_dir / 'wrong.png'), np.zeros((10, 10), np.uint8))
+    work = tmp_path / 'work'
+    results = run_dataset(tiny_config(COCO_CONFIG, root), work, log=lambda _: None)
+    results, per_image = read_results(work)
+
+    assert results['exit_code'] == 1
+    assert [(f['img_id'], f['stage']) for f in results['failed']] == [('wrong', 'evaluate')]
+    assert 'differ in size' in results['failed'][0]['reason']
+    assert results['counts']['scored'] == 2 and [r['img_id'] for r in per_image] == ['ok', 'void']
+    assert results['nan_images']['b_per_image'] == {'count': 1, 'img_ids': ['void']}
+    assert math.isnan(per_image[1]['b_per_image/mIoU'])
+    for scores in results['metrics'].values():  # every protocol saw the same images
+        assert scores['num_images'] == 1
+    assert '1 image(s) with a NaN per-image score' in format_results(results)
+
+
+def test_predictions_of_another_model_config_are_not_scored(tmp_path: Path) -> None:
+    root = make_cocostuff(tmp_path / 'coco', ['x1'])
+    work = tmp_path / 'work'
+    run_dataset(tiny_config(COCO_CONFIG, root), work, log=lambda _: None)
+    other = tiny_config(COCO_CONFIG, root, **{'model.seed': 7})
+    stale = run_dataset(other, work, log=lambda _: None)
+    assert stale['exit_code'] == 1 and stale['counts']['scored'] == 0
+    assert 'different model config' in stale['failed'][0]['reason']
+    redone = run_dataset(other, work, overwrite=True, log=lambda _: None)
+    assert redone['exit_code'] == 0 and redone['seed'] == 7 and redone['counts']['scored'] == 1
+
+
+def test_bsds_end_to_end_modes_and_region_bench(tmp_path: Path) -> None:
+    root = make_bsds(tmp_path / 'bsds', ['100', '200'])
+    work = tmp_path / 'work'
+    results = run_dataset(tiny_config(BSDS_CONFIG, root), work, log=lambda _: None)
+    results, per_image = read_results(work)
+    assert results['exit_code'] == 0 and results['counts']['scored'] == 2
+    assert set(results['metrics']) == {'all', 'fine', 'coarse', 'bsds'}
+    assert {'PRI', 'VOI', 'covering'} <= set(results['metrics']['bsds'])
+
+    layout = DatasetLayout(work)
+    for mode, prefix in ((1, 'all'), (2, 'fine'), (3, 'coarse')):
+        scores = [kim_image_scores(read_label_map(layout.pred(i)),
+                                   load_bsds_ground_truth(root / 'groundTruth' / 'test' / f'{i}.mat'),
+                                   mode=mode) for i in ('100', '200')]
+        assert results['metrics'][prefix]['mIoU'] == pytest.approx(pooled_miou(scores)['mIoU'])
+        assert [row[f'{prefix}/mIoU'] for row in per_image] == pytest.approx(
+            [s.mean() for s in scores])
+        assert [row[f'{prefix}/num_segments'] for row in per_image] == [s.size for s in scores]
+    assert all(0 <= row['bsds/PRI'] <= 1 for row in per_image)
+
+
+def test_missing_data_root_is_an_error_before_any_work(tmp_path: Path) -> None:
+    cfg = tiny_config(COCO_CONFIG, tmp_path / 'nowhere')
+    with pytest.raises(FileNotFoundError, match='split list'):
+        run_dataset(cfg, tmp_path / 'work', log=lambda _: None)
+    assert not (tmp_path / 'work').exists()
+
+
+def test_real_cocostuff_curated_image(tmp_path: Path) -> None:
+    """The one curated val2017 image present in the shared data, with a tiny schedule."""
+    root = require_data('cocostuff')
+    cfg = tiny_config(COCO_CONFIG, root, **{'model.schedule.max_pixels': 4000})
+    results = run_dataset(cfg, tmp_path / 'work', log=lambda _: None)
+    assert results['exit_code'] == 0
+    counts = results['counts']
+    assert counts['listed'] == 2175 and counts['present'] >= 1 and counts['scored'] >= 1
+    assert counts['missing'] == counts['listed'] - counts['present']
+    assert 0 <= results['metrics']['b_per_image']['mIoU'] <= 1
