@@ -1,8 +1,20 @@
-"""High-level entry points; mmseg's ``init_model`` / ``inference_model`` also work with our configs."""
-from .folder import (FolderSummary, ImageOutcome, OutputLayout, RunInterrupted, segment_file,
-                     segment_folder)
-from .inference import (DEFAULT_CONFIG, SegmentationResult, build_segmentor, image_to_tensor,
-                        load_config, segment_image)
+"""High-level entry points; mmseg's ``init_model`` / ``inference_model`` also take our configs."""
+from .folder import (
+    FolderSummary,
+    ImageOutcome,
+    OutputLayout,
+    RunInterrupted,
+    segment_file,
+    segment_folder,
+)
+from .inference import (
+    DEFAULT_CONFIG,
+    SegmentationResult,
+    build_segmentor,
+    image_to_tensor,
+    load_config,
+    segment_image,
+)
 
 __all__ = [
     'DEFAULT_CONFIG', 'FolderSummary', 'ImageOutcome', 'OutputLayout', 'RunInterrupted',

@@ -20,19 +20,34 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
-import torch
 from mmengine.config import Config
 
-from dynaseg.utils.fileio import (ensure_writable_dir, is_within, load_label_map, save_image,
-                                  save_json, save_label_csv, save_label_map)
-from dynaseg.utils.image_io import (DEFAULT_MAX_PIXELS, ImageReadError, list_images, load_image,
-                                    output_stems)
 from dynaseg.utils.dist import shard
+from dynaseg.utils.fileio import (
+    ensure_writable_dir,
+    is_within,
+    load_label_map,
+    save_image,
+    save_json,
+    save_label_csv,
+    save_label_map,
+)
+from dynaseg.utils.image_io import (
+    DEFAULT_MAX_PIXELS,
+    ImageReadError,
+    list_images,
+    load_image,
+    output_stems,
+)
 from dynaseg.visualization import colorize_labels, overlay
 
 from .inference import build_segmentor, image_to_tensor
+
+if TYPE_CHECKING:
+    from dynaseg.models.segmentors.dynaseg import DynaSeg
 
 __all__ = ['FolderSummary', 'ImageOutcome', 'OutputLayout', 'RunInterrupted', 'segment_file',
            'segment_folder']
@@ -156,16 +171,16 @@ def _config_name(cfg: Config) -> str:
     return Path(cfg.filename).stem if getattr(cfg, 'filename', None) else '<in-memory config>'
 
 
-def _write_side_outputs(layout: OutputLayout, stem: str, rgb: np.ndarray, labels: np.ndarray,
-                        *, visualize: bool, save_csv: bool) -> None:
+def _write_side_outputs(layout: OutputLayout, stem: str, rgb: np.ndarray | None,
+                        labels: np.ndarray, *, visualize: bool, save_csv: bool) -> None:
     if save_csv:
         save_label_csv(layout.csv(stem), labels)
-    if visualize:
+    if visualize and rgb is not None:
         save_image(layout.color(stem), colorize_labels(labels))
         save_image(layout.overlay(stem), overlay(rgb, labels))
 
 
-def segment_file(path: str | os.PathLike[str], out_stem: str, model: torch.nn.Module,
+def segment_file(path: str | os.PathLike[str], out_stem: str, model: DynaSeg,
                  output_folder: str | os.PathLike[str], *, visualize: bool = True,
                  save_csv: bool = False, max_image_pixels: int = DEFAULT_MAX_PIXELS,
                  record_extra: dict | None = None,
@@ -319,7 +334,7 @@ def segment_folder(input_folder: str | os.PathLike[str], output_folder: str | os
         # Every rank must list the folder before any rank writes a label map.
         from mmengine.dist import barrier
         barrier()
-    model = build_segmentor(cfg, device)
+    model = cast('DynaSeg', build_segmentor(cfg, device))
     extra = {'config': _config_name(cfg), 'device': device,
              'model_config': cfg.model.to_dict()}
 
@@ -382,5 +397,9 @@ def interrupt_on_sigterm() -> Callable[[], None]:
         raise RunInterrupted(signum)
 
     previous = signal.signal(signal.SIGTERM, handler)
-    return lambda: signal.signal(signal.SIGTERM, previous)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
 

@@ -12,8 +12,7 @@ import pytest
 import torch
 from PIL import Image
 
-from dynaseg.apis import (RunInterrupted, build_segmentor, load_config, segment_file,
-                          segment_folder)
+from dynaseg.apis import RunInterrupted, build_segmentor, load_config, segment_file, segment_folder
 from dynaseg.apis.folder import OutputLayout
 from dynaseg.models.segmentors.dynaseg import DynaSeg
 from dynaseg.testing import piecewise_image
@@ -65,7 +64,7 @@ def reasons(summary) -> dict[str, str]:
 
 
 def hidden_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob('.*')]
+    return list(folder.rglob('.*'))
 
 
 def digest(folder: Path) -> dict[str, str]:
