@@ -1,0 +1,149 @@
+"""tools/DynaSeg_COCO.py and tools/evaluate_config.py: flags, exit codes, torchrun vs one process."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from dynaseg.apis.dataset_runner import runner_main
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_test_module(relative: str) -> ModuleType:
+    """Import a sibling test module by path: an installed package already owns the name 'tests'."""
+    path = REPO_ROOT / 'tests' / relative
+    spec = importlib.util.spec_from_file_location(f'_dynaseg_{path.stem}', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_runner_tests = _load_test_module('test_apis/test_dataset_runner.py')
+BSDS_CONFIG, COCO_CONFIG, TINY_OPTIONS = (_runner_tests.BSDS_CONFIG, _runner_tests.COCO_CONFIG,
+                                          _runner_tests.TINY_OPTIONS)
+make_bsds, make_cocostuff, read_results = (_runner_tests.make_bsds, _runner_tests.make_cocostuff,
+                                           _runner_tests.read_results)
+free_port = _load_test_module('test_tools/test_dist_segment.py').free_port
+COCO_TOOL = REPO_ROOT / 'tools' / 'DynaSeg_COCO.py'
+EVAL_TOOL = REPO_ROOT / 'tools' / 'evaluate_config.py'
+TINY_ARGS = ['--threads', '1', '--cfg-options', *(f'{k}={v}' for k, v in TINY_OPTIONS.items())]
+IDS = ['000000000011', '000000000012', '000000000013', '000000000014', '000000000015']
+
+
+def run_tool(*args: str, cwd: Path, tool: Path = COCO_TOOL, timeout: float = 180,
+             ) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(tool), *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_coco_tool_default_work_dir_table_and_exit_codes(tmp_path: Path) -> None:
+    root = make_cocostuff(tmp_path / 'coco', IDS[:2], absent=IDS[2:3])
+    run = run_tool('--data-root', str(root), *TINY_ARGS, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    # No --config: the DynaSeg-FSF M=3 COCO config, and work_dirs/<its stem> under the cwd.
+    work = tmp_path / 'work_dirs' / COCO_CONFIG.stem
+    results, per_image = read_results(work)
+    assert results['counts']['scored'] == 2 and results['counts']['missing'] == 1
+    assert len(per_image) == 2
+    assert '2 images scored of 3 listed (1 missing' in run.stdout
+    for prefix in ('a_dataset', 'b_per_image', 'c_per_image_summed'):
+        assert f'{prefix}/mIoU' in run.stdout and f'{prefix}/stuff_mIoU' in run.stdout
+
+    (root / 'images' / 'val2017' / f'{IDS[0]}.jpg').write_bytes(b'broken')
+    failed = run_tool('--data-root', str(root), '--overwrite', *TINY_ARGS, cwd=tmp_path)
+    assert failed.returncode == 1
+    assert f'{IDS[0]} (segment): ' in failed.stdout
+
+    bad = run_tool('--config', str(tmp_path / 'no_such.py'), cwd=tmp_path)
+    assert bad.returncode == 2 and 'config file not found' in bad.stderr
+    nowhere = run_tool('--data-root', str(tmp_path / 'nowhere'), *TINY_ARGS, cwd=tmp_path)
+    assert nowhere.returncode == 2 and 'split list' in nowhere.stderr
+
+
+def test_cfg_options_override_the_list_and_win_over_data_root(tmp_path: Path) -> None:
+    root = make_cocostuff(tmp_path / 'coco', IDS[:3])
+    listing = tmp_path / 'mine.txt'
+    listing.write_text(IDS[1] + '\n')
+    work = tmp_path / 'work'
+    assert runner_main(['--config', str(COCO_CONFIG), '--data-root', str(tmp_path / 'elsewhere'),
+                        '--work-dir', str(work), *TINY_ARGS, f'dataset.data_root={root}',
+                        f'dataset.list_file={listing}'], description='test') == 0
+    results, per_image = read_results(work)
+    assert results['counts']['listed'] == 1 and [r['img_id'] for r in per_image] == [IDS[1]]
+
+
+def test_two_process_torchrun_matches_single_process(tmp_path: Path) -> None:
+    root = make_cocostuff(tmp_path / 'coco', IDS, absent=['000000000099'])
+    single, multi = tmp_path / 'single', tmp_path / 'multi'
+    assert runner_main(['--data-root', str(root), '--work-dir', str(single), *TINY_ARGS],
+                       description='test', default_config=str(COCO_CONFIG)) == 0
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    run = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
+         '--master_port', str(free_port()), str(COCO_TOOL), '--launcher', 'pytorch',
+         '--data-root', str(root), '--work-dir', str(multi), *TINY_ARGS],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.count('images scored of') == 1  # only rank 0 evaluates and prints
+
+    one, _ = read_results(single)
+    two, _ = read_results(multi)
+    assert two['metrics'] == one['metrics'] and two['counts'] == one['counts']
+    assert two['nan_images'] == one['nan_images'] and two['run']['world_size'] == 2
+    assert read_results(multi)[1] == read_results(single)[1]
+    ranks = []
+    for img_id in IDS:
+        assert ((multi / 'preds' / f'{img_id}.png').read_bytes()
+                == (single / 'preds' / f'{img_id}.png').read_bytes())
+        ranks.append(json.loads((multi / 'preds' / 'records' / f'{img_id}.json').read_text())['rank'])
+    assert sorted(ranks) == [0, 0, 0, 1, 1]  # each image exactly once, interleaved by rank
+    assert not [p for p in multi.rglob('*.tmp')]
+
+
+def test_sigterm_then_resume(tmp_path: Path) -> None:
+    """SIGTERM during the run exits 143 and keeps finished images; the rerun only does the rest."""
+    root = make_cocostuff(tmp_path / 'coco', IDS, size=(96, 128))
+    work = tmp_path / 'work'
+    # Longer per-image runs so the signal lands mid-way.
+    slow = [*TINY_ARGS, 'model.schedule.max_iters=60', 'model.schedule.patience=None']
+    proc = subprocess.Popen([sys.executable, str(COCO_TOOL), '--data-root', str(root),
+                             '--work-dir', str(work), *slow], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    preds = work / 'preds'
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(preds.glob('*.png')):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr[-2000:]
+    assert 'rerun the same command to resume' in stderr
+    done = {p.stem: p.stat().st_mtime_ns for p in preds.glob('*.png')}
+    if len(done) == len(IDS):
+        pytest.skip('the run finished before the signal arrived')
+
+    rerun = run_tool('--data-root', str(root), '--work-dir', str(work), *slow, cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    results, _ = read_results(work)
+    assert results['counts']['segmented_this_run'] == len(IDS) - len(done)
+    assert results['counts']['scored'] == len(IDS)
+    assert {s: (preds / f'{s}.png').stat().st_mtime_ns for s in done} == done
+
+
+def test_evaluate_config_tool_on_bsds(tmp_path: Path) -> None:
+    root = make_bsds(tmp_path / 'bsds', ['300'])
+    run = run_tool('--config', str(BSDS_CONFIG), '--data-root', str(root), *TINY_ARGS,
+                   cwd=tmp_path, tool=EVAL_TOOL)
+    assert run.returncode == 0, run.stderr[-3000:]
+    results, per_image = read_results(tmp_path / 'work_dirs' / BSDS_CONFIG.stem)
+    assert set(results['metrics']) == {'all', 'fine', 'coarse', 'bsds'}
+    assert per_image[0]['img_id'] == '300' and 'coarse/mIoU' in per_image[0]
+    assert 'bsds/PRI' in run.stdout and '1 images scored of 1 listed' in run.stdout
