@@ -162,6 +162,23 @@ class StackedCNN:
                 params += [p for p in (layer.weight, layer.bias) if p is not None]
         return params
 
+    @torch.no_grad()
+    def unstack(self, index: int, model: nn.Module) -> nn.Module:
+        """Copy model ``index``'s parameters into ``model`` (a DynaSegCNN of the same shape).
+
+        Lets one batched network be inspected, saved or run on its own afterwards.
+        """
+        layers = list(model.layers)
+        if len(layers) != len(self.layers):
+            raise ValueError('model has a different number of layers')
+        for module, layer in zip(layers, self.layers):
+            if isinstance(layer, (_Conv, _BatchNorm)):
+                for name in ('weight', 'bias'):
+                    source, target = getattr(layer, name), getattr(module, name)
+                    if source is not None:
+                        target.copy_(source[index])
+        return model
+
     def __call__(self, x: Tensor, active: Tensor | None = None) -> Tensor:
         """Forward the selected models, each on its own image.
 

@@ -99,6 +99,11 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
         keep_freed_memory()
     start = time.perf_counter()
     height, width = image.shape[-2:]
+    if height * width == 1:
+        # Nothing to optimise (and train-mode BatchNorm needs two values): one segment.
+        record = OptimizationRecord(stage_sizes=[(1, 1)], stop_reason='single_pixel',
+                                    seconds=time.perf_counter() - start)
+        return np.zeros((1, 1), np.int64), record
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -118,11 +123,15 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
         q_floor = record.silhouette_k
 
     budgets = [schedule.max_iters] + [schedule.refine_iters] * (len(stage_inputs) - 1)
+    reasons = []
     with torch.enable_grad():
         for stage_input, budget in zip(stage_inputs, budgets):
-            done, record.stop_reason = _run_stage(model, optimizer, loss_fn, stage_input, budget,
-                                                  schedule, q_floor, record, on_iteration)
+            done, reason = _run_stage(model, optimizer, loss_fn, stage_input, budget, schedule,
+                                      q_floor, record, on_iteration)
             record.stage_iterations.append(done)
+            reasons.append(reason)
+    # e.g. 'converged -> max_iters': the coarse stage converged, then the refine budget ran out.
+    record.stop_reason = ' -> '.join(reasons)
     with torch.no_grad():
         response = model(stage_inputs[-1])
     labels = argmax_at_size(response, (height, width))

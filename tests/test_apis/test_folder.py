@@ -171,8 +171,6 @@ def test_tiny_and_thin_images_get_label_map_of_input_size(tmp_path, size):
     assert load_label_map(tmp_path / 'out' / 'thin.png').shape == size
 
 
-@pytest.mark.xfail(strict=True, reason='engine: BatchNorm in training mode needs more than one '
-                   'value per channel, so optimize_image raises ValueError on a 1x1 image')
 def test_one_pixel_image_gets_label_map(tmp_path):
     write_image(tmp_path / 'in' / 'dot.png', 1, 1)
     summary = run(tmp_path / 'in', tmp_path / 'out')

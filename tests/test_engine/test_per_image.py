@@ -127,3 +127,16 @@ def test_argmax_at_size_matches_interpolate():
                              align_corners=False)[0].argmax(0)
     torch.testing.assert_close(argmax_at_size(response, (40, 50)), expected)
     torch.testing.assert_close(argmax_at_size(response, (13, 17)), response[0].argmax(0))
+
+
+def test_single_pixel_image_is_one_segment():
+    labels, record = run(np.full((1, 1, 3), 128, np.uint8), Schedule(max_iters=5))
+    assert labels.shape == (1, 1) and labels[0, 0] == 0
+    assert record.stop_reason == 'single_pixel' and record.iterations == 0
+
+
+def test_stop_reason_names_each_stage():
+    image, _ = piecewise_image(60, 80)
+    _, record = run(image, Schedule(max_iters=20, min_labels=1, coarse_max_pixels=1200,
+                                    refine_iters=5))
+    assert record.stop_reason == 'max_iters -> max_iters'
