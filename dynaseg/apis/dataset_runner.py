@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
@@ -57,6 +57,9 @@ from .folder import (
     segment_file,
 )
 from .inference import build_segmentor, load_config
+
+if TYPE_CHECKING:
+    from dynaseg.models.segmentors.dynaseg import DynaSeg
 
 __all__ = ['DatasetLayout', 'EvaluationOutput', 'apply_data_root', 'build_dataset',
            'evaluate_predictions', 'format_results', 'run_dataset', 'runner_main']
@@ -118,7 +121,7 @@ def _normalised(obj: Any) -> Any:
 
 # ----------------------------------------------------------------------------- segmentation
 
-def _segment_shard(infos: Sequence[dict], model: torch.nn.Module, layout: DatasetLayout,
+def _segment_shard(infos: Sequence[dict], model: DynaSeg, layout: DatasetLayout,
                    record_extra: dict, rank: int, log: Callable[[str], None]) -> list[ImageOutcome]:
     """Segment this rank's images; a failing image is recorded and the run goes on."""
     outcomes = []
@@ -340,7 +343,7 @@ def run_dataset(cfg: Config, work_dir: str | Path, *, device: str = 'cpu', launc
         # shard different lists and an image could be done twice or never.
         from mmengine.dist import barrier
         barrier()
-    model = build_segmentor(cfg, device)
+    model = cast('DynaSeg', build_segmentor(cfg, device))
     extra = {'config': _config_name(cfg), 'device': device, 'model_config': cfg.model.to_dict()}
     mine = _segment_shard(shard(todo, dist.rank, dist.world_size), model, layout, extra,
                           dist.rank, log)

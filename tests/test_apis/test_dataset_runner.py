@@ -16,9 +16,15 @@ from PIL import Image
 
 from dynaseg.apis import load_config
 from dynaseg.apis.dataset_runner import DatasetLayout, format_results, run_dataset
-from dynaseg.evaluation.functional import (cluster_confusion, kim_image_scores,
-                                           load_bsds_ground_truth, load_cocostuff_ground_truth,
-                                           per_image_scores, pooled_miou, read_label_map)
+from dynaseg.evaluation.functional import (
+    cluster_confusion,
+    kim_image_scores,
+    load_bsds_ground_truth,
+    load_cocostuff_ground_truth,
+    per_image_scores,
+    pooled_miou,
+    read_label_map,
+)
 from dynaseg.testing import piecewise_image
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -221,9 +227,8 @@ def test_bsds_end_to_end_modes_and_region_bench(tmp_path: Path) -> None:
 
     layout = DatasetLayout(work)
     for mode, prefix in ((1, 'all'), (2, 'fine'), (3, 'coarse')):
-        scores = [kim_image_scores(read_label_map(layout.pred(i)),
-                                   load_bsds_ground_truth(root / 'groundTruth' / 'test' / f'{i}.mat'),
-                                   mode=mode) for i in ('100', '200')]
+        scores = [kim_image_scores(read_label_map(layout.pred(i)), load_bsds_ground_truth(
+            root / 'groundTruth' / 'test' / f'{i}.mat'), mode=mode) for i in ('100', '200')]
         assert results['metrics'][prefix]['mIoU'] == pytest.approx(pooled_miou(scores)['mIoU'])
         assert [row[f'{prefix}/mIoU'] for row in per_image] == pytest.approx(
             [s.mean() for s in scores])

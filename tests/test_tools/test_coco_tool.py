@@ -1,4 +1,4 @@
-"""tools/DynaSeg_COCO.py and tools/evaluate_config.py: flags, exit codes, torchrun vs one process."""
+"""tools/DynaSeg_COCO.py and tools/evaluate_config.py: flags, exit codes, torchrun vs 1 process."""
 from __future__ import annotations
 
 import importlib.util
@@ -104,9 +104,10 @@ def test_two_process_torchrun_matches_single_process(tmp_path: Path) -> None:
     for img_id in IDS:
         assert ((multi / 'preds' / f'{img_id}.png').read_bytes()
                 == (single / 'preds' / f'{img_id}.png').read_bytes())
-        ranks.append(json.loads((multi / 'preds' / 'records' / f'{img_id}.json').read_text())['rank'])
+        record = multi / 'preds' / 'records' / f'{img_id}.json'
+        ranks.append(json.loads(record.read_text())['rank'])
     assert sorted(ranks) == [0, 0, 0, 1, 1]  # each image exactly once, interleaved by rank
-    assert not [p for p in multi.rglob('*.tmp')]
+    assert not list(multi.rglob('*.tmp'))
 
 
 def test_sigterm_then_resume(tmp_path: Path) -> None:
