@@ -9,6 +9,7 @@ import torch
 from mmengine.config import Config
 
 from dynaseg.engine import OptimizationRecord
+from dynaseg.models.segmentors import DynaSeg
 from dynaseg.utils import register_all_modules
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -42,24 +43,26 @@ def load_config(config: str | Path | Config | None = None,
     return cfg
 
 
-def build_segmentor(cfg: Config, device: str = 'cpu') -> torch.nn.Module:
+def build_segmentor(cfg: Config, device: str = 'cpu') -> DynaSeg:
     """Build the DynaSeg segmentor of ``cfg`` on ``device``."""
     register_all_modules()
     from dynaseg.registry import MODELS
     model = MODELS.build(cfg.model)
+    if not isinstance(model, DynaSeg):
+        raise TypeError(f'config model type {cfg.model.get("type")!r} is not a DynaSeg segmentor')
     return model.to(device).eval()
 
 
 def image_to_tensor(image: np.ndarray, model: torch.nn.Module) -> torch.Tensor:
     """(H, W, 3) uint8 RGB -> (1, 3, H, W) float normalised as the model's data preprocessor does."""
-    pre = model.data_preprocessor
+    mean: torch.Tensor = model.data_preprocessor.mean  # type: ignore[assignment]
+    std: torch.Tensor = model.data_preprocessor.std  # type: ignore[assignment]
     tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float()[None]
-    tensor = tensor.to(pre.mean.device)
-    return (tensor - pre.mean) / pre.std
+    return (tensor.to(mean.device) - mean) / std
 
 
 def segment_image(image_or_path: str | Path | np.ndarray, config: str | Path | Config | None = None,
-                  *, device: str = 'cpu', model: torch.nn.Module | None = None,
+                  *, device: str = 'cpu', model: DynaSeg | None = None,
                   on_iteration=None, **overrides) -> SegmentationResult:
     """Segment one image by per-image DynaSeg optimisation.
 

@@ -108,7 +108,9 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = extractor_factory()
-    model = model.to(device=image.device, memory_format=memory_format).train()
+    model = model.to(image.device).train()
+    if channels_last:
+        model = model.to(memory_format=memory_format)  # type: ignore[call-overload]
     optimizer = OPTIMIZERS.build(dict(optimizer_cfg, params=model.parameters()))
     record = OptimizationRecord(stage_sizes=schedule.stage_sizes(height, width))
     stage_inputs = [resize_image(image, size).contiguous(memory_format=memory_format)

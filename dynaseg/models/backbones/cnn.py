@@ -1,6 +1,8 @@
 """The feature extractor of Kim et al. (TIP 2020) and DynaSeg: a small fully-convolutional net."""
 from __future__ import annotations
 
+from typing import Literal
+
 from torch import Tensor, nn
 
 from dynaseg.registry import MODELS
@@ -26,7 +28,9 @@ class DynaSegCNN(nn.Module):
     """
 
     def __init__(self, in_channels: int = 3, channels: int = 100, num_convs: int = 2,
-                 out_channels: int = 100, padding_mode: str = 'zeros') -> None:
+                 out_channels: int = 100,
+                 padding_mode: Literal['zeros', 'reflect', 'replicate', 'circular'] = 'zeros'
+                 ) -> None:
         super().__init__()
         if num_convs < 1:
             raise ValueError(f'num_convs must be >= 1, got {num_convs}')

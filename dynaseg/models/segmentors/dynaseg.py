@@ -11,6 +11,7 @@ from mmseg.structures import SegDataSample
 from torch import Tensor, nn
 
 from dynaseg.engine import OptimizationRecord, Schedule, SilhouetteConfig, optimize_image
+from dynaseg.models.losses import DynaSegLoss
 from dynaseg.registry import MODELS
 
 
@@ -44,7 +45,7 @@ class DynaSeg(BaseSegmentor):
         self.backbone_cfg = copy.deepcopy(backbone)
         # A resident copy gives the segmentor parameters (checkpoints, reference-image mode).
         self.backbone = MODELS.build(backbone)
-        self.loss_fn: nn.Module = MODELS.build(loss)
+        self.loss_fn: DynaSegLoss = MODELS.build(loss)
         self.optimizer_cfg = dict(optimizer or dict(type='SGD', lr=0.1, momentum=0.9))
         self.schedule = Schedule(**(schedule or {}))
         self.silhouette = SilhouetteConfig(**(silhouette or {}))
