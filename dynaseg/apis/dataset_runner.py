@@ -138,6 +138,9 @@ def _segment_shard(infos: Sequence[dict], model: DynaSeg, layout: DatasetLayout,
                                    reason=_one_line(err))
             save_json(layout.failure(img_id), {'img_id': img_id, 'image': info['img_path'],
                                                'reason': outcome.reason, 'rank': rank})
+            # Under --overwrite an older prediction may exist: drop it, so the image is
+            # neither scored with it nor skipped as done by the next run.
+            layout.pred(img_id).unlink(missing_ok=True)
             log(f'[rank {rank}] {k}/{len(infos)} {img_id}: FAILED: {outcome.reason}')
         outcome.rank = rank
         outcomes.append(outcome)
@@ -316,7 +319,7 @@ def run_dataset(cfg: Config, work_dir: str | Path, *, device: str = 'cpu', launc
         launcher: ``'none'``, ``'pytorch'`` (torchrun) or ``'slurm'``.
         overwrite: redo images whose prediction exists (default: resume, skipping them).
         limit: segment only the first ``limit`` present images (all predictions present are
-            scored either way).
+            scored either way; 0 scores without segmenting).
         data_root: replaces the config's data root (``--data-root``).
         log: where progress lines go (default ``print``).
 
@@ -416,7 +419,9 @@ def build_parser(description: str, default_config: str | None = None) -> argpars
     parser.add_argument('--device', choices=('cpu', 'cuda'), default='cpu')
     parser.add_argument('--overwrite', action='store_true',
                         help='redo images whose prediction already exists')
-    parser.add_argument('--limit', type=int, help='segment only the first N present images')
+    parser.add_argument('--limit', type=int,
+                        help='segment only the first N present images (0: only score the '
+                        'predictions already there)')
     parser.add_argument('--threads', type=int, help='torch CPU threads per process')
     return parser
 

@@ -177,6 +177,14 @@ def test_failing_image_is_reported_and_retried(tmp_path: Path) -> None:
     assert any('bad (segment)' in line for line in lines)
     assert results['metrics']['b_per_image']['num_images'] == 1
 
+    # Overwriting with the image broken again: its older prediction is dropped, not scored.
+    bad_image.write_bytes(good_bytes)
+    run_dataset(cfg, work, log=lambda _: None)
+    bad_image.write_bytes(b'broken again')
+    again = run_dataset(cfg, work, overwrite=True, log=lambda _: None)
+    assert again['exit_code'] == 1 and again['counts']['scored'] == 1
+    assert [r['img_id'] for r in read_results(work)[1]] == ['good']
+
     bad_image.write_bytes(good_bytes)
     fixed = run_dataset(cfg, work, log=lambda _: None)
     assert fixed['exit_code'] == 0 and fixed['failed'] == [] and fixed['counts']['scored'] == 2
