@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.registry import OPTIMIZERS
 from torch import Tensor, nn
 
 from .allocator import keep_freed_memory
@@ -81,7 +80,7 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
         image: (1, 3, H, W) float, already normalised, on the target device.
         extractor_factory: builds a new, randomly initialised feature extractor.
         loss_fn: the DynaSeg loss (with its dynamic weight).
-        optimizer_cfg: mmengine optimiser config, e.g. ``dict(type='SGD', lr=0.1, momentum=0.9)``.
+        optimizer_cfg: torch.optim class and arguments, e.g. ``dict(type='SGD', lr=0.1, momentum=0.9)``.
         schedule: stopping rule and resolution plan.
         seed: seeds the initialisation and the Silhouette phase; same seed, same labels.
         silhouette: the Silhouette phase settings; None or disabled = no floor on q.
@@ -111,7 +110,7 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
     model = model.to(image.device).train()
     if channels_last:
         model = model.to(memory_format=memory_format)  # type: ignore[call-overload]
-    optimizer = OPTIMIZERS.build(dict(optimizer_cfg, params=model.parameters()))
+    optimizer = build_optimizer(optimizer_cfg, model)
     record = OptimizationRecord(stage_sizes=schedule.stage_sizes(height, width))
     stage_inputs = [resize_image(image, size).contiguous(memory_format=memory_format)
                     for size in record.stage_sizes]
@@ -128,6 +127,9 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
     reasons = []
     with torch.enable_grad():
         for stage_input, budget in zip(stage_inputs, budgets):
+            if budget == 0:  # no refinement: the working size only gets the final forward pass
+                record.stage_iterations.append(0)
+                continue
             done, reason = _run_stage(model, optimizer, loss_fn, stage_input, budget, schedule,
                                       q_floor, record, on_iteration)
             record.stage_iterations.append(done)
@@ -139,6 +141,19 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
     labels = argmax_at_size(response, (height, width))
     record.seconds = time.perf_counter() - start
     return labels.cpu().numpy(), record
+
+
+def build_optimizer(cfg: dict, model: nn.Module) -> torch.optim.Optimizer:
+    """``dict(type='SGD', lr=0.1, momentum=0.9)`` -> ``torch.optim.SGD(model.parameters(), ...)``.
+
+    Built directly from ``torch.optim``: a fresh optimiser per image needs no registry lookup.
+    """
+    kwargs = dict(cfg)
+    name = kwargs.pop('type')
+    optimizer_cls = getattr(torch.optim, name, None)
+    if optimizer_cls is None:
+        raise ValueError(f'unknown optimizer type {name!r} (expected a torch.optim class name)')
+    return optimizer_cls(model.parameters(), **kwargs)
 
 
 def _run_stage(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn: DynaSegLoss,

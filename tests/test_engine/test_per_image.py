@@ -140,3 +140,11 @@ def test_stop_reason_names_each_stage():
     _, record = run(image, Schedule(max_iters=20, min_labels=1, coarse_max_pixels=1200,
                                     refine_iters=5))
     assert record.stop_reason == 'max_iters -> max_iters'
+
+
+def test_no_refinement_labels_working_size_with_one_forward():
+    image, _ = piecewise_image(60, 80)
+    labels, record = run(image, Schedule(max_iters=6, min_labels=1, coarse_max_pixels=1200))
+    assert labels.shape == (60, 80)
+    assert record.stage_iterations == [6, 0] and record.iterations == 6
+    assert record.stop_reason == 'max_iters'
