@@ -2,9 +2,11 @@
 from .allocator import keep_freed_memory
 from .per_image import (NonFiniteLossError, OptimizationRecord, SilhouetteConfig, argmax_at_size,
                         optimize_image, resize_image)
+from .batched import bucket_by_size, optimize_batch, optimize_many
 from .schedule import Schedule, fit_pixels
 
 __all__ = [
     'keep_freed_memory', 'NonFiniteLossError', 'OptimizationRecord', 'SilhouetteConfig',
-    'argmax_at_size', 'optimize_image', 'resize_image', 'Schedule', 'fit_pixels'
+    'argmax_at_size', 'optimize_image', 'resize_image', 'Schedule', 'fit_pixels', 'bucket_by_size',
+    'optimize_batch', 'optimize_many'
 ]

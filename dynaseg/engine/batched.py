@@ -42,11 +42,10 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.registry import OPTIMIZERS
 from torch import Tensor, nn
 
 from .allocator import keep_freed_memory
-from .per_image import (NonFiniteLossError, OptimizationRecord, SilhouetteConfig,
+from .per_image import (NonFiniteLossError, build_optimizer, OptimizationRecord, SilhouetteConfig,
                         argmax_at_size, resize_image)
 from .schedule import Schedule
 from .silhouette import silhouette_lower_bound
@@ -359,7 +358,7 @@ def optimize_batch(images: Sequence[Tensor], extractor_factory: Callable[[], nn.
             models.append(extractor_factory())
     net = StackedCNN(models, device)
     del models
-    optimizer = OPTIMIZERS.build(dict(optimizer_cfg, params=net.parameters()))
+    optimizer = build_optimizer(optimizer_cfg, net)
     stage_sizes = schedule.stage_sizes(height, width)
     records = [OptimizationRecord(stage_sizes=list(stage_sizes)) for _ in range(num)]
     stacked = torch.cat(list(images), dim=1)                       # (1, N*3, H, W)
