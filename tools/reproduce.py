@@ -11,6 +11,8 @@ then everything present is re-scored). Then ``docs/results.md`` is written from 
 ``eval_results.json`` files found (a run without one is listed as "not run" with its command)
 and the figures are drawn from the label maps and records those runs wrote.
 
+``--score-only`` scores what has been segmented so far (a run cut short is reported as partial).
+
 Subsets, fixed before any result exists: BSDS500 test, the first N ids of its sorted list (or
 the ids given); VOC2012, the ``val_with_images`` list (the val images whose JPEG is present);
 COCO-Stuff-27, a list of the val2017 images present with their labels, generated into the work dir.
@@ -172,13 +174,17 @@ def work_dir_for(run: Run, subset: Subset, work_root: str) -> Path:
     return Path(work_root) / run.name / subset.tag
 
 
-def command_for(run: Run, subset: Subset, args: argparse.Namespace) -> list[str]:
-    """The tools/evaluate_config.py command of one run (what is executed and what is reported)."""
+def command_for(run: Run, subset: Subset, args: argparse.Namespace,
+                score_only: bool = False) -> list[str]:
+    """The tools/evaluate_config.py command of one run (what is executed and what is reported);
+    ``score_only`` adds ``--limit 0``: score the predictions present, segment nothing."""
     data_root = Path(args.data_root) / {'cocostuff27': 'cocostuff'}.get(run.dataset, run.dataset)
     command = ['python', EVAL_TOOL, '--config', run.config, '--data-root', str(data_root),
                '--work-dir', str(work_dir_for(run, subset, args.work_dir))]
     if args.threads:
         command += ['--threads', str(args.threads)]
+    if score_only:
+        command += ['--limit', '0']
     options = dict(subset.options, **dict(o.split('=', 1) for o in args.cfg_options))
     if options:
         command += ['--cfg-options', *(f'{k}={v}' for k, v in options.items())]
@@ -270,7 +276,7 @@ def run_summary(run: Run, work_dir: Path, args: argparse.Namespace) -> dict[str,
 
 def _status(summary: dict[str, Any], subset: Subset, command: list[str]) -> str | None:
     """None if the run is complete, else what the row says instead of (or beside) numbers."""
-    if summary['results'] is None:
+    if summary['results'] is None or summary['scored'] == 0:
         return f'not run: `{shlex.join(command)}`'
     if subset.size is not None and summary['scored'] < subset.size:
         return (f"partial: {summary['scored']} of {subset.size} scored; resume with "
@@ -347,6 +353,18 @@ def machine_text(threads: int | None) -> str:
             f'thread(s) per run), Python {platform.python_version()}, {platform.system()}')
 
 
+def regenerate_command(args: argparse.Namespace) -> str:
+    """The reproduce.py command that segments and scores every run of this report."""
+    command = ['python', 'tools/reproduce.py', '--data-root', args.data_root,
+               '--work-dir', args.work_dir]
+    command += ['--ids', *args.ids] if args.ids else ['--images', str(args.images)]
+    if args.threads:
+        command += ['--threads', str(args.threads)]
+    if args.cfg_options:
+        command += ['--cfg-options', *args.cfg_options]
+    return shlex.join(command)
+
+
 def render(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
     data_root = Path(args.data_root)
     bsds = subset_for(RUNS[0], args)
@@ -417,8 +435,9 @@ def render(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
               'in the curated list, so neither is comparable with the published values beyond '
               'a sanity check.', '',
               '## Commands', '',
-              'Each run, as executed (resumable: rerunning skips the images already segmented):',
-              '', '```']
+              'Everything (resumable: rerunning skips the images already segmented, then '
+              're-scores):', '', '```', regenerate_command(args), '```', '',
+              'which runs each of these in turn:', '', '```']
     for run in runs:
         subset = subset_for(run, args)
         lines.append(shlex.join(command_for(run, subset, args)))
@@ -508,7 +527,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                        help='BSDS500: the first N sorted test ids (0: all 200; default 10)')
     which.add_argument('--ids', nargs='+', help='BSDS500: exactly these test ids')
     parser.add_argument('--only', nargs='+', metavar='NAME',
-                        help='config stems (shell patterns) to run and tabulate; default all: '
+                        help='config stems (shell patterns) to run (the report lists all); '
+                        'default all: '
                         + ' '.join(r.name for r in RUNS))
     parser.add_argument('--threads', type=int, help='torch CPU threads per run')
     parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
@@ -519,6 +539,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     mode.add_argument('--table-only', action='store_true',
                       help='write the report from the results present; run nothing, no figures')
     mode.add_argument('--figures-only', action='store_true', help='only draw the figures')
+    mode.add_argument('--score-only', action='store_true',
+                      help='score the predictions present (evaluate_config.py --limit 0), segment '
+                      'nothing, then write the report and figures')
     parser.add_argument('--output', default='docs/results.md', help='the report to write')
     parser.add_argument('--assets', default='assets', help='where the figures go')
     return parser.parse_args(argv)
@@ -536,7 +559,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = 0
     if not (args.table_only or args.figures_only):
         for run in runs:
-            command = command_for(run, subset_for(run, args, write=True), args)
+            command = command_for(run, subset_for(run, args, write=True), args, args.score_only)
             print(f'$ {shlex.join(command)}', flush=True)
             start = time.monotonic()
             # The tool by absolute path, from the caller's directory (relative work dirs hold).
@@ -546,7 +569,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.figures_only:
         output = Path(args.output)
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(render(runs, args, invocation), encoding='utf-8')
+        output.write_text(render(RUNS, args, invocation), encoding='utf-8')
         print(f'wrote {output}')
     if not args.table_only:
         for path in draw_figures(args, Path(args.assets)):
