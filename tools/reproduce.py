@@ -398,9 +398,10 @@ def render(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
     lines += rows + [''] + notes + ['', 'Published (200 test images, not run here):', '']
     lines += [f'- {who}: {what} ({src})' for who, what, src in PUBLISHED['bsds500']]
     lines += ['', f'## PASCAL VOC 2012 val -- {voc.description}', '',
-              f'Kim metric, **{gt_kind} masks** (the dataset has no SegmentationObject folder when '
-              "this says class): Kim et al.'s blank-prediction baseline of 0.2972 was computed "
-              'with object masks, so these numbers are not directly comparable with theirs.', '',
+              f'Kim metric, **{gt_kind} masks** (object masks are used when '
+              "SegmentationObject/ exists, class masks otherwise): Kim et al.'s blank-prediction "
+              'baseline of 0.2972 was computed with object masks, so with class masks these '
+              'numbers are not directly comparable with theirs.', '',
               '| method | extractor | Silhouette | images | mIoU | run | schedule |',
               '|---|---|---|---|---|---|---|']
     rows, notes = table_rows(runs, args, 'voc2012')
