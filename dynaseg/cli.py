@@ -66,6 +66,23 @@ def build_segment_parser() -> argparse.ArgumentParser:
                         help='pytorch: under torchrun; slurm: under srun (images split by rank)')
     parser.add_argument('--no-progress', dest='progress', action='store_false',
                         help='no progress bar')
+    parser.add_argument('--scribble', action='store_true',
+                        help='scribble guidance (Kim et al.): each image <stem>.<ext> is guided by '
+                        '<stem>_scribble.png beside it (or in --scribble_folder): single-channel '
+                        '8-bit, 255 = no scribble, other values = label (< --nChannel). '
+                        '*_scribble.png files are not segmented')
+    parser.add_argument('--scribble_folder', '--scribble-folder', dest='scribble_folder',
+                        help='folder of the <stem>_scribble.png masks (implies --scribble)')
+    parser.add_argument('--scribble-weight', type=float,
+                        help='factor on the scribble cross-entropy (model.scribble.weight, 0.5)')
+    parser.add_argument('--reference-checkpoint',
+                        help='reference-image mode: label each image with one forward pass of '
+                        'this trained network (tools/train_reference.py) instead of optimising')
+    parser.add_argument('--reference-train-folder',
+                        help='first train the reference network on this folder\'s images and '
+                        'save it to --reference-checkpoint (required), then segment')
+    parser.add_argument('--reference-iters', type=int, default=1000,
+                        help='training iterations with --reference-train-folder (default 1000)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='config overrides key=value, applied after the flags above')
     return parser
@@ -86,9 +103,11 @@ def config_from_args(args: argparse.Namespace) -> Config:
         'minLabels': ['model.schedule.min_labels'],
         'lr': ['model.optimizer.lr'],
         'nConv': ['model.backbone.num_convs'],
+        'scribble_weight': ['model.scribble.weight'],
+        'reference_checkpoint': ['model.reference.checkpoint'],
     }
     for flag, keys in flag_keys.items():
-        value = getattr(args, flag)
+        value = getattr(args, flag, None)
         if value is not None:
             options.update(dict.fromkeys(keys, value))
     cfg = load_config(args.config, options)
@@ -108,6 +127,10 @@ def segment_main(argv: Sequence[str] | None = None) -> int:
     if args.threads:
         import torch
         torch.set_num_threads(args.threads)
+    if args.reference_train_folder is not None:
+        code = _train_reference_first(args, cfg)
+        if code:
+            return code
     dist = init_distributed(args.launcher, args.device)
     restore_sigterm = interrupt_on_sigterm()
     try:
@@ -115,7 +138,8 @@ def segment_main(argv: Sequence[str] | None = None) -> int:
             args.input_folder, args.output_folder, cfg, device=args.device,
             overwrite=args.overwrite, save_csv=args.save_csv, visualize=bool(args.visualize),
             max_image_pixels=args.max_image_pixels, rank=dist.rank,
-            world_size=dist.world_size, progress=args.progress)
+            world_size=dist.world_size, progress=args.progress, scribble=args.scribble,
+            scribble_folder=args.scribble_folder)
     except RunInterrupted as err:
         if err.summary is not None:
             print(err.summary.format(interrupted=str(err)), flush=True)
@@ -132,6 +156,29 @@ def segment_main(argv: Sequence[str] | None = None) -> int:
         print(summary.format(), flush=True)
         print(f'Outputs in {args.output_folder}')
     return summary.exit_code
+
+
+def _train_reference_first(args: argparse.Namespace, cfg: Config) -> int:
+    """``--reference-train-folder``: train, save to ``--reference-checkpoint``; 0 or exit code 2.
+
+    The config then loads that checkpoint, so the folder run is in reference mode. Training
+    happens before any distributed start: run it once, not per rank.
+    """
+    from dynaseg.apis.folder import train_reference_folder
+    if not args.reference_checkpoint:
+        print('error: --reference-train-folder needs --reference-checkpoint PATH (where the '
+              'trained network is saved)', file=sys.stderr)
+        return 2
+    cfg.model.reference = dict(cfg.model.get('reference', {}), checkpoint=None)
+    try:
+        train_reference_folder(args.reference_train_folder, cfg, args.reference_checkpoint,
+                               iters=args.reference_iters, device=args.device,
+                               max_image_pixels=args.max_image_pixels)
+    except (NotADirectoryError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    cfg.model.reference.checkpoint = args.reference_checkpoint
+    return 0
 
 
 def miou_main(argv: Sequence[str] | None = None) -> int:

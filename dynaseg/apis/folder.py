@@ -9,6 +9,10 @@ so ``a.jpg`` and ``a.png`` never overwrite each other)::
     <out>/vis/<stem>_overlay.jpg     labels blended over the image (visualize)
     <out>/records/<stem>.json        iterations, label counts, seconds, stop reason, config, seed
 
+With scribbles (``segment_folder(..., scribble=True)``), each image ``<stem>.<ext>`` is guided by
+``<stem>_scribble.png`` beside it (or in ``scribble_folder``); files named ``*_scribble.png`` are
+masks, never segmented themselves. :func:`train_reference_folder` trains the reference-image mode.
+
 Every file is written atomically and the label map last, so an image counts as done exactly when
 its label map exists: a rerun after a crash or Ctrl-C skips finished images and redoes the rest.
 """
@@ -50,7 +54,10 @@ if TYPE_CHECKING:
     from dynaseg.models.segmentors.dynaseg import DynaSeg
 
 __all__ = ['FolderSummary', 'ImageOutcome', 'OutputLayout', 'RunInterrupted', 'segment_file',
-           'segment_folder']
+           'segment_folder', 'train_reference_folder']
+
+#: Suffix of a scribble mask's file name: ``<image stem>_scribble.png``.
+SCRIBBLE_SUFFIX = '_scribble.png'
 
 # Redrawing the progress bar on every optimisation step would cost more than a tiny step.
 _PROGRESS_REFRESH_SECONDS = 0.5
@@ -184,7 +191,8 @@ def segment_file(path: str | os.PathLike[str], out_stem: str, model: DynaSeg,
                  output_folder: str | os.PathLike[str], *, visualize: bool = True,
                  save_csv: bool = False, max_image_pixels: int = DEFAULT_MAX_PIXELS,
                  record_extra: dict | None = None,
-                 on_iteration: Callable[[int, int], None] | None = None) -> ImageOutcome:
+                 on_iteration: Callable[[int, int], None] | None = None,
+                 scribble: str | os.PathLike[str] | None = None) -> ImageOutcome:
     """Segment one image file and write its outputs (label map last, all atomically).
 
     Args:
@@ -198,17 +206,27 @@ def segment_file(path: str | os.PathLike[str], out_stem: str, model: DynaSeg,
         max_image_pixels: refuse larger images (before decoding them).
         record_extra: extra fields for the JSON record (config name, model config, rank...).
         on_iteration: ``callback(iteration, num_labels)`` during the optimisation.
+        scribble: a scribble mask PNG for this image (255 = no scribble), see
+            :func:`~dynaseg.engine.scribble.load_scribble`.
 
     Returns:
         The ``'done'`` :class:`ImageOutcome`.
 
     Raises:
-        ImageReadError, NonFiniteLossError, MemoryError, ...: nothing is written for the image
+        ImageReadError, ScribbleError, NonFiniteLossError, MemoryError, ...: nothing is written
+            for the image
         then (a failure while writing leaves no label map, so the image is redone next run).
     """
     layout = OutputLayout(Path(output_folder))
     rgb = load_image(path, max_pixels=max_image_pixels)
-    labels, record = model.segment(image_to_tensor(rgb, model), on_iteration=on_iteration)
+    mask = None
+    if scribble is not None:
+        from dynaseg.engine.scribble import load_scribble, scribble_classes
+        mask = load_scribble(scribble, rgb.shape[:2], model.q_max)
+        record_extra = dict(record_extra or {}, scribble=str(scribble),
+                            scribble_classes=scribble_classes(mask))
+    labels, record = model.segment(image_to_tensor(rgb, model), on_iteration=on_iteration,
+                                   scribble=mask)
     num_labels = int(len(np.unique(labels)))
     save_json(layout.record(out_stem), {
         'image': str(path), 'stem': out_stem, 'height': int(labels.shape[0]),
@@ -292,7 +310,8 @@ def segment_folder(input_folder: str | os.PathLike[str], output_folder: str | os
                    save_csv: bool = False, visualize: bool = True,
                    max_image_pixels: int = DEFAULT_MAX_PIXELS, rank: int = 0,
                    world_size: int = 1, progress: bool = True,
-                   log: Callable[[str], None] | None = None) -> FolderSummary:
+                   log: Callable[[str], None] | None = None, scribble: bool = False,
+                   scribble_folder: str | os.PathLike[str] | None = None) -> FolderSummary:
     """Segment the images of a folder (not its sub-folders), resuming where a run stopped.
 
     With ``world_size > 1`` (a started ``torch.distributed`` group, see
@@ -312,6 +331,10 @@ def segment_folder(input_folder: str | os.PathLike[str], output_folder: str | os
         rank, world_size: this process's share of the work.
         progress: show a progress bar (rank 0 only).
         log: where one-line notices go (skipped non-images); default: the progress bar's writer.
+        scribble: guide every image with ``<stem>_scribble.png`` (beside it, or in
+            ``scribble_folder``); an image without one fails with a message naming the expected
+            file, and ``*_scribble.png`` files are not segmented.
+        scribble_folder: where the masks are (default: the input folder).
 
     Returns:
         The :class:`FolderSummary` (every rank gets the whole run's summary).
@@ -325,6 +348,8 @@ def segment_folder(input_folder: str | os.PathLike[str], output_folder: str | os
     layout = OutputLayout(Path(output_folder))
     layout.create()
     images, not_images = list_images(input_folder, exclude=output_folder)
+    if scribble or scribble_folder is not None:
+        images = [p for p in images if not is_scribble_file(p)]  # masks, not inputs
     stems = output_stems(images)
     # Done images are set aside before sharding, so a resumed run balances the remaining work.
     todo = [p for p in images if overwrite or not layout.label_map(stems[p]).exists()]
@@ -354,11 +379,17 @@ def segment_folder(input_folder: str | os.PathLike[str], output_folder: str | os
         for path in my_todo:
             bar.start(stems[path])
             try:
+                mask_path = None
+                if scribble or scribble_folder is not None:
+                    from dynaseg.engine.scribble import ScribbleError, scribble_path
+                    mask_path = scribble_path(path, scribble_folder)
+                    if not mask_path.is_file():
+                        raise ScribbleError(mask_path, f'no such file (the scribble of {path.name})')
                 outcome = segment_file(path, stems[path], model, layout.root,
                                        visualize=visualize, save_csv=save_csv,
                                        max_image_pixels=max_image_pixels,
                                        record_extra=dict(extra, rank=rank),
-                                       on_iteration=bar.on_iteration)
+                                       on_iteration=bar.on_iteration, scribble=mask_path)
             except Exception as err:  # one image's failure (incl. MemoryError) never stops the run
                 outcome = ImageOutcome(image=str(path), stem=stems[path], status='failed',
                                        reason=_one_line(err))
@@ -403,3 +434,54 @@ def interrupt_on_sigterm() -> Callable[[], None]:
 
     return restore
 
+
+
+def is_scribble_file(path: str | os.PathLike[str]) -> bool:
+    """True for a scribble mask file name (``*_scribble.png``, any case)."""
+    return Path(path).name.lower().endswith(SCRIBBLE_SUFFIX)
+
+
+def train_reference_folder(train_folder: str | os.PathLike[str], cfg: Config,
+                           checkpoint: str | os.PathLike[str], *, iters: int,
+                           max_pixels: int | None = None, limit: int | None = None,
+                           device: str = 'cpu', max_image_pixels: int = DEFAULT_MAX_PIXELS,
+                           log: Callable[[str], None] | None = print):
+    """Reference-image mode: train the config's backbone over a folder's images, save it.
+
+    Args:
+        train_folder: images to train on (``*_scribble.png`` masks are left out).
+        cfg: the DynaSeg config; its backbone, loss, optimiser, seed and ``model.reference``
+            (``max_pixels``: the training/inference scale) are used.
+        checkpoint: where the plain state_dict goes (loadable with ``weights_only=True``).
+        iters: SGD steps; the images are cycled in a seeded, reshuffled order.
+        max_pixels: training size cap; default ``model.reference.max_pixels``.
+        limit: train on an evenly spaced subset of this many images (None = all).
+        device: ``'cpu'`` or ``'cuda'``.
+        max_image_pixels: larger images are refused.
+        log: progress lines (every 10% of the iterations), or None.
+
+    Returns:
+        The trained segmentor (in reference mode) and its
+        :class:`~dynaseg.engine.reference_mode.ReferenceTrainRecord`.
+    """
+    from dynaseg.engine.reference_mode import save_reference_checkpoint
+    images, _ = list_images(train_folder)
+    images = [p for p in images if not is_scribble_file(p)]
+    if limit is not None and 0 < limit < len(images):
+        images = [images[i] for i in np.linspace(0, len(images) - 1, limit).round().astype(int)]
+    if not images:
+        raise ValueError(f'no training images in {str(train_folder)!r}')
+    model = cast('DynaSeg', build_segmentor(cfg, device))
+    tensors = [image_to_tensor(load_image(p, max_pixels=max_image_pixels), model) for p in images]
+    every = max(1, iters // 10)
+
+    def report(it: int, loss: float, q: int) -> None:
+        if log is not None and (it % every == 0 or it == iters):
+            log(f'iter {it}/{iters}: loss {loss:.4f}, {q} labels')
+
+    record = model.train_reference(tensors, iters, max_pixels, on_iteration=report)
+    save_reference_checkpoint(model.backbone, checkpoint)
+    if log is not None:
+        log(f'trained on {len(images)} images, {iters} iterations in {record.seconds:.1f} s; '
+            f'checkpoint {checkpoint}')
+    return model, record

@@ -12,6 +12,7 @@ loss lives in ``dynaseg/models/losses``, the stopping rule in ``schedule.py``.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -25,10 +26,12 @@ from torch import Tensor, nn
 
 from .allocator import keep_freed_memory
 from .schedule import Schedule
+from .scribble import ScribbleLoss, resize_scribble, scribble_classes, validate_scribble
 from .silhouette import silhouette_lower_bound
 
 if TYPE_CHECKING:  # the loss is passed in; importing dynaseg.models here would be circular
     from dynaseg.models.losses import DynaSegLoss
+    from dynaseg.models.losses.dynaseg_loss import LossOutput
 
 # Upsampling the response to a 12-megapixel input at once would need ~5 GB: do it in
 # bands of output rows that hold at most this many response values.
@@ -72,7 +75,8 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
                    optimizer_cfg: dict, schedule: Schedule, *, seed: int = 0,
                    silhouette: SilhouetteConfig | None = None, channels_last: bool = False,
                    tune_allocator: bool = True,
-                   on_iteration: Callable[[int, int], None] | None = None
+                   on_iteration: Callable[[int, int], None] | None = None,
+                   scribble: Tensor | None = None, scribble_weight: float = 0.5
                    ) -> tuple[np.ndarray, OptimizationRecord]:
     """Segment one image by optimising a freshly initialised extractor on it alone.
 
@@ -87,10 +91,17 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
         channels_last: NHWC layout; measured slower here overall (BatchNorm backward), so off.
         tune_allocator: keep freed buffers in the process (see ``allocator.py``).
         on_iteration: called as ``on_iteration(iteration, q)`` after each checked iteration.
+        scribble: optional (H, W) int64 mask at the input size, 255 = no scribble, other values
+            = the response channel those pixels must take (Kim et al.'s scribble guidance, see
+            ``scribble.py``). It is resized nearest-neighbour to every stage size (no class is
+            lost), and ``schedule.min_labels`` becomes the number of scribble classes.
+        scribble_weight: factor on the scribble cross-entropy (Kim's 0.5).
     Returns:
         labels (H, W) int64 at the input size, and the record of the run.
     Raises:
         NonFiniteLossError: the loss diverged; no labels are returned.
+        ScribbleError: the scribble mask has the wrong size, no scribbled pixel, or a value
+            >= the response channels.
     """
     if image.ndim != 4 or image.shape[0] != 1:
         raise ValueError(f'expected one image of shape (1, C, H, W), got {tuple(image.shape)}')
@@ -98,6 +109,10 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
         keep_freed_memory()
     start = time.perf_counter()
     height, width = image.shape[-2:]
+    if scribble is not None:
+        mask = torch.from_numpy(validate_scribble(scribble, (height, width), source='<scribble>'))
+        # Kim et al.: minLabels = number of scribble classes (fewer labels cannot honour them all).
+        schedule = dataclasses.replace(schedule, min_labels=len(scribble_classes(mask)))
     if height * width == 1:
         # Nothing to optimise (and train-mode BatchNorm needs two values): one segment.
         record = OptimizationRecord(stage_sizes=[(1, 1)], stop_reason='single_pixel',
@@ -126,11 +141,15 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
     budgets = [schedule.max_iters] + [schedule.refine_iters] * (len(stage_inputs) - 1)
     reasons = []
     with torch.enable_grad():
-        for stage_input, budget in zip(stage_inputs, budgets):
+        for stage_input, budget, size in zip(stage_inputs, budgets, record.stage_sizes):
             if budget == 0:  # no refinement: the working size only gets the final forward pass
                 record.stage_iterations.append(0)
                 continue
-            done, reason = _run_stage(model, optimizer, loss_fn, stage_input, budget, schedule,
+            stage_loss: DynaSegLoss | ScribbleLoss = loss_fn
+            if scribble is not None:
+                stage_loss = ScribbleLoss(loss_fn, resize_scribble(mask, size).to(image.device),
+                                          scribble_weight)
+            done, reason = _run_stage(model, optimizer, stage_loss, stage_input, budget, schedule,
                                       q_floor, record, on_iteration)
             record.stage_iterations.append(done)
             reasons.append(reason)
@@ -156,8 +175,8 @@ def build_optimizer(cfg: dict, model: nn.Module) -> torch.optim.Optimizer:
     return optimizer_cls(model.parameters(), **kwargs)
 
 
-def _run_stage(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn: DynaSegLoss,
-               image: Tensor, budget: int, schedule: Schedule, q_floor: int,
+def _run_stage(model: nn.Module, optimizer: torch.optim.Optimizer,
+               loss_fn: Callable[..., LossOutput], image: Tensor, budget: int, schedule: Schedule, q_floor: int,
                record: OptimizationRecord,
                on_iteration: Callable[[int, int], None] | None) -> tuple[int, str]:
     """Run up to ``budget`` iterations on ``image``; return (iterations done, why it stopped)."""

@@ -1,0 +1,6 @@
+# Reference-image mode (Kim et al.): one DynaSeg-SCF CNN (M=2) trained over BSDS500 train with
+# tools/train_reference.py, then one forward pass per test image. Training and inference both run
+# at <= 40k pixels (a few-pixel receptive field is scale-dependent); BatchNorm normalises with the
+# test image's own statistics ('batch'), as every training step did with its image's.
+_base_ = ['./dynaseg-scf_cnn-m2_fast_bsds500.py']
+model = dict(reference=dict(checkpoint=None, max_pixels=40_000, bn_stats='batch'))

@@ -1,0 +1,188 @@
+"""Reference-image mode (Kim et al.): train one network on a set of images, then label new
+images with a single forward pass each instead of optimising a network per image.
+
+    for it in range(iters):                  # images cycled in a seeded order, each <= max_pixels
+        L = DynaSegLoss(extractor(image_i))  # the same objective as the per-image mode
+        SGD step on L
+    save extractor.state_dict()              # plain tensors: loads with weights_only=True
+    labels = argmax(extractor(test image))   # one forward, BatchNorm on the test image's statistics
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from .per_image import NonFiniteLossError, argmax_at_size, build_optimizer, resize_image
+from .schedule import fit_pixels
+
+__all__ = ['BNStats', 'ReferenceTrainRecord', 'batch_statistics', 'load_reference_checkpoint',
+           'reference_segment', 'save_reference_checkpoint', 'train_reference']
+
+#: How BatchNorm normalises at inference: ``'batch'`` = the test image's own statistics (train-mode
+#: normalisation, running buffers untouched), ``'running'`` = the statistics gathered in training.
+BNStats = Literal['batch', 'running']
+
+
+@dataclass
+class ReferenceTrainRecord:
+    """What happened while training the reference network (host-side values)."""
+
+    iterations: int = 0
+    losses: list[float] = field(default_factory=list)
+    label_counts: list[int] = field(default_factory=list)
+    num_images: int = 0
+    seconds: float = 0.0
+
+
+def train_reference(extractor: nn.Module, loss_fn: Callable[[Tensor], tuple[Tensor, Tensor]],
+                    images: Sequence[Tensor], optimizer_cfg: dict, *, iters: int,
+                    max_pixels: int | None = 40_000, seed: int = 0,
+                    on_iteration: Callable[[int, float, int], None] | None = None
+                    ) -> ReferenceTrainRecord:
+    """Train ``extractor`` in place over ``images`` with the DynaSeg loss.
+
+    Args:
+        extractor: the feature extractor (``DynaSeg.backbone``), trained in place.
+        loss_fn: ``response (1, C, h, w) -> (loss, num_labels)``, the DynaSeg loss.
+        images: (1, 3, H, W) normalised images; each is area-downscaled once to ``max_pixels``
+            (sizes may differ, so one image per step, as in Kim et al.'s reference mode).
+        optimizer_cfg: torch.optim class and arguments, e.g. ``dict(type='SGD', lr=0.1, ...)``.
+        iters: SGD steps; the images are cycled, reshuffled (seeded) every epoch.
+        max_pixels: size cap of the training images (None = full size).
+        seed: seeds the image order (initialise and seed the extractor before calling).
+        on_iteration: called as ``on_iteration(iteration, loss, q)`` after every step.
+    Raises:
+        NonFiniteLossError: the loss diverged.
+    """
+    if not images:
+        raise ValueError('reference-mode training needs at least one image')
+    if iters < 1:
+        raise ValueError(f'iters must be >= 1, got {iters}')
+    start = time.perf_counter()
+    inputs = [resize_image(image, fit_pixels(*image.shape[-2:], max_pixels)) for image in images]
+    extractor.train()
+    optimizer = build_optimizer(optimizer_cfg, extractor)
+    rng = np.random.default_rng(seed)
+    record = ReferenceTrainRecord(num_images=len(inputs))
+    order: list[int] = []
+    with torch.enable_grad():
+        for it in range(1, iters + 1):
+            if not order:
+                order = rng.permutation(len(inputs)).tolist()
+            optimizer.zero_grad(set_to_none=True)
+            loss, num_labels = loss_fn(extractor(inputs[order.pop()]))
+            loss.backward()
+            optimizer.step()
+            value = float(loss.detach())
+            if not math.isfinite(value):
+                raise NonFiniteLossError(f'loss became non-finite at iteration {it} '
+                                         '(learning rate too high?)')
+            record.losses.append(value)
+            record.label_counts.append(int(num_labels))
+            record.iterations = it
+            if on_iteration is not None:
+                on_iteration(it, value, record.label_counts[-1])
+    record.seconds = time.perf_counter() - start
+    return record
+
+
+def save_reference_checkpoint(extractor: nn.Module, path: str | os.PathLike[str]) -> None:
+    """Write ``extractor``'s state_dict as plain CPU tensors, atomically.
+
+    Plain tensors only, so ``torch.load(path, weights_only=True)`` (torch >= 2.6 default) reads it.
+    """
+    from dynaseg.utils.fileio import atomic_write
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    state = {name: tensor.detach().cpu().clone() for name, tensor in extractor.state_dict().items()}
+    with atomic_write(path, 'wb') as handle:
+        torch.save(state, handle)
+
+
+def load_reference_checkpoint(extractor: nn.Module, path: str | os.PathLike[str]) -> None:
+    """Load a checkpoint written by :func:`save_reference_checkpoint` into ``extractor``.
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: not a plain state_dict, or one of another architecture (one line, naming it).
+    """
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f'reference checkpoint {os.fspath(path)!r} does not exist')
+    try:
+        state = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as err:  # pickle / zip errors, non-tensor payloads refused by weights_only
+        message = ' '.join(str(err).split())[:200]
+        raise ValueError(f'reference checkpoint {os.fspath(path)!r} is not a plain state_dict: '
+                         f'{type(err).__name__}: {message}') from err
+    if not isinstance(state, dict):
+        raise ValueError(f'reference checkpoint {os.fspath(path)!r} holds a '
+                         f'{type(state).__name__}, expected a state_dict')
+    try:
+        extractor.load_state_dict(state)
+    except RuntimeError as err:
+        message = ' '.join(str(err).split())[:300]
+        raise ValueError(f'reference checkpoint {os.fspath(path)!r} does not fit the config\'s '
+                         f'backbone: {message}') from err
+
+
+@contextlib.contextmanager
+def batch_statistics(module: nn.Module) -> Iterator[None]:
+    """Make every BatchNorm of ``module`` normalise with the current batch's statistics.
+
+    ``track_running_stats=False`` in train mode makes PyTorch pass no running buffers, so they are
+    neither used nor updated; everything is restored on exit.
+    """
+    norms = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    saved = [(m.training, m.track_running_stats) for m in norms]
+    try:
+        for m in norms:
+            m.train()
+            m.track_running_stats = False
+        yield
+    finally:
+        for m, (training, track) in zip(norms, saved):
+            m.train(training)
+            m.track_running_stats = track
+
+
+def reference_segment(extractor: nn.Module, image: Tensor, *, max_pixels: int | None = 40_000,
+                      bn_stats: BNStats = 'batch') -> Tensor:
+    """Label one image with a single forward pass of a trained extractor.
+
+    Args:
+        image: (1, 3, H, W) normalised.
+        max_pixels: the forward runs at the image area-downscaled to this (the training scale:
+            a CNN with a few-pixel receptive field sees a different texture at another scale);
+            the response is upsampled to (H, W) before the argmax.
+        bn_stats: ``'batch'`` (default) normalises each response channel over the test image, as
+            every training step did over its own image; ``'running'`` uses the training average.
+    Returns:
+        (H, W) int64 labels (channel indices, comparable across images).
+    """
+    if image.ndim != 4 or image.shape[0] != 1:
+        raise ValueError(f'expected one image of shape (1, C, H, W), got {tuple(image.shape)}')
+    if bn_stats not in ('batch', 'running'):
+        raise ValueError(f"bn_stats must be 'batch' or 'running', got {bn_stats!r}")
+    height, width = image.shape[-2:]
+    small = resize_image(image, fit_pixels(height, width, max_pixels))
+    was_training = extractor.training
+    extractor.eval()
+    try:
+        with torch.no_grad():
+            if bn_stats == 'batch' and small.shape[-2] * small.shape[-1] > 1:
+                with batch_statistics(extractor):
+                    response = extractor(small)
+            else:  # one pixel has no batch statistics: fall back on the running ones
+                response = extractor(small)
+    finally:
+        extractor.train(was_training)
+    return argmax_at_size(response, (height, width))
