@@ -52,7 +52,8 @@ def parse_args() -> argparse.Namespace:
                    help='BSDS500 root (images/test, groundTruth/test)')
     p.add_argument('--images', nargs='+', default=DEFAULT_IMAGES, help='BSDS500 test ids')
     p.add_argument('--parts', nargs='+', default=['per-iter', 'whole', 'memory'],
-                   choices=['per-iter', 'whole', 'memory', 'agreement', 'reference-cache'],
+                   choices=['per-iter', 'whole', 'memory', 'agreement', 'reference-cache',
+                            'configs'],
                    help='reference-cache: only compute and store A for the whole part')
     p.add_argument('--config', default=str(REPO / 'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py'),
                    help='config of B in the whole-image part')
@@ -238,6 +239,39 @@ def part_memory(args) -> dict:
     return results
 
 
+def part_configs(args, image_path: Path) -> dict:
+    """Parameter count and time of one iteration at the image's size, for every config.
+
+    Configs that share an extractor share one measurement (the weighting does not change
+    the cost of an iteration).
+    """
+    from dynaseg.models.backbones import count_parameters
+    x = load_tensor(image_path, 1.0, args.device)
+    n = args.per_iter_iters
+    measured: dict[str, tuple[int, float]] = {}
+    results = {}
+    print(f'\n[configs] one iteration on {image_path.stem} {tuple(x.shape[-2:])}, median of '
+          f'{args.repeats} runs of {n} iterations, {args.threads} threads')
+    print(f'{"config":<52}{"params":>10}{"s/iter":>9}')
+    for path in sorted((REPO / 'configs').rglob('*.py')):
+        if '_base_' in path.parts:
+            continue
+        model = build_segmentor(load_config(path), args.device)
+        key = json.dumps(model.backbone_cfg, sort_keys=True, default=str)
+        if key not in measured:
+            times = []
+            for _ in range(args.repeats):
+                _, rec = optimize_image(x, model.build_extractor, model.loss_fn,
+                                        model.optimizer_cfg, Schedule(max_iters=n, min_labels=0),
+                                        seed=args.seed)
+                times.append(rec.seconds / n)
+            measured[key] = (count_parameters(model.build_extractor()), median(times))
+        params, seconds = measured[key]
+        results[path.stem] = dict(params=params, s_per_iter=seconds)
+        print(f'{path.stem:<52}{params:>10,}{seconds:>9.3f}', flush=True)
+    return results
+
+
 def main() -> None:
     args = parse_args()
     torch.set_num_threads(args.threads)
@@ -250,6 +284,8 @@ def main() -> None:
     first = root / 'images' / 'test' / f'{args.images[0]}.jpg'
     if 'per-iter' in args.parts:
         results['per_iter'] = part_per_iter(args, first)
+    if 'configs' in args.parts:
+        results['configs'] = part_configs(args, first)
     if 'agreement' in args.parts:
         results['agreement'] = part_agreement(args, first)
     if 'reference-cache' in args.parts:
