@@ -1,0 +1,102 @@
+"""Reference-image mode: training over a set, checkpoint round trip, single-forward inference."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from dynaseg.apis import load_config
+from dynaseg.apis.inference import build_segmentor, image_to_tensor
+from dynaseg.engine.reference_mode import (batch_statistics, load_reference_checkpoint,
+                                           reference_segment, save_reference_checkpoint)
+from dynaseg.testing import piecewise_image
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONFIG = REPO_ROOT / 'configs' / 'dynaseg' / 'dynaseg-scf_cnn-m2_reference_bsds500.py'
+TINY = {'model.backbone.channels': 8, 'model.backbone.out_channels': 8,
+        'model.silhouette.enabled': False}
+
+
+def tiny_model(**extra):
+    return build_segmentor(load_config(CONFIG, dict(TINY, **extra)))
+
+
+def images(model, count: int = 3) -> list[torch.Tensor]:
+    return [image_to_tensor(piecewise_image(16, 20, seed=i)[0], model) for i in range(count)]
+
+
+def test_training_changes_the_backbone_and_records_every_step():
+    model = tiny_model()
+    before = {k: v.clone() for k, v in model.backbone.state_dict().items()}
+    record = model.train_reference(images(model), iters=6)
+    assert record.iterations == 6 and len(record.losses) == 6 and record.num_images == 3
+    assert all(np.isfinite(record.losses)) and model.reference_mode
+    after = model.backbone.state_dict()
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+
+
+def test_checkpoint_round_trip_loads_with_weights_only(tmp_path: Path):
+    model = tiny_model()
+    model.train_reference(images(model, 2), iters=3)
+    path = tmp_path / 'sub' / 'ref.pth'
+    save_reference_checkpoint(model.backbone, path)
+    state = torch.load(path, weights_only=True)
+    assert all(isinstance(v, torch.Tensor) for v in state.values())
+    loaded = tiny_model(**{'model.reference.checkpoint': str(path)})
+    assert loaded.reference_mode
+    for name, tensor in model.backbone.state_dict().items():
+        assert torch.equal(tensor, loaded.backbone.state_dict()[name])
+    x = images(model, 1)[0]
+    labels_a, _ = model.segment(x)
+    labels_b, record = loaded.segment(x)
+    np.testing.assert_array_equal(labels_a, labels_b)
+    assert record.stop_reason == 'reference_forward' and record.iterations == 0
+
+
+def test_checkpoint_of_another_backbone_is_refused(tmp_path: Path):
+    model = tiny_model()
+    path = tmp_path / 'ref.pth'
+    save_reference_checkpoint(model.backbone, path)
+    other = tiny_model()
+    with pytest.raises(ValueError, match="does not fit the config's backbone"):
+        load_reference_checkpoint(
+            build_segmentor(load_config(CONFIG, dict(TINY, **{'model.backbone.channels': 4})))
+            .backbone, path)
+    with pytest.raises(FileNotFoundError, match='does not exist'):
+        load_reference_checkpoint(other.backbone, tmp_path / 'missing.pth')
+
+
+@pytest.mark.parametrize('bn_stats', ['batch', 'running'])
+def test_single_forward_labels_at_the_input_size(bn_stats: str):
+    model = tiny_model()
+    model.train_reference(images(model, 2), iters=2)
+    running = model.backbone.layers[-1].running_mean.clone()  # the response BatchNorm
+    image = image_to_tensor(piecewise_image(30, 50, seed=7)[0], model)
+    labels = reference_segment(model.backbone, image, max_pixels=400, bn_stats=bn_stats)
+    assert labels.shape == (30, 50) and labels.dtype == torch.long
+    assert int(labels.max()) < model.q_max
+    # Inference never moves the running statistics.
+    assert torch.equal(running, model.backbone.layers[-1].running_mean)
+
+
+def test_batch_statistics_leaves_buffers_and_modes_untouched():
+    model = tiny_model()
+    net = model.backbone.eval()
+    buffers = {k: v.clone() for k, v in net.state_dict().items()}
+    with torch.no_grad(), batch_statistics(net):
+        out_batch = net(images(model, 1)[0])
+    out_running = net(images(model, 1)[0])
+    assert not net.training
+    assert all(torch.equal(buffers[k], v) for k, v in net.state_dict().items())
+    # Untrained (BN bias 0): batch statistics give every response channel zero mean.
+    assert out_batch.mean(dim=(0, 2, 3)).abs().max() < 1e-4
+    assert not torch.allclose(out_batch, out_running)
+
+
+def test_scribbles_are_refused_in_reference_mode():
+    model = tiny_model()
+    model.train_reference(images(model, 1), iters=1)
+    with pytest.raises(ValueError, match='reference mode'):
+        model.segment(images(model, 1)[0], scribble=np.zeros((16, 20), np.int64))
