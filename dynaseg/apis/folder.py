@@ -384,7 +384,8 @@ def segment_folder(input_folder: str | os.PathLike[str], output_folder: str | os
                     from dynaseg.engine.scribble import ScribbleError, scribble_path
                     mask_path = scribble_path(path, scribble_folder)
                     if not mask_path.is_file():
-                        raise ScribbleError(mask_path, f'no such file (the scribble of {path.name})')
+                        raise ScribbleError(mask_path,
+                                            f'no such file (the scribble of {path.name})')
                 outcome = segment_file(path, stems[path], model, layout.root,
                                        visualize=visualize, save_csv=save_csv,
                                        max_image_pixels=max_image_pixels,

@@ -176,8 +176,8 @@ def build_optimizer(cfg: dict, model: nn.Module) -> torch.optim.Optimizer:
 
 
 def _run_stage(model: nn.Module, optimizer: torch.optim.Optimizer,
-               loss_fn: Callable[..., LossOutput], image: Tensor, budget: int, schedule: Schedule, q_floor: int,
-               record: OptimizationRecord,
+               loss_fn: Callable[..., LossOutput], image: Tensor, budget: int,
+               schedule: Schedule, q_floor: int, record: OptimizationRecord,
                on_iteration: Callable[[int, int], None] | None) -> tuple[int, str]:
     """Run up to ``budget`` iterations on ``image``; return (iterations done, why it stopped)."""
     pending: list[tuple[Tensor, Tensor]] = []

@@ -163,8 +163,11 @@ class ScribbleLoss:
 
     def __call__(self, response: Tensor, q_floor: int = 1) -> LossOutput:
         """Loss of one iteration; ``response`` is (1, C, h, w)."""
-        from dynaseg.models.losses.dynaseg_loss import (LossOutput, count_labels,
-                                                        spatial_continuity_loss)
+        from dynaseg.models.losses.dynaseg_loss import (
+            LossOutput,
+            count_labels,
+            spatial_continuity_loss,
+        )
         channels = response.shape[1]
         if self.max_label >= channels:
             raise ScribbleError('<mask>', f'scribble label {self.max_label} is >= q_max = '

@@ -9,8 +9,12 @@ import torch
 
 from dynaseg.apis import load_config
 from dynaseg.apis.inference import build_segmentor, image_to_tensor
-from dynaseg.engine.reference_mode import (batch_statistics, load_reference_checkpoint,
-                                           reference_segment, save_reference_checkpoint)
+from dynaseg.engine.reference_mode import (
+    batch_statistics,
+    load_reference_checkpoint,
+    reference_segment,
+    save_reference_checkpoint,
+)
 from dynaseg.testing import piecewise_image
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

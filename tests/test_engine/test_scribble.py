@@ -9,8 +9,14 @@ import torch
 from PIL import Image
 
 from dynaseg.engine import Schedule, optimize_image
-from dynaseg.engine.scribble import (ScribbleError, load_scribble, resize_scribble,
-                                     scribble_classes, scribble_path, validate_scribble)
+from dynaseg.engine.scribble import (
+    ScribbleError,
+    load_scribble,
+    resize_scribble,
+    scribble_classes,
+    scribble_path,
+    validate_scribble,
+)
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss
 from dynaseg.testing import piecewise_image

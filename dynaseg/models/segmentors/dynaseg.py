@@ -73,7 +73,7 @@ class DynaSeg(BaseSegmentor):
 
     @property
     def q_max(self) -> int:
-        """Response channels of the extractor: the most labels possible, the scribble value bound."""
+        """Response channels of the extractor: the most labels, the bound on scribble values."""
         return int(self.backbone.out_channels)
 
     @property
