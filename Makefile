@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 OUT ?= outputs/demo
 
-.PHONY: install install-dev demo test lint typecheck benchmark
+.PHONY: install install-dev demo test lint benchmark
 
 install:
 	bash tools/install.sh
@@ -17,12 +17,12 @@ demo: install
 test: install-dev
 	$(PY) -m pytest -q tests
 
+# Lint, format, spelling and types: CI runs this before the tests.
 lint: install-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-
-typecheck: install-dev
-	$(PY) -m mypy dynaseg
+	.venv/bin/codespell dynaseg tools tests configs README.md CHANGELOG.md data/README.md
+	$(PY) -m mypy
 
 benchmark: install
 	$(PY) tools/benchmark.py

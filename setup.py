@@ -1,4 +1,5 @@
 """Install dynaseg (``pip install -e .``); the pinned stack is in requirements.txt."""
+
 from pathlib import Path
 
 from setuptools import find_packages, setup

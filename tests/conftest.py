@@ -1,4 +1,5 @@
 """Shared fixtures: where the real evaluation data lives, and small synthetic images."""
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,10 @@ def require_data(*relative: str) -> Path:
     """Return ``shared_data_root()/relative`` or skip the test, naming what is missing."""
     path = shared_data_root().joinpath(*relative)
     if not path.exists():
-        pytest.skip(f'real data not found: {path} (set DYNASEG_DATA_ROOT to the folder '
-                    'holding bsds500/, voc2012/ and cocostuff/)')
+        pytest.skip(
+            f'real data not found: {path} (set DYNASEG_DATA_ROOT to the folder '
+            'holding bsds500/, voc2012/ and cocostuff/)'
+        )
     return path
 
 

@@ -1,4 +1,5 @@
 """Every config in configs/ loads and builds its model; ablations differ from their parent."""
+
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,11 @@ def test_configs_found():
 
 def test_weighting_by_name():
     register_all_modules()
-    for stem, weight, mu in [('dynaseg-scf_cnn-m2_fast_bsds500', 'SCFWeight', 50),
-                             ('dynaseg-fsf_cnn-m2_fast_bsds500', 'FSFWeight', 15),
-                             ('kim-fixed_cnn-m2_fast_bsds500', 'FixedWeight', 1)]:
+    for stem, weight, mu in [
+        ('dynaseg-scf_cnn-m2_fast_bsds500', 'SCFWeight', 50),
+        ('dynaseg-fsf_cnn-m2_fast_bsds500', 'FSFWeight', 15),
+        ('kim-fixed_cnn-m2_fast_bsds500', 'FixedWeight', 1),
+    ]:
         path = next(p for p in CONFIGS if p.stem == stem)
         model = MODELS.build(Config.fromfile(str(path)).model)
         assert type(model.loss_fn.weight).__name__ == weight and model.loss_fn.weight.mu == mu
@@ -41,7 +44,8 @@ def test_weighting_by_name():
 def test_ablation_only_changes_silhouette():
     base = Config.fromfile(str(CONFIG_DIR / 'dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py'))
     ablation = Config.fromfile(
-        str(CONFIG_DIR / 'dynaseg/dynaseg-scf_cnn-m2_fast_bsds500_no-silhouette.py'))
+        str(CONFIG_DIR / 'dynaseg/dynaseg-scf_cnn-m2_fast_bsds500_no-silhouette.py')
+    )
     assert base.model.silhouette.enabled and not ablation.model.silhouette.enabled
     base.model.silhouette.enabled = False
     assert base.model.to_dict() == ablation.model.to_dict()

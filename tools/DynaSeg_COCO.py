@@ -9,6 +9,7 @@ b: per-image, c: per-image summed) are reported separately with All / thing / st
 the number of images scored. Under torchrun, images are split between processes and rank 0
 scores them. See :mod:`dynaseg.apis.dataset_runner` for the outputs.
 """
+
 from __future__ import annotations
 
 import sys
@@ -19,6 +20,10 @@ from dynaseg.apis.inference import REPO_ROOT
 DEFAULT_CONFIG = REPO_ROOT / 'configs' / 'dynaseg' / 'dynaseg-fsf_cnn-m3_fast_coco-stuff27.py'
 
 if __name__ == '__main__':
-    sys.exit(runner_main(description='DynaSeg on COCO-Stuff-27: segment every curated image, '
-                         'then score protocols (a), (b) and (c).',
-                         default_config=str(DEFAULT_CONFIG)))
+    sys.exit(
+        runner_main(
+            description='DynaSeg on COCO-Stuff-27: segment every curated image, '
+            'then score protocols (a), (b) and (c).',
+            default_config=str(DEFAULT_CONFIG),
+        )
+    )

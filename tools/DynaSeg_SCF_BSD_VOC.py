@@ -8,6 +8,7 @@ Usage:
 
 Run with --help for every flag; the work is done by dynaseg.apis.segment_folder.
 """
+
 import sys
 from pathlib import Path
 

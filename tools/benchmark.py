@@ -15,6 +15,7 @@ Three parts, each printed as a table (and all saved with --out):
 Example (the numbers in the README):
     python tools/benchmark.py --parts per-iter whole memory --out work_dirs/benchmark.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,26 +38,45 @@ from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss, SCFWeight
 from dynaseg.utils.image_io import load_image
 from dynaseg.utils.labels import resize_nearest
-from dynaseg.utils.profiling import PeakRSS, median
+from dynaseg.utils.profiling import median
 
 REPO = Path(__file__).resolve().parents[1]
 # Ten BSDS500 test images, the first ten ids in sorted order (no selection on results).
-DEFAULT_IMAGES = ['100007', '100039', '100099', '10081', '101027', '101084', '102062', '103006',
-                  '103029', '103078']
+DEFAULT_IMAGES = [
+    '100007',
+    '100039',
+    '100099',
+    '10081',
+    '101027',
+    '101084',
+    '102062',
+    '103006',
+    '103029',
+    '103078',
+]
 SGD = dict(type='SGD', lr=0.1, momentum=0.9)
 
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument('--data-root', default=str(REPO.parent / 'shared' / 'data' / 'bsds500'),
-                   help='BSDS500 root (images/test, groundTruth/test)')
+    p.add_argument(
+        '--data-root',
+        default=str(REPO.parent / 'shared' / 'data' / 'bsds500'),
+        help='BSDS500 root (images/test, groundTruth/test)',
+    )
     p.add_argument('--images', nargs='+', default=DEFAULT_IMAGES, help='BSDS500 test ids')
-    p.add_argument('--parts', nargs='+', default=['per-iter', 'whole', 'memory'],
-                   choices=['per-iter', 'whole', 'memory', 'agreement', 'reference-cache',
-                            'configs'],
-                   help='reference-cache: only compute and store A for the whole part')
-    p.add_argument('--config', default=str(REPO / 'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py'),
-                   help='config of B in the whole-image part')
+    p.add_argument(
+        '--parts',
+        nargs='+',
+        default=['per-iter', 'whole', 'memory'],
+        choices=['per-iter', 'whole', 'memory', 'agreement', 'reference-cache', 'configs'],
+        help='reference-cache: only compute and store A for the whole part',
+    )
+    p.add_argument(
+        '--config',
+        default=str(REPO / 'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py'),
+        help='config of B in the whole-image part',
+    )
     p.add_argument('--scale', type=float, default=0.5, help="A's resolution in the whole part")
     p.add_argument('--max-iters', type=int, default=1000, help="A's iteration budget")
     p.add_argument('--per-iter-iters', type=int, default=10, help='iterations per timed run')
@@ -74,21 +94,31 @@ def load_tensor(path: Path, scale: float, device: str) -> torch.Tensor:
     image = load_image(path)
     if scale != 1.0:
         import cv2
+
         h, w = image.shape[:2]
-        image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        image = cv2.resize(
+            image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA
+        )
     return torch.from_numpy(image).permute(2, 0, 1).float()[None].to(device) / 255.0
 
 
 def run_reference(x: torch.Tensor, iters: int, seed: int, min_labels: int = 3):
-    restore_default_malloc()   # A runs as the authors' script does, with glibc's defaults
-    return reference_optimize(x, DynaSegCNN, SCFWeight(), max_iters=iters, min_labels=min_labels,
-                              seed=seed)
+    restore_default_malloc()  # A runs as the authors' script does, with glibc's defaults
+    return reference_optimize(
+        x, DynaSegCNN, SCFWeight(), max_iters=iters, min_labels=min_labels, seed=seed
+    )
 
 
 def run_engine_faithful(x: torch.Tensor, iters: int, seed: int, min_labels: int = 3):
     keep_freed_memory()
-    return optimize_image(x, DynaSegCNN, DynaSegLoss(dict(type='SCFWeight')), SGD,
-                          Schedule(max_iters=iters, min_labels=min_labels), seed=seed)
+    return optimize_image(
+        x,
+        DynaSegCNN,
+        DynaSegLoss(dict(type='SCFWeight')),
+        SGD,
+        Schedule(max_iters=iters, min_labels=min_labels),
+        seed=seed,
+    )
 
 
 def part_per_iter(args, image_path: Path) -> dict:
@@ -102,14 +132,23 @@ def part_per_iter(args, image_path: Path) -> dict:
         a_times.append(rec_a.seconds / n)
         b_times.append(rec_b.seconds / n)
     a, b = median(a_times), median(b_times)
-    print(f'\n[per-iter] {image_path.stem} {tuple(x.shape[-2:])}, M=2, 100 channels, {n} iterations '
-          f'x {args.repeats} repeats, {args.threads} threads')
+    print(
+        f'\n[per-iter] {image_path.stem} {tuple(x.shape[-2:])}, M=2, 100 channels, {n} iterations '
+        f'x {args.repeats} repeats, {args.threads} threads'
+    )
     print(f'{"loop":<28}{"s/iter (median)":>18}{"all runs":>34}')
     print(f'{"A reference (authors)":<28}{a:>18.3f}{str([round(t, 3) for t in a_times]):>34}')
     print(f'{"B engine (same work)":<28}{b:>18.3f}{str([round(t, 3) for t in b_times]):>34}')
     print(f'ratio B/A = {b / a:.3f}  (speed-up {a / b:.2f}x)')
-    return dict(image=image_path.stem, size=list(x.shape[-2:]), a_s_per_iter=a, b_s_per_iter=b,
-                a_runs=a_times, b_runs=b_times, ratio=b / a)
+    return dict(
+        image=image_path.stem,
+        size=list(x.shape[-2:]),
+        a_s_per_iter=a,
+        b_s_per_iter=b,
+        a_runs=a_times,
+        b_runs=b_times,
+        ratio=b / a,
+    )
 
 
 def best_match_agreement(x: np.ndarray, y: np.ndarray) -> float:
@@ -127,10 +166,14 @@ def part_agreement(args, image_path: Path) -> dict:
     torch.set_num_threads(1)
     la1, _ = run_reference(x, n, args.seed, min_labels=0)
     torch.set_num_threads(threads)
-    result = dict(image=image_path.stem, iterations=n,
-                  a_vs_b=best_match_agreement(la, lb), a_vs_a_1thread=best_match_agreement(la, la1),
-                  pixels_equal_a_b=float((la == lb).mean()),
-                  pixels_equal_a_a1=float((la == la1).mean()))
+    result = dict(
+        image=image_path.stem,
+        iterations=n,
+        a_vs_b=best_match_agreement(la, lb),
+        a_vs_a_1thread=best_match_agreement(la, la1),
+        pixels_equal_a_b=float((la == lb).mean()),
+        pixels_equal_a_a1=float((la == la1).mean()),
+    )
     print(f'\n[agreement] {image_path.stem} at scale {args.scale}, {n} iterations, same seed')
     for k, v in result.items():
         print(f'  {k}: {v:.4f}' if isinstance(v, float) else f'  {k}: {v}')
@@ -148,12 +191,18 @@ def fill_reference_cache(args, path: Path, cached: Path) -> None:
     x = load_tensor(path, args.scale, args.device)
     _, probe = run_reference(x, args.per_iter_iters, args.seed, min_labels=0)
     keep_freed_memory()
-    labels, rec = reference_optimize(x, DynaSegCNN, SCFWeight(), max_iters=args.max_iters,
-                                     min_labels=3, seed=args.seed)
-    np.savez_compressed(cached, labels=labels, iterations=rec.iterations,
-                        num_labels=rec.num_labels, label_counts=np.array(rec.label_counts),
-                        s_per_iter_untuned=probe.seconds / args.per_iter_iters,
-                        seconds_tuned=rec.seconds)
+    labels, rec = reference_optimize(
+        x, DynaSegCNN, SCFWeight(), max_iters=args.max_iters, min_labels=3, seed=args.seed
+    )
+    np.savez_compressed(
+        cached,
+        labels=labels,
+        iterations=rec.iterations,
+        num_labels=rec.num_labels,
+        label_counts=np.array(rec.label_counts),
+        s_per_iter_untuned=probe.seconds / args.per_iter_iters,
+        seconds_tuned=rec.seconds,
+    )
 
 
 def reference_cache_dir(args) -> Path:
@@ -167,11 +216,15 @@ def part_whole(args, root: Path) -> dict:
     model = build_segmentor(cfg, args.device)
     cache = reference_cache_dir(args)
     rows, scores_a, scores_b = [], [], []
-    print(f'\n[whole] A: authors\' loop at scale {args.scale}, <= {args.max_iters} iterations, '
-          f'stop at 3 labels (time = iterations x untouched s/iter); B: {Path(args.config).name}; '
-          'mIoU mode 1 at full resolution')
-    print(f'{"image":<8}{"A s":>9}{"A iters":>8}{"A q":>5}{"A mIoU":>8}{"B s":>8}{"B iters":>8}'
-          f'{"B q":>5}{"B mIoU":>8}{"A/B":>7}')
+    print(
+        f"\n[whole] A: authors' loop at scale {args.scale}, <= {args.max_iters} iterations, "
+        f'stop at 3 labels (time = iterations x untouched s/iter); B: {Path(args.config).name}; '
+        'mIoU mode 1 at full resolution'
+    )
+    print(
+        f'{"image":<8}{"A s":>9}{"A iters":>8}{"A q":>5}{"A mIoU":>8}{"B s":>8}{"B iters":>8}'
+        f'{"B q":>5}{"B mIoU":>8}{"A/B":>7}'
+    )
     for image_id in args.images:
         gts = load_bsds_ground_truth(root / 'groundTruth' / 'test' / f'{image_id}.mat')
         path = root / 'images' / 'test' / f'{image_id}.jpg'
@@ -192,25 +245,47 @@ def part_whole(args, root: Path) -> dict:
         sb = kim_image_scores(labels_b, gts, mode=1)
         scores_a.append(sa)
         scores_b.append(sb)
-        row = dict(image=image_id, a_seconds=a_seconds, a_iterations=a_iters, a_labels=a_q,
-                   a_miou=float(sa.mean()), b_seconds=rec_b.seconds, b_iterations=rec_b.iterations,
-                   b_labels=int(len(np.unique(labels_b))), b_miou=float(sb.mean()))
+        row = dict(
+            image=image_id,
+            a_seconds=a_seconds,
+            a_iterations=a_iters,
+            a_labels=a_q,
+            a_miou=float(sa.mean()),
+            b_seconds=rec_b.seconds,
+            b_iterations=rec_b.iterations,
+            b_labels=int(len(np.unique(labels_b))),
+            b_miou=float(sb.mean()),
+        )
         rows.append(row)
-        print(f'{image_id:<8}{a_seconds:>9.1f}{a_iters:>8}{a_q:>5}{row["a_miou"]:>8.3f}'
-              f'{rec_b.seconds:>8.1f}{rec_b.iterations:>8}{row["b_labels"]:>5}{row["b_miou"]:>8.3f}'
-              f'{a_seconds / rec_b.seconds:>7.1f}', flush=True)
+        print(
+            f'{image_id:<8}{a_seconds:>9.1f}{a_iters:>8}{a_q:>5}{row["a_miou"]:>8.3f}'
+            f'{rec_b.seconds:>8.1f}{rec_b.iterations:>8}{row["b_labels"]:>5}{row["b_miou"]:>8.3f}'
+            f'{a_seconds / rec_b.seconds:>7.1f}',
+            flush=True,
+        )
     pooled_a, pooled_b = pooled_miou(scores_a), pooled_miou(scores_b)
     total_a = sum(r['a_seconds'] for r in rows)
     total_b = sum(r['b_seconds'] for r in rows)
-    print(f'{"total":<8}{total_a:>9.1f}{"":>13}{pooled_a["mIoU"]:>8.4f}{total_b:>8.1f}{"":>13}'
-          f'{pooled_b["mIoU"]:>8.4f}{total_a / total_b:>7.1f}')
-    print(f'pooled mIoU (mode 1) A = {pooled_a["mIoU"]:.4f}, B = {pooled_b["mIoU"]:.4f}, '
-          f'B - A = {pooled_b["mIoU"] - pooled_a["mIoU"]:+.4f}; time A/B = {total_a / total_b:.1f}x')
-    return dict(rows=rows, pooled_a=pooled_a, pooled_b=pooled_b, total_a_seconds=total_a,
-                total_b_seconds=total_b, speedup=total_a / total_b, config=args.config)
+    print(
+        f'{"total":<8}{total_a:>9.1f}{"":>13}{pooled_a["mIoU"]:>8.4f}{total_b:>8.1f}{"":>13}'
+        f'{pooled_b["mIoU"]:>8.4f}{total_a / total_b:>7.1f}'
+    )
+    print(
+        f'pooled mIoU (mode 1) A = {pooled_a["mIoU"]:.4f}, B = {pooled_b["mIoU"]:.4f}, '
+        f'B - A = {pooled_b["mIoU"] - pooled_a["mIoU"]:+.4f}; time A/B = {total_a / total_b:.1f}x'
+    )
+    return dict(
+        rows=rows,
+        pooled_a=pooled_a,
+        pooled_b=pooled_b,
+        total_a_seconds=total_a,
+        total_b_seconds=total_b,
+        speedup=total_a / total_b,
+        config=args.config,
+    )
 
 
-MEMORY_CHILD = '''
+MEMORY_CHILD = """
 import resource, sys, numpy as np, torch
 from dynaseg.apis import segment_image
 torch.set_num_threads({threads})
@@ -222,7 +297,7 @@ image = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.uint
 result = segment_image(image, {config!r}, **{{'model.schedule.max_iters': {iters}}})
 assert result.labels.shape == (h, w)
 print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, result.record.seconds)
-'''
+"""
 
 
 def part_memory(args) -> dict:
@@ -230,12 +305,19 @@ def part_memory(args) -> dict:
     print('\n[memory] B (default config), fresh subprocess per size, peak resident memory')
     for name, (h, w) in {'321x481': (321, 481), '12MP (3000x4000)': (3000, 4000)}.items():
         code = MEMORY_CHILD.format(threads=args.threads, h=h, w=w, config=args.config, iters=60)
-        out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                             check=True, env=dict(os.environ))
-        line = next(l for l in out.stdout.splitlines() if l.startswith('PEAK_RSS_KB'))
+        out = subprocess.run(
+            [sys.executable, '-c', code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=dict(os.environ),
+        )
+        line = next(x for x in out.stdout.splitlines() if x.startswith('PEAK_RSS_KB'))
         kb, seconds = int(line.split()[1]), float(line.split()[2])
         results[name] = dict(peak_rss_mb=kb / 1024, seconds=seconds)
-        print(f'  {name:<18} peak RSS {kb / 1024:8.0f} MB   ({seconds:.1f} s, <= 60 coarse iterations)')
+        print(
+            f'  {name:<18} peak RSS {kb / 1024:8.0f} MB ({seconds:.1f} s, <= 60 coarse iterations)'
+        )
     return results
 
 
@@ -246,12 +328,15 @@ def part_configs(args, image_path: Path) -> dict:
     the cost of an iteration).
     """
     from dynaseg.models.backbones import count_parameters
+
     x = load_tensor(image_path, 1.0, args.device)
     n = args.per_iter_iters
     measured: dict[str, tuple[int, float]] = {}
     results = {}
-    print(f'\n[configs] one iteration on {image_path.stem} {tuple(x.shape[-2:])}, median of '
-          f'{args.repeats} runs of {n} iterations, {args.threads} threads')
+    print(
+        f'\n[configs] one iteration on {image_path.stem} {tuple(x.shape[-2:])}, median of '
+        f'{args.repeats} runs of {n} iterations, {args.threads} threads'
+    )
     print(f'{"config":<52}{"params":>10}{"s/iter":>9}')
     for path in sorted((REPO / 'configs').rglob('*.py')):
         if '_base_' in path.parts:
@@ -261,9 +346,14 @@ def part_configs(args, image_path: Path) -> dict:
         if key not in measured:
             times = []
             for _ in range(args.repeats):
-                _, rec = optimize_image(x, model.build_extractor, model.loss_fn,
-                                        model.optimizer_cfg, Schedule(max_iters=n, min_labels=0),
-                                        seed=args.seed)
+                _, rec = optimize_image(
+                    x,
+                    model.build_extractor,
+                    model.loss_fn,
+                    model.optimizer_cfg,
+                    Schedule(max_iters=n, min_labels=0),
+                    seed=args.seed,
+                )
                 times.append(rec.seconds / n)
             measured[key] = (count_parameters(model.build_extractor()), median(times))
         params, seconds = measured[key]
@@ -277,10 +367,16 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     root = Path(args.data_root)
     if not (root / 'images' / 'test').is_dir():
-        sys.exit(f'BSDS500 not found under {root} (expected images/test/ and groundTruth/test/); '
-                 'pass --data-root')
-    results: dict = dict(threads=args.threads, device=args.device, torch=torch.__version__,
-                         started=time.strftime('%Y-%m-%d %H:%M:%S'))
+        sys.exit(
+            f'BSDS500 not found under {root} (expected images/test/ and groundTruth/test/); '
+            'pass --data-root'
+        )
+    results: dict = dict(
+        threads=args.threads,
+        device=args.device,
+        torch=torch.__version__,
+        started=time.strftime('%Y-%m-%d %H:%M:%S'),
+    )
     first = root / 'images' / 'test' / f'{args.images[0]}.jpg'
     if 'per-iter' in args.parts:
         results['per_iter'] = part_per_iter(args, first)

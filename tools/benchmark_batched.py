@@ -16,6 +16,7 @@ the pixel agreement of each batched mode's labels with the one-at-a-time labels.
 Example:
     python tools/benchmark_batched.py --num-images 16 --size 64 --iters 50 --batch-sizes 1 4 8
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,15 +41,22 @@ SGD = dict(type='SGD', lr=0.1, momentum=0.9)
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument('--data-root', default=str(REPO.parent / 'shared' / 'data' / 'bsds500'),
-                   help='BSDS500 root with images/test; synthetic images when it is missing')
-    p.add_argument('--synthetic', action='store_true', help='use synthetic images even if data exists')
+    p.add_argument(
+        '--data-root',
+        default=str(REPO.parent / 'shared' / 'data' / 'bsds500'),
+        help='BSDS500 root with images/test; synthetic images when it is missing',
+    )
+    p.add_argument(
+        '--synthetic', action='store_true', help='use synthetic images even if data exists'
+    )
     p.add_argument('--num-images', type=int, default=16)
     p.add_argument('--size', type=int, default=64, help='square crop side in pixels')
     p.add_argument('--iters', type=int, default=50, help='iterations per image')
     p.add_argument('--batch-sizes', type=int, nargs='+', default=[1, 4, 8])
     p.add_argument('--repeats', type=int, default=3)
-    p.add_argument('--threads', type=int, default=None, help='torch intra-op threads (default: as is)')
+    p.add_argument(
+        '--threads', type=int, default=None, help='torch intra-op threads (default: as is)'
+    )
     p.add_argument('--channels', type=int, default=100, help='p = q_max of DynaSegCNN')
     p.add_argument('--num-convs', type=int, default=2, help='M of DynaSegCNN')
     p.add_argument('--no-channels-last', action='store_true')
@@ -58,7 +66,7 @@ def parse_args() -> argparse.Namespace:
 def load_images(args: argparse.Namespace) -> tuple[list[torch.Tensor], str]:
     """N tensors (1, 3, size, size) in [0, 1] and a description of where they came from."""
     folder = Path(args.data_root) / 'images' / 'test'
-    paths = sorted(folder.glob('*.jpg'))[:args.num_images] if folder.is_dir() else []
+    paths = sorted(folder.glob('*.jpg'))[: args.num_images] if folder.is_dir() else []
     arrays: list[np.ndarray] = []
     if paths and not args.synthetic:
         for path in paths:
@@ -90,19 +98,34 @@ def main() -> None:
     channels_last = not args.no_channels_last
 
     def factory() -> DynaSegCNN:
-        return DynaSegCNN(channels=args.channels, out_channels=args.channels,
-                          num_convs=args.num_convs)
+        return DynaSegCNN(
+            channels=args.channels, out_channels=args.channels, num_convs=args.num_convs
+        )
 
     def one_at_a_time() -> list[np.ndarray]:
-        return [optimize_image(image, factory, loss_fn, SGD, schedule, seed=seed,
-                               channels_last=channels_last)[0]
-                for image, seed in zip(images, seeds)]
+        return [
+            optimize_image(
+                image, factory, loss_fn, SGD, schedule, seed=seed, channels_last=channels_last
+            )[0]
+            for image, seed in zip(images, seeds)
+        ]
 
     def batched(batch_size: int):
         def run() -> list[np.ndarray]:
-            return [labels for labels, _ in optimize_many(
-                images, factory, loss_fn, SGD, schedule, seeds, batch_size=batch_size,
-                channels_last=channels_last)]
+            return [
+                labels
+                for labels, _ in optimize_many(
+                    images,
+                    factory,
+                    loss_fn,
+                    SGD,
+                    schedule,
+                    seeds,
+                    batch_size=batch_size,
+                    channels_last=channels_last,
+                )
+            ]
+
         return run
 
     modes = {'one-at-a-time': one_at_a_time}
@@ -117,24 +140,31 @@ def main() -> None:
     names = list(modes)
     for repeat in range(args.repeats):
         # Rotate the order so no mode always runs first (or right after the slowest).
-        for name in names[repeat % len(names):] + names[:repeat % len(names)]:
+        for name in names[repeat % len(names) :] + names[: repeat % len(names)]:
             start = time.perf_counter()
             labels[name] = modes[name]()
             seconds[name].append(time.perf_counter() - start)
 
-    print(f'images: {len(images)} x {args.size}x{args.size} ({source}); {args.iters} iterations each, '
-          f'DynaSegCNN M={args.num_convs} p=q={args.channels}, SGD; threads={torch.get_num_threads()}; '
-          f'channels_last={channels_last}; medians of {args.repeats} interleaved repeats')
+    print(
+        f'images: {len(images)} x {args.size}x{args.size} ({source}); '
+        f'{args.iters} iterations each, DynaSegCNN M={args.num_convs} p=q={args.channels}, SGD; '
+        f'threads={torch.get_num_threads()}; '
+        f'channels_last={channels_last}; medians of {args.repeats} interleaved repeats'
+    )
     reference = labels['one-at-a-time']
     base = statistics.median(seconds['one-at-a-time'])
-    print(f'{"mode":<15}{"median s":>10}{"images/min":>12}{"speed-up":>10}{"pixel agree":>13}'
-          f'{"all runs (s)":>28}')
+    print(
+        f'{"mode":<15}{"median s":>10}{"images/min":>12}{"speed-up":>10}{"pixel agree":>13}'
+        f'{"all runs (s)":>28}'
+    )
     for name in names:
         median = statistics.median(seconds[name])
         agree = np.mean([(a == b).mean() for a, b in zip(labels[name], reference)])
         runs = ' '.join(f'{s:.1f}' for s in seconds[name])
-        print(f'{name:<15}{median:>10.2f}{len(images) * 60 / median:>12.1f}{base / median:>9.2f}x'
-              f'{agree:>13.4f}{runs:>28}')
+        print(
+            f'{name:<15}{median:>10.2f}{len(images) * 60 / median:>12.1f}{base / median:>9.2f}x'
+            f'{agree:>13.4f}{runs:>28}'
+        )
 
 
 if __name__ == '__main__':

@@ -7,6 +7,7 @@ Usage:
 The last line printed is ``Average mIOU: <value>``. Exit code 0 on success, 1 when a
 prediction or ground-truth file has no counterpart (unless --allow-missing), 2 on bad input.
 """
+
 import sys
 from pathlib import Path
 

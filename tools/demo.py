@@ -7,6 +7,7 @@ Writes ``<out>/images/*.png`` (the samples, downscaled), ``<out>/segmentation/``
 tools/DynaSeg_SCF_BSD_VOC.py writes) and ``<out>/demo_grid.png`` (image | labels | overlay per
 row). Nothing is downloaded: the samples ship inside scikit-image.
 """
+
 import argparse
 import sys
 import time
@@ -32,11 +33,20 @@ SAMPLES = ('astronaut', 'coffee', 'chelsea', 'rocket')
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--output_folder', required=True)
-    parser.add_argument('--num-images', type=int, default=len(SAMPLES),
-                        choices=range(1, len(SAMPLES) + 1), help='how many samples (1-4)')
-    parser.add_argument('--max-side', type=int, default=256,
-                        help='downscale samples so their longer side is at most this '
-                        '(256 keeps the demo to a couple of minutes on 2 CPU cores)')
+    parser.add_argument(
+        '--num-images',
+        type=int,
+        default=len(SAMPLES),
+        choices=range(1, len(SAMPLES) + 1),
+        help='how many samples (1-4)',
+    )
+    parser.add_argument(
+        '--max-side',
+        type=int,
+        default=256,
+        help='downscale samples so their longer side is at most this '
+        '(256 keeps the demo to a couple of minutes on 2 CPU cores)',
+    )
     parser.add_argument('--config', default=str(DEFAULT_CONFIG))
     parser.add_argument('--device', default='cpu', choices=('cpu', 'cuda'))
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
@@ -46,6 +56,7 @@ def parse_args() -> argparse.Namespace:
 def write_samples(folder: Path, count: int, max_side: int) -> None:
     """Save the first ``count`` samples as PNG, the longer side scaled to <= ``max_side``."""
     from skimage import data
+
     for name in SAMPLES[:count]:
         image = Image.fromarray(getattr(data, name)())
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # keeps aspect ratio
@@ -69,9 +80,11 @@ def main() -> int:
         rows.append([rgb, colorize_labels(labels), overlay(rgb, labels)])
     if rows:
         save_image(out / 'demo_grid.png', make_grid(rows, titles=['image', 'labels', 'overlay']))
-    print(f'Segmented in {time.perf_counter() - start:.1f} s.\n'
-          f'  sample images: {images}\n  label maps, colour and overlay images, records: '
-          f'{segmentation}\n  figure: {out / "demo_grid.png"}')
+    print(
+        f'Segmented in {time.perf_counter() - start:.1f} s.\n'
+        f'  sample images: {images}\n  label maps, colour and overlay images, records: '
+        f'{segmentation}\n  figure: {out / "demo_grid.png"}'
+    )
     return summary.exit_code
 
 

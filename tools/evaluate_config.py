@@ -6,6 +6,7 @@
 
 The metrics are the config's ``evaluator`` list. See :mod:`dynaseg.apis.dataset_runner`.
 """
+
 from __future__ import annotations
 
 import sys
@@ -13,5 +14,9 @@ import sys
 from dynaseg.apis.dataset_runner import runner_main
 
 if __name__ == '__main__':
-    sys.exit(runner_main(description="Segment every image of a config's dataset and score it "
-                         "with the config's evaluator."))
+    sys.exit(
+        runner_main(
+            description="Segment every image of a config's dataset and score it "
+            "with the config's evaluator."
+        )
+    )

@@ -12,6 +12,7 @@ The checkpoint is a plain state_dict of the config's backbone
     python tools/DynaSeg_SCF_BSD_VOC.py --config <same config> --reference-checkpoint <out> \
         --input_folder IMAGES --output_folder OUT
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,14 +36,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--train-folder', required=True, help='folder of training images')
     parser.add_argument('--out', required=True, help='checkpoint path to write')
     parser.add_argument('--iters', type=int, default=1000, help='SGD iterations (default 1000)')
-    parser.add_argument('--max-pixels', type=int,
-                        help='training size cap per image (default: model.reference.max_pixels)')
-    parser.add_argument('--limit', type=int,
-                        help='train on an evenly spaced subset of this many images')
+    parser.add_argument(
+        '--max-pixels',
+        type=int,
+        help='training size cap per image (default: model.reference.max_pixels)',
+    )
+    parser.add_argument(
+        '--limit', type=int, help='train on an evenly spaced subset of this many images'
+    )
     parser.add_argument('--device', default='cpu', choices=('cpu', 'cuda'))
     parser.add_argument('--threads', type=int, help='torch CPU threads')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='config overrides key=value')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, default={}, help='config overrides key=value'
+    )
     return parser.parse_args(argv)
 
 
@@ -50,13 +56,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.threads:
         import torch
+
         torch.set_num_threads(args.threads)
     try:
         cfg = load_config(args.config, args.cfg_options)
         # The checkpoint is the output here; never load one named in the config.
         cfg.model.reference = dict(cfg.model.get('reference', {}), checkpoint=None)
-        train_reference_folder(args.train_folder, cfg, args.out, iters=args.iters,
-                               max_pixels=args.max_pixels, limit=args.limit, device=args.device)
+        train_reference_folder(
+            args.train_folder,
+            cfg,
+            args.out,
+            iters=args.iters,
+            max_pixels=args.max_pixels,
+            limit=args.limit,
+            device=args.device,
+        )
     except (FileNotFoundError, NotADirectoryError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

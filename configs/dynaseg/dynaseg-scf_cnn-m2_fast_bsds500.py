@@ -1,6 +1,8 @@
 # DynaSeg-SCF (w = 50 / q), CNN M=2, fast coarse-to-fine schedule, BSDS500 test.
 _base_ = [
-    '../_base_/models/dynaseg_cnn.py', '../_base_/schedules/fast.py',
-    '../_base_/datasets/bsds500.py', '../_base_/default_runtime.py'
+    '../_base_/models/dynaseg_cnn.py',
+    '../_base_/schedules/fast.py',
+    '../_base_/datasets/bsds500.py',
+    '../_base_/default_runtime.py',
 ]
 model = dict(schedule={{_base_.schedule}})

@@ -2,4 +2,5 @@
 _base_ = ['../dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py']
 model = dict(
     loss=dict(weight=dict(_delete_=True, type='FixedWeight', mu=1.0)),
-    silhouette=dict(enabled=False))
+    silhouette=dict(enabled=False),
+)

@@ -1,4 +1,5 @@
 """High-level entry points; mmseg's ``init_model`` / ``inference_model`` also take our configs."""
+
 from .dataset_runner import DatasetLayout, run_dataset
 from .folder import (
     FolderSummary,
@@ -18,7 +19,18 @@ from .inference import (
 )
 
 __all__ = [
-    'DEFAULT_CONFIG', 'DatasetLayout', 'FolderSummary', 'ImageOutcome', 'OutputLayout',
-    'RunInterrupted', 'SegmentationResult', 'build_segmentor', 'image_to_tensor', 'load_config',
-    'run_dataset', 'segment_file', 'segment_folder', 'segment_image'
+    'DEFAULT_CONFIG',
+    'DatasetLayout',
+    'FolderSummary',
+    'ImageOutcome',
+    'OutputLayout',
+    'RunInterrupted',
+    'SegmentationResult',
+    'build_segmentor',
+    'image_to_tensor',
+    'load_config',
+    'run_dataset',
+    'segment_file',
+    'segment_folder',
+    'segment_image',
 ]

@@ -18,6 +18,7 @@ exactly one final prediction; an image that fails (to segment or to score) is li
 reason and turns the exit code non-zero, and an image whose per-image score is NaN is reported
 by id and count rather than dropped silently.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,8 +62,16 @@ from .inference import build_segmentor, load_config
 if TYPE_CHECKING:
     from dynaseg.models.segmentors.dynaseg import DynaSeg
 
-__all__ = ['DatasetLayout', 'EvaluationOutput', 'apply_data_root', 'build_dataset',
-           'evaluate_predictions', 'format_results', 'run_dataset', 'runner_main']
+__all__ = [
+    'DatasetLayout',
+    'EvaluationOutput',
+    'apply_data_root',
+    'build_dataset',
+    'evaluate_predictions',
+    'format_results',
+    'run_dataset',
+    'runner_main',
+]
 
 RESULTS_JSON = 'eval_results.json'
 RESULTS_PKL = 'eval_results.pkl'
@@ -108,6 +117,7 @@ def build_dataset(cfg: Config) -> ListedImageDataset:
     """Build ``cfg.dataset``; its missing-image warning is left to the caller's report."""
     register_all_modules()
     from dynaseg.registry import DATASETS
+
     with warnings.catch_warnings():
         # The runner prints listed / missing / present counts itself, on rank 0 only.
         warnings.filterwarnings('ignore', message='.*listed images are missing')
@@ -121,23 +131,46 @@ def _normalised(obj: Any) -> Any:
 
 # ----------------------------------------------------------------------------- segmentation
 
-def _segment_shard(infos: Sequence[dict], model: DynaSeg, layout: DatasetLayout,
-                   record_extra: dict, rank: int, log: Callable[[str], None]) -> list[ImageOutcome]:
+
+def _segment_shard(
+    infos: Sequence[dict],
+    model: DynaSeg,
+    layout: DatasetLayout,
+    record_extra: dict,
+    rank: int,
+    log: Callable[[str], None],
+) -> list[ImageOutcome]:
     """Segment this rank's images; a failing image is recorded and the run goes on."""
     outcomes = []
     for k, info in enumerate(infos, 1):
         img_id = info['img_id']
         try:
-            outcome = segment_file(info['img_path'], img_id, model, layout.preds, visualize=False,
-                                   record_extra=dict(record_extra, img_id=img_id, rank=rank))
+            outcome = segment_file(
+                info['img_path'],
+                img_id,
+                model,
+                layout.preds,
+                visualize=False,
+                record_extra=dict(record_extra, img_id=img_id, rank=rank),
+            )
             layout.failure(img_id).unlink(missing_ok=True)  # an earlier failure is now stale
-            log(f'[rank {rank}] {k}/{len(infos)} {img_id}: {outcome.num_labels} labels, '
-                f'{outcome.iterations} iterations, {outcome.seconds:.1f} s')
+            log(
+                f'[rank {rank}] {k}/{len(infos)} {img_id}: {outcome.num_labels} labels, '
+                f'{outcome.iterations} iterations, {outcome.seconds:.1f} s'
+            )
         except Exception as err:  # one image's failure never stops the others
-            outcome = ImageOutcome(image=info['img_path'], stem=img_id, status='failed',
-                                   reason=_one_line(err))
-            save_json(layout.failure(img_id), {'img_id': img_id, 'image': info['img_path'],
-                                               'reason': outcome.reason, 'rank': rank})
+            outcome = ImageOutcome(
+                image=info['img_path'], stem=img_id, status='failed', reason=_one_line(err)
+            )
+            save_json(
+                layout.failure(img_id),
+                {
+                    'img_id': img_id,
+                    'image': info['img_path'],
+                    'reason': outcome.reason,
+                    'rank': rank,
+                },
+            )
             # Under --overwrite an older prediction may exist: drop it, so the image is
             # neither scored with it nor skipped as done by the next run.
             layout.pred(img_id).unlink(missing_ok=True)
@@ -148,6 +181,7 @@ def _segment_shard(infos: Sequence[dict], model: DynaSeg, layout: DatasetLayout,
 
 
 # ----------------------------------------------------------------------------- evaluation
+
 
 @dataclass
 class EvaluationOutput:
@@ -166,6 +200,7 @@ def _image_scores(metric: Any, result: Any) -> dict[str, float] | None:
     share of the summed counts is not a score of that image.
     """
     from dynaseg.evaluation.metrics import BSDSRegionMetric, CocoStuffMetric, KimSegmentMIoU
+
     if isinstance(metric, CocoStuffMetric):
         if metric.protocol != 'per_image':
             return None
@@ -173,12 +208,17 @@ def _image_scores(metric: Any, result: Any) -> dict[str, float] | None:
         return {k: scores[k] for k in ('mIoU', 'thing_mIoU', 'stuff_mIoU', 'pixel_accuracy')}
     if isinstance(metric, KimSegmentMIoU):
         segments = np.asarray(result, np.float64)
-        return {'mIoU': float(segments.mean()) if segments.size else math.nan,
-                'num_segments': int(segments.size)}
+        return {
+            'mIoU': float(segments.mean()) if segments.size else math.nan,
+            'num_segments': int(segments.size),
+        }
     if isinstance(metric, BSDSRegionMetric):
         covering = result['cnt_r'] / result['sum_r'] if result['sum_r'] else math.nan
-        return {'PRI': float(result['pri']), 'VOI': float(result['voi']),
-                'covering': float(covering)}
+        return {
+            'PRI': float(result['pri']),
+            'VOI': float(result['voi']),
+            'covering': float(covering),
+        }
     return None
 
 
@@ -199,6 +239,7 @@ def _add_image_scores(metric: Any, rows: list[dict[str, Any]]) -> list[str] | No
 def _build_metrics(cfg: Config) -> list[Any]:
     register_all_modules()
     from dynaseg.registry import METRICS
+
     configs = cfg.evaluator if isinstance(cfg.evaluator, (list, tuple)) else [cfg.evaluator]
     metrics = [METRICS.build(c) for c in configs]
     prefixes = [m.prefix for m in metrics]
@@ -218,8 +259,11 @@ def _stale_reason(layout: DatasetLayout, img_id: str, model_config: Any) -> str 
     return None
 
 
-def evaluate_predictions(cfg: Config, infos: Sequence[dict], layout: DatasetLayout,
-                         ) -> EvaluationOutput:
+def evaluate_predictions(
+    cfg: Config,
+    infos: Sequence[dict],
+    layout: DatasetLayout,
+) -> EvaluationOutput:
     """Score every image of ``infos`` whose prediction exists with the metrics of ``cfg.evaluator``.
 
     Each image goes through every metric or through none: if one metric raises on it (bad
@@ -239,8 +283,11 @@ def evaluate_predictions(cfg: Config, infos: Sequence[dict], layout: DatasetLayo
             stale = _stale_reason(layout, img_id, model_config)
             if stale:
                 raise ValueError(stale)
-            sample = {'pred_sem_seg': {'data': read_label_map(layout.pred(img_id))},
-                      'gt_path': info.get('gt_path'), 'img_path': info['img_path']}
+            sample = {
+                'pred_sem_seg': {'data': read_label_map(layout.pred(img_id))},
+                'gt_path': info.get('gt_path'),
+                'img_path': info['img_path'],
+            }
             for metric in metrics:
                 metric.process(None, [sample])
         except Exception as err:  # reported per image, never swallowed: see the docstring
@@ -265,6 +312,7 @@ def evaluate_predictions(cfg: Config, infos: Sequence[dict], layout: DatasetLayo
 
 # ----------------------------------------------------------------------------- reporting
 
+
 def _format_value(value: Any) -> str:
     if isinstance(value, float):
         return 'NaN' if math.isnan(value) else f'{value:.4f}'
@@ -274,11 +322,16 @@ def _format_value(value: Any) -> str:
 def format_results(results: dict[str, Any]) -> str:
     """The printed summary: counts, then one ``metric | value`` row per score, then problems."""
     counts = results['counts']
-    lines = [f"{results['config']} (seed {results['seed']}): {counts['scored']} images scored "
-             f"of {counts['listed']} listed ({counts['missing']} missing, {counts['present']} "
-             f"present, {counts['failed']} failed, {counts['not_segmented']} not segmented)"]
-    rows = [(f'{prefix}/{key}', _format_value(value))
-            for prefix, scores in results['metrics'].items() for key, value in scores.items()]
+    lines = [
+        f'{results["config"]} (seed {results["seed"]}): {counts["scored"]} images scored '
+        f'of {counts["listed"]} listed ({counts["missing"]} missing, {counts["present"]} '
+        f'present, {counts["failed"]} failed, {counts["not_segmented"]} not segmented)'
+    ]
+    rows = [
+        (f'{prefix}/{key}', _format_value(value))
+        for prefix, scores in results['metrics'].items()
+        for key, value in scores.items()
+    ]
     if rows:
         width = max(len(name) for name, _ in rows)
         lines.append(f'{"metric":<{width}} | value')
@@ -286,16 +339,19 @@ def format_results(results: dict[str, Any]) -> str:
         lines += [f'{name:<{width}} | {value}' for name, value in rows]
     for prefix, nan in results['nan_images'].items():
         if nan['count']:
-            lines.append(f'{prefix}: {nan["count"]} image(s) with a NaN per-image score, excluded '
-                         f'from its mean: {", ".join(nan["img_ids"][:20])}')
+            lines.append(
+                f'{prefix}: {nan["count"]} image(s) with a NaN per-image score, excluded '
+                f'from its mean: {", ".join(nan["img_ids"][:20])}'
+            )
     if results['failed']:
         lines.append('Failed images:')
-        lines += [f"  {f['img_id']} ({f['stage']}): {f['reason']}" for f in results['failed']]
+        lines += [f'  {f["img_id"]} ({f["stage"]}): {f["reason"]}' for f in results['failed']]
     return '\n'.join(lines)
 
 
-def _save_results(layout: DatasetLayout, results: dict[str, Any],
-                  per_image: list[dict[str, Any]]) -> None:
+def _save_results(
+    layout: DatasetLayout, results: dict[str, Any], per_image: list[dict[str, Any]]
+) -> None:
     save_json(layout.root / RESULTS_JSON, results)
     with atomic_write(layout.root / RESULTS_PKL, 'wb') as handle:
         pickle.dump(per_image, handle)
@@ -303,9 +359,18 @@ def _save_results(layout: DatasetLayout, results: dict[str, Any],
 
 # ----------------------------------------------------------------------------- the run
 
-def run_dataset(cfg: Config, work_dir: str | Path, *, device: str = 'cpu', launcher: str = 'none',
-                overwrite: bool = False, limit: int | None = None, data_root: str | None = None,
-                log: Callable[[str], None] | None = None) -> dict[str, Any]:
+
+def run_dataset(
+    cfg: Config,
+    work_dir: str | Path,
+    *,
+    device: str = 'cpu',
+    launcher: str = 'none',
+    overwrite: bool = False,
+    limit: int | None = None,
+    data_root: str | None = None,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Segment the images of ``cfg.dataset`` into ``work_dir`` and evaluate them (see module doc).
 
     Under a launcher every process calls this: the images still to do are split between ranks
@@ -333,32 +398,38 @@ def run_dataset(cfg: Config, work_dir: str | Path, *, device: str = 'cpu', launc
     layout = DatasetLayout(Path(work_dir))
     dataset = build_dataset(cfg)
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-    scope = infos if limit is None else infos[:max(limit, 0)]
+    scope = infos if limit is None else infos[: max(limit, 0)]
     layout.create()
     todo = [i for i in scope if overwrite or not layout.pred(i['img_id']).is_file()]
     if dist.is_main:
-        log(f'{type(dataset).__name__} at {dataset.data_root}: {len(dataset.listed_ids)} listed, '
+        log(
+            f'{type(dataset).__name__} at {dataset.data_root}: {len(dataset.listed_ids)} listed, '
             f'{len(dataset.missing_ids)} missing, {len(infos)} present; {len(scope)} in scope, '
             f'{len(scope) - len(todo)} already segmented, {len(todo)} to segment '
-            f'on {dist.world_size} process(es)')
+            f'on {dist.world_size} process(es)'
+        )
     if dist.world_size > 1:
         # Every rank must list the predictions before any rank writes one, or ranks would
         # shard different lists and an image could be done twice or never.
         from mmengine.dist import barrier
+
         barrier()
     model = cast('DynaSeg', build_segmentor(cfg, device))
     extra = {'config': _config_name(cfg), 'device': device, 'model_config': cfg.model.to_dict()}
-    mine = _segment_shard(shard(todo, dist.rank, dist.world_size), model, layout, extra,
-                          dist.rank, log)
+    mine = _segment_shard(
+        shard(todo, dist.rank, dist.world_size), model, layout, extra, dist.rank, log
+    )
     outcomes = _gather(mine, dist.world_size)  # also waits until every rank has written
 
     results: dict[str, Any] | None = None
     if dist.is_main:
-        results = _evaluate_and_save(cfg, dataset, infos, outcomes, layout, device, dist.world_size,
-                                     start)
+        results = _evaluate_and_save(
+            cfg, dataset, infos, outcomes, layout, device, dist.world_size, start
+        )
         log(format_results(results))
     if dist.world_size > 1:
         from mmengine.dist import broadcast_object_list
+
         holder = [results]
         broadcast_object_list(holder, src=0)
         results = holder[0]
@@ -366,32 +437,56 @@ def run_dataset(cfg: Config, work_dir: str | Path, *, device: str = 'cpu', launc
     return results
 
 
-def _evaluate_and_save(cfg: Config, dataset: ListedImageDataset, infos: list[dict],
-                       outcomes: list[ImageOutcome], layout: DatasetLayout, device: str,
-                       world_size: int, start: float) -> dict[str, Any]:
+def _evaluate_and_save(
+    cfg: Config,
+    dataset: ListedImageDataset,
+    infos: list[dict],
+    outcomes: list[ImageOutcome],
+    layout: DatasetLayout,
+    device: str,
+    world_size: int,
+    start: float,
+) -> dict[str, Any]:
     evaluation = evaluate_predictions(cfg, infos, layout)
-    failed = [{'img_id': o.stem, 'stage': 'segment', 'reason': o.reason}
-              for o in outcomes if o.status == 'failed'] + evaluation.failures
+    failed = [
+        {'img_id': o.stem, 'stage': 'segment', 'reason': o.reason}
+        for o in outcomes
+        if o.status == 'failed'
+    ] + evaluation.failures
     failed_ids = {f['img_id'] for f in failed}
-    not_segmented = [i['img_id'] for i in infos
-                     if not layout.pred(i['img_id']).is_file() and i['img_id'] not in failed_ids]
+    not_segmented = [
+        i['img_id']
+        for i in infos
+        if not layout.pred(i['img_id']).is_file() and i['img_id'] not in failed_ids
+    ]
     results: dict[str, Any] = {
         'config': _config_name(cfg),
         'config_file': getattr(cfg, 'filename', None),
         'seed': int(cfg.model.get('seed', 0)),
-        'dataset': {'type': type(dataset).__name__, 'data_root': str(dataset.data_root),
-                    'split': getattr(dataset, 'split', None)},
-        'counts': {'listed': len(dataset.listed_ids), 'missing': len(dataset.missing_ids),
-                   'present': len(infos), 'scored': len(evaluation.per_image),
-                   'failed': len(failed), 'not_segmented': len(not_segmented),
-                   'segmented_this_run': sum(o.status == 'done' for o in outcomes)},
+        'dataset': {
+            'type': type(dataset).__name__,
+            'data_root': str(dataset.data_root),
+            'split': getattr(dataset, 'split', None),
+        },
+        'counts': {
+            'listed': len(dataset.listed_ids),
+            'missing': len(dataset.missing_ids),
+            'present': len(infos),
+            'scored': len(evaluation.per_image),
+            'failed': len(failed),
+            'not_segmented': len(not_segmented),
+            'segmented_this_run': sum(o.status == 'done' for o in outcomes),
+        },
         'metrics': evaluation.metrics,
         'nan_images': evaluation.nan_images,
         'failed': failed,
         'missing_ids': list(dataset.missing_ids),
         'not_segmented_ids': not_segmented,
-        'run': {'device': device, 'world_size': world_size,
-                'seconds': round(time.monotonic() - start, 3)},
+        'run': {
+            'device': device,
+            'world_size': world_size,
+            'seconds': round(time.monotonic() - start, 3),
+        },
         'exit_code': 1 if failed else 0,
     }
     _save_results(layout, results, evaluation.per_image)
@@ -400,34 +495,57 @@ def _evaluate_and_save(cfg: Config, dataset: ListedImageDataset, infos: list[dic
 
 # ----------------------------------------------------------------------------- command line
 
+
 def build_parser(description: str, default_config: str | None = None) -> argparse.ArgumentParser:
     """The flags of ``tools/DynaSeg_COCO.py`` and ``tools/evaluate_config.py``."""
-    parser = argparse.ArgumentParser(description=description + (
-        ' Writes <work-dir>/preds/<id>.png, preds/records/<id>.json, eval_results.json and '
-        'eval_results.pkl; images already segmented are skipped, so rerunning resumes. Exit '
-        'code: 0 ok, 1 some image failed (listed), 2 bad arguments/config/data, 130/143 '
-        'interrupted.'))
-    parser.add_argument('--config', required=default_config is None, default=default_config,
-                        help='config with model, dataset and evaluator'
-                        + (f' (default: {default_config})' if default_config else ''))
+    parser = argparse.ArgumentParser(
+        description=description
+        + (
+            ' Writes <work-dir>/preds/<id>.png, preds/records/<id>.json, eval_results.json and '
+            'eval_results.pkl; images already segmented are skipped, so rerunning resumes. Exit '
+            'code: 0 ok, 1 some image failed (listed), 2 bad arguments/config/data, 130/143 '
+            'interrupted.'
+        )
+    )
+    parser.add_argument(
+        '--config',
+        required=default_config is None,
+        default=default_config,
+        help='config with model, dataset and evaluator'
+        + (f' (default: {default_config})' if default_config else ''),
+    )
     parser.add_argument('--work-dir', help='output folder (default: work_dirs/<config stem>)')
     parser.add_argument('--data-root', help="the dataset folder (replaces the config's data_root)")
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='config overrides key=value, applied after --data-root')
-    parser.add_argument('--launcher', choices=LAUNCHERS, default='none',
-                        help='pytorch: under torchrun; slurm: under srun (images split by rank)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='config overrides key=value, applied after --data-root',
+    )
+    parser.add_argument(
+        '--launcher',
+        choices=LAUNCHERS,
+        default='none',
+        help='pytorch: under torchrun; slurm: under srun (images split by rank)',
+    )
     parser.add_argument('--device', choices=('cpu', 'cuda'), default='cpu')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='redo images whose prediction already exists')
-    parser.add_argument('--limit', type=int,
-                        help='segment only the first N present images (0: only score the '
-                        'predictions already there)')
+    parser.add_argument(
+        '--overwrite', action='store_true', help='redo images whose prediction already exists'
+    )
+    parser.add_argument(
+        '--limit',
+        type=int,
+        help='segment only the first N present images (0: only score the '
+        'predictions already there)',
+    )
     parser.add_argument('--threads', type=int, help='torch CPU threads per process')
     return parser
 
 
-def runner_main(argv: Sequence[str] | None = None, *, description: str,
-                default_config: str | None = None) -> int:
+def runner_main(
+    argv: Sequence[str] | None = None, *, description: str, default_config: str | None = None
+) -> int:
     """Parse the flags, run :func:`run_dataset`; returns the exit code."""
     args = build_parser(description, default_config).parse_args(argv)
     try:
@@ -442,8 +560,14 @@ def runner_main(argv: Sequence[str] | None = None, *, description: str,
         torch.set_num_threads(args.threads)
     restore_sigterm = interrupt_on_sigterm()
     try:
-        results = run_dataset(cfg, work_dir, device=args.device, launcher=args.launcher,
-                              overwrite=args.overwrite, limit=args.limit)
+        results = run_dataset(
+            cfg,
+            work_dir,
+            device=args.device,
+            launcher=args.launcher,
+            overwrite=args.overwrite,
+            limit=args.limit,
+        )
     except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM as RunInterrupted
         code = err.exit_code if isinstance(err, RunInterrupted) else 130
         print(f'Interrupted; rerun the same command to resume ({work_dir}).', file=sys.stderr)

@@ -16,6 +16,7 @@ masks, never segmented themselves. :func:`train_reference_folder` trains the ref
 Every file is written atomically and the label map last, so an image counts as done exactly when
 its label map exists: a rerun after a crash or Ctrl-C skips finished images and redoes the rest.
 """
+
 from __future__ import annotations
 
 import os
@@ -53,8 +54,15 @@ from .inference import build_segmentor, image_to_tensor
 if TYPE_CHECKING:
     from dynaseg.models.segmentors.dynaseg import DynaSeg
 
-__all__ = ['FolderSummary', 'ImageOutcome', 'OutputLayout', 'RunInterrupted', 'segment_file',
-           'segment_folder', 'train_reference_folder']
+__all__ = [
+    'FolderSummary',
+    'ImageOutcome',
+    'OutputLayout',
+    'RunInterrupted',
+    'segment_file',
+    'segment_folder',
+    'train_reference_folder',
+]
 
 #: Suffix of a scribble mask's file name: ``<image stem>_scribble.png``.
 SCRIBBLE_SUFFIX = '_scribble.png'
@@ -156,10 +164,12 @@ class FolderSummary:
     def format(self, interrupted: str | None = None) -> str:
         """Human-readable summary: counts, mean time, then one line per failure."""
         mean = self.mean_seconds
-        lines = [f'{"Interrupted by " + interrupted + ": " if interrupted else ""}'
-                 f'{len(self.done)} done, {len(self.skipped)} skipped (already done), '
-                 f'{len(self.failed)} failed, {len(self.not_images)} not images'
-                 + (f'; {mean:.2f} s per image' if mean is not None else '')]
+        lines = [
+            f'{"Interrupted by " + interrupted + ": " if interrupted else ""}'
+            f'{len(self.done)} done, {len(self.skipped)} skipped (already done), '
+            f'{len(self.failed)} failed, {len(self.not_images)} not images'
+            + (f'; {mean:.2f} s per image' if mean is not None else '')
+        ]
         if self.failed:
             lines.append('Failed images:')
             lines += [f'  {o.image}: {o.reason}' for o in self.failed]
@@ -178,8 +188,15 @@ def _config_name(cfg: Config) -> str:
     return Path(cfg.filename).stem if getattr(cfg, 'filename', None) else '<in-memory config>'
 
 
-def _write_side_outputs(layout: OutputLayout, stem: str, rgb: np.ndarray | None,
-                        labels: np.ndarray, *, visualize: bool, save_csv: bool) -> None:
+def _write_side_outputs(
+    layout: OutputLayout,
+    stem: str,
+    rgb: np.ndarray | None,
+    labels: np.ndarray,
+    *,
+    visualize: bool,
+    save_csv: bool,
+) -> None:
     if save_csv:
         save_label_csv(layout.csv(stem), labels)
     if visualize and rgb is not None:
@@ -187,12 +204,19 @@ def _write_side_outputs(layout: OutputLayout, stem: str, rgb: np.ndarray | None,
         save_image(layout.overlay(stem), overlay(rgb, labels))
 
 
-def segment_file(path: str | os.PathLike[str], out_stem: str, model: DynaSeg,
-                 output_folder: str | os.PathLike[str], *, visualize: bool = True,
-                 save_csv: bool = False, max_image_pixels: int = DEFAULT_MAX_PIXELS,
-                 record_extra: dict | None = None,
-                 on_iteration: Callable[[int, int], None] | None = None,
-                 scribble: str | os.PathLike[str] | None = None) -> ImageOutcome:
+def segment_file(
+    path: str | os.PathLike[str],
+    out_stem: str,
+    model: DynaSeg,
+    output_folder: str | os.PathLike[str],
+    *,
+    visualize: bool = True,
+    save_csv: bool = False,
+    max_image_pixels: int = DEFAULT_MAX_PIXELS,
+    record_extra: dict | None = None,
+    on_iteration: Callable[[int, int], None] | None = None,
+    scribble: str | os.PathLike[str] | None = None,
+) -> ImageOutcome:
     """Segment one image file and write its outputs (label map last, all atomically).
 
     Args:
@@ -222,29 +246,56 @@ def segment_file(path: str | os.PathLike[str], out_stem: str, model: DynaSeg,
     mask = None
     if scribble is not None:
         from dynaseg.engine.scribble import load_scribble, scribble_classes
+
         mask = load_scribble(scribble, rgb.shape[:2], model.q_max)
-        record_extra = dict(record_extra or {}, scribble=str(scribble),
-                            scribble_classes=scribble_classes(mask))
-    labels, record = model.segment(image_to_tensor(rgb, model), on_iteration=on_iteration,
-                                   scribble=mask)
+        record_extra = dict(
+            record_extra or {}, scribble=str(scribble), scribble_classes=scribble_classes(mask)
+        )
+    labels, record = model.segment(
+        image_to_tensor(rgb, model), on_iteration=on_iteration, scribble=mask
+    )
     num_labels = int(len(np.unique(labels)))
-    save_json(layout.record(out_stem), {
-        'image': str(path), 'stem': out_stem, 'height': int(labels.shape[0]),
-        'width': int(labels.shape[1]), 'num_labels': num_labels, 'seed': int(model.seed),
-        'iterations': record.iterations, 'stop_reason': record.stop_reason,
-        'seconds': record.seconds, 'silhouette_k': record.silhouette_k,
-        'stage_sizes': record.stage_sizes, 'stage_iterations': record.stage_iterations,
-        # plot_history reads these two series.
-        'history': {'n_labels': record.label_counts, 'loss': record.losses},
-        **(record_extra or {})})
+    save_json(
+        layout.record(out_stem),
+        {
+            'image': str(path),
+            'stem': out_stem,
+            'height': int(labels.shape[0]),
+            'width': int(labels.shape[1]),
+            'num_labels': num_labels,
+            'seed': int(model.seed),
+            'iterations': record.iterations,
+            'stop_reason': record.stop_reason,
+            'seconds': record.seconds,
+            'silhouette_k': record.silhouette_k,
+            'stage_sizes': record.stage_sizes,
+            'stage_iterations': record.stage_iterations,
+            # plot_history reads these two series.
+            'history': {'n_labels': record.label_counts, 'loss': record.losses},
+            **(record_extra or {}),
+        },
+    )
     _write_side_outputs(layout, out_stem, rgb, labels, visualize=visualize, save_csv=save_csv)
     save_label_map(layout.label_map(out_stem), labels)  # last: marks the image as done
-    return ImageOutcome(image=str(path), stem=out_stem, status='done', seconds=record.seconds,
-                        num_labels=num_labels, iterations=record.iterations)
+    return ImageOutcome(
+        image=str(path),
+        stem=out_stem,
+        status='done',
+        seconds=record.seconds,
+        num_labels=num_labels,
+        iterations=record.iterations,
+    )
 
 
-def _complete_done_image(path: Path, stem: str, layout: OutputLayout, *, visualize: bool,
-                         save_csv: bool, max_image_pixels: int) -> None:
+def _complete_done_image(
+    path: Path,
+    stem: str,
+    layout: OutputLayout,
+    *,
+    visualize: bool,
+    save_csv: bool,
+    max_image_pixels: int,
+) -> None:
     """Rewrite side outputs missing beside an existing label map (cheap: no optimisation)."""
     missing_vis = visualize and not (layout.color(stem).exists() and layout.overlay(stem).exists())
     missing_csv = save_csv and not layout.csv(stem).exists()
@@ -255,19 +306,23 @@ def _complete_done_image(path: Path, stem: str, layout: OutputLayout, *, visuali
     _write_side_outputs(layout, stem, rgb, labels, visualize=missing_vis, save_csv=missing_csv)
 
 
-def check_folders(input_folder: str | os.PathLike[str],
-                  output_folder: str | os.PathLike[str]) -> None:
+def check_folders(
+    input_folder: str | os.PathLike[str], output_folder: str | os.PathLike[str]
+) -> None:
     """Refuse an output folder that is the input folder (``<stem>.png`` could be an input).
 
     An output folder inside the input folder is fine: the listing excludes it.
     """
     if not Path(input_folder).is_dir():
-        raise NotADirectoryError(f'input folder {str(input_folder)!r} does not exist or is not '
-                                 'a folder')
+        raise NotADirectoryError(
+            f'input folder {str(input_folder)!r} does not exist or is not a folder'
+        )
     if is_within(input_folder, output_folder) and is_within(output_folder, input_folder):
-        raise ValueError(f'output folder {str(output_folder)!r} is the input folder; label maps '
-                         '<stem>.png could overwrite input images. Choose another folder '
-                         '(a sub-folder of the input is fine).')
+        raise ValueError(
+            f'output folder {str(output_folder)!r} is the input folder; label maps '
+            '<stem>.png could overwrite input images. Choose another folder '
+            '(a sub-folder of the input is fine).'
+        )
 
 
 class _Progress:
@@ -275,6 +330,7 @@ class _Progress:
 
     def __init__(self, total: int, enabled: bool) -> None:
         from tqdm import tqdm
+
         self.bar = tqdm(total=total, unit='img', disable=not enabled, dynamic_ncols=True)
         self._last = 0.0
         self.stem = ''
@@ -302,16 +358,27 @@ def _gather(outcomes: list[ImageOutcome], world_size: int) -> list[ImageOutcome]
     if world_size == 1:
         return outcomes
     from mmengine.dist import all_gather_object
+
     return [o for part in all_gather_object(outcomes) for o in part]
 
 
-def segment_folder(input_folder: str | os.PathLike[str], output_folder: str | os.PathLike[str],
-                   cfg: Config, *, device: str = 'cpu', overwrite: bool = False,
-                   save_csv: bool = False, visualize: bool = True,
-                   max_image_pixels: int = DEFAULT_MAX_PIXELS, rank: int = 0,
-                   world_size: int = 1, progress: bool = True,
-                   log: Callable[[str], None] | None = None, scribble: bool = False,
-                   scribble_folder: str | os.PathLike[str] | None = None) -> FolderSummary:
+def segment_folder(
+    input_folder: str | os.PathLike[str],
+    output_folder: str | os.PathLike[str],
+    cfg: Config,
+    *,
+    device: str = 'cpu',
+    overwrite: bool = False,
+    save_csv: bool = False,
+    visualize: bool = True,
+    max_image_pixels: int = DEFAULT_MAX_PIXELS,
+    rank: int = 0,
+    world_size: int = 1,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+    scribble: bool = False,
+    scribble_folder: str | os.PathLike[str] | None = None,
+) -> FolderSummary:
     """Segment the images of a folder (not its sub-folders), resuming where a run stopped.
 
     With ``world_size > 1`` (a started ``torch.distributed`` group, see
@@ -358,10 +425,10 @@ def segment_folder(input_folder: str | os.PathLike[str], output_folder: str | os
     if world_size > 1:
         # Every rank must list the folder before any rank writes a label map.
         from mmengine.dist import barrier
+
         barrier()
     model = cast('DynaSeg', build_segmentor(cfg, device))
-    extra = {'config': _config_name(cfg), 'device': device,
-             'model_config': cfg.model.to_dict()}
+    extra = {'config': _config_name(cfg), 'device': device, 'model_config': cfg.model.to_dict()}
 
     is_main = rank == 0
     bar = _Progress(len(my_done) + len(my_todo), enabled=progress and is_main)
@@ -373,8 +440,17 @@ def segment_folder(input_folder: str | os.PathLike[str], output_folder: str | os
     outcomes: list[ImageOutcome] = []
     try:
         for path in my_done:
-            outcomes.append(_skip(path, stems[path], layout, rank, visualize=visualize,
-                                  save_csv=save_csv, max_image_pixels=max_image_pixels))
+            outcomes.append(
+                _skip(
+                    path,
+                    stems[path],
+                    layout,
+                    rank,
+                    visualize=visualize,
+                    save_csv=save_csv,
+                    max_image_pixels=max_image_pixels,
+                )
+            )
             bar.bar.update()
         for path in my_todo:
             bar.start(stems[path])
@@ -382,18 +458,28 @@ def segment_folder(input_folder: str | os.PathLike[str], output_folder: str | os
                 mask_path = None
                 if scribble or scribble_folder is not None:
                     from dynaseg.engine.scribble import ScribbleError, scribble_path
+
                     mask_path = scribble_path(path, scribble_folder)
                     if not mask_path.is_file():
-                        raise ScribbleError(mask_path,
-                                            f'no such file (the scribble of {path.name})')
-                outcome = segment_file(path, stems[path], model, layout.root,
-                                       visualize=visualize, save_csv=save_csv,
-                                       max_image_pixels=max_image_pixels,
-                                       record_extra=dict(extra, rank=rank),
-                                       on_iteration=bar.on_iteration, scribble=mask_path)
+                        raise ScribbleError(
+                            mask_path, f'no such file (the scribble of {path.name})'
+                        )
+                outcome = segment_file(
+                    path,
+                    stems[path],
+                    model,
+                    layout.root,
+                    visualize=visualize,
+                    save_csv=save_csv,
+                    max_image_pixels=max_image_pixels,
+                    record_extra=dict(extra, rank=rank),
+                    on_iteration=bar.on_iteration,
+                    scribble=mask_path,
+                )
             except Exception as err:  # one image's failure (incl. MemoryError) never stops the run
-                outcome = ImageOutcome(image=str(path), stem=stems[path], status='failed',
-                                       reason=_one_line(err))
+                outcome = ImageOutcome(
+                    image=str(path), stem=stems[path], status='failed', reason=_one_line(err)
+                )
                 log(f'failed: {path}: {outcome.reason}')
             outcome.rank = rank
             outcomes.append(outcome)
@@ -407,16 +493,35 @@ def segment_folder(input_folder: str | os.PathLike[str], output_folder: str | os
     return summary
 
 
-def _skip(path: Path, stem: str, layout: OutputLayout, rank: int, *, visualize: bool,
-          save_csv: bool, max_image_pixels: int) -> ImageOutcome:
+def _skip(
+    path: Path,
+    stem: str,
+    layout: OutputLayout,
+    rank: int,
+    *,
+    visualize: bool,
+    save_csv: bool,
+    max_image_pixels: int,
+) -> ImageOutcome:
     """The outcome of an already segmented image, after completing its missing side outputs."""
     try:
-        _complete_done_image(path, stem, layout, visualize=visualize, save_csv=save_csv,
-                             max_image_pixels=max_image_pixels)
+        _complete_done_image(
+            path,
+            stem,
+            layout,
+            visualize=visualize,
+            save_csv=save_csv,
+            max_image_pixels=max_image_pixels,
+        )
     except Exception as err:
-        return ImageOutcome(image=str(path), stem=stem, status='failed', rank=rank,
-                            reason=f'label map exists but side outputs could not be written: '
-                            f'{_one_line(err)} (rerun with --overwrite)')
+        return ImageOutcome(
+            image=str(path),
+            stem=stem,
+            status='failed',
+            rank=rank,
+            reason=f'label map exists but side outputs could not be written: '
+            f'{_one_line(err)} (rerun with --overwrite)',
+        )
     return ImageOutcome(image=str(path), stem=stem, status='skipped', rank=rank)
 
 
@@ -425,6 +530,7 @@ def interrupt_on_sigterm() -> Callable[[], None]:
 
     Only the main thread can install signal handlers, so tools call this, not library code.
     """
+
     def handler(signum: int, frame) -> None:  # noqa: ARG001 (signal handler signature)
         raise RunInterrupted(signum)
 
@@ -436,17 +542,23 @@ def interrupt_on_sigterm() -> Callable[[], None]:
     return restore
 
 
-
 def is_scribble_file(path: str | os.PathLike[str]) -> bool:
     """True for a scribble mask file name (``*_scribble.png``, any case)."""
     return Path(path).name.lower().endswith(SCRIBBLE_SUFFIX)
 
 
-def train_reference_folder(train_folder: str | os.PathLike[str], cfg: Config,
-                           checkpoint: str | os.PathLike[str], *, iters: int,
-                           max_pixels: int | None = None, limit: int | None = None,
-                           device: str = 'cpu', max_image_pixels: int = DEFAULT_MAX_PIXELS,
-                           log: Callable[[str], None] | None = print):
+def train_reference_folder(
+    train_folder: str | os.PathLike[str],
+    cfg: Config,
+    checkpoint: str | os.PathLike[str],
+    *,
+    iters: int,
+    max_pixels: int | None = None,
+    limit: int | None = None,
+    device: str = 'cpu',
+    max_image_pixels: int = DEFAULT_MAX_PIXELS,
+    log: Callable[[str], None] | None = print,
+):
     """Reference-image mode: train the config's backbone over a folder's images, save it.
 
     Args:
@@ -466,6 +578,7 @@ def train_reference_folder(train_folder: str | os.PathLike[str], cfg: Config,
         :class:`~dynaseg.engine.reference_mode.ReferenceTrainRecord`.
     """
     from dynaseg.engine.reference_mode import save_reference_checkpoint
+
     images, _ = list_images(train_folder)
     images = [p for p in images if not is_scribble_file(p)]
     if limit is not None and 0 < limit < len(images):
@@ -483,6 +596,8 @@ def train_reference_folder(train_folder: str | os.PathLike[str], cfg: Config,
     record = model.train_reference(tensors, iters, max_pixels, on_iteration=report)
     save_reference_checkpoint(model.backbone, checkpoint)
     if log is not None:
-        log(f'trained on {len(images)} images, {iters} iterations in {record.seconds:.1f} s; '
-            f'checkpoint {checkpoint}')
+        log(
+            f'trained on {len(images)} images, {iters} iterations in {record.seconds:.1f} s; '
+            f'checkpoint {checkpoint}'
+        )
     return model, record

@@ -1,4 +1,5 @@
 """The Python API: segment one image (path or array) with a config, from a notebook or a tool."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ class SegmentationResult:
         return int(len(np.unique(self.labels)))
 
 
-def load_config(config: str | Path | Config | None = None,
-                cfg_options: dict | None = None) -> Config:
+def load_config(
+    config: str | Path | Config | None = None, cfg_options: dict | None = None
+) -> Config:
     """Load a config file (default: DynaSeg-SCF, CNN, fast schedule) and merge overrides."""
     if isinstance(config, Config):
         cfg = config.copy()
@@ -47,6 +49,7 @@ def build_segmentor(cfg: Config, device: str = 'cpu') -> DynaSeg:
     """Build the DynaSeg segmentor of ``cfg`` on ``device``."""
     register_all_modules()
     from dynaseg.registry import MODELS
+
     model = MODELS.build(cfg.model)
     if not isinstance(model, DynaSeg):
         raise TypeError(f'config model type {cfg.model.get("type")!r} is not a DynaSeg segmentor')
@@ -54,16 +57,22 @@ def build_segmentor(cfg: Config, device: str = 'cpu') -> DynaSeg:
 
 
 def image_to_tensor(image: np.ndarray, model: torch.nn.Module) -> torch.Tensor:
-    """(H, W, 3) uint8 RGB -> (1, 3, H, W) float normalised as the model's data preprocessor does."""
+    """(H, W, 3) uint8 RGB -> (1, 3, H, W) float, normalised like the model's data preprocessor."""
     mean: torch.Tensor = model.data_preprocessor.mean  # type: ignore[assignment]
     std: torch.Tensor = model.data_preprocessor.std  # type: ignore[assignment]
     tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float()[None]
     return (tensor.to(mean.device) - mean) / std
 
 
-def segment_image(image_or_path: str | Path | np.ndarray, config: str | Path | Config | None = None,
-                  *, device: str = 'cpu', model: DynaSeg | None = None,
-                  on_iteration=None, **overrides) -> SegmentationResult:
+def segment_image(
+    image_or_path: str | Path | np.ndarray,
+    config: str | Path | Config | None = None,
+    *,
+    device: str = 'cpu',
+    model: DynaSeg | None = None,
+    on_iteration=None,
+    **overrides,
+) -> SegmentationResult:
     """Segment one image by per-image DynaSeg optimisation.
 
     Args:
@@ -84,6 +93,7 @@ def segment_image(image_or_path: str | Path | np.ndarray, config: str | Path | C
         >>> result.labels.shape, result.record.iterations
     """
     from dynaseg.utils.image_io import as_rgb_uint8, load_image
+
     if model is None:
         model = build_segmentor(load_config(config, overrides), device)
     if isinstance(image_or_path, np.ndarray):

@@ -5,6 +5,7 @@ Each ``data_list`` entry is a dict with at least ``img_path``, ``img_id`` and ``
 mmseg's default ``PackSegInputs`` meta keys carry it to the metrics. Listing is cheap:
 no image or annotation is read until the pipeline or :meth:`load_ground_truth` asks.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -30,8 +31,13 @@ class ListedImageDataset(BaseDataset):
             ``indices``, ``serialize_data``, ``test_mode``, ``metainfo``, ...).
     """
 
-    def __init__(self, data_root: str = '', on_missing: str = 'error',
-                 pipeline: Sequence[dict | Any] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data_root: str = '',
+        on_missing: str = 'error',
+        pipeline: Sequence[dict | Any] = (),
+        **kwargs: Any,
+    ) -> None:
         if on_missing not in ON_MISSING:
             raise ValueError(f'on_missing must be one of {ON_MISSING}, got {on_missing!r}')
         self.on_missing = on_missing
@@ -59,21 +65,29 @@ class ListedImageDataset(BaseDataset):
         self.missing_ids = [s['img_id'] for s in samples if not Path(s['img_path']).is_file()]
         if self.missing_ids:
             shown = ', '.join(self.missing_ids[:10])
-            more = f' ... and {len(self.missing_ids) - 10} more' if len(self.missing_ids) > 10 else ''
-            message = (f'{type(self).__name__}: {len(self.missing_ids)} of {len(samples)} listed images '
-                       f'are missing under {self.root}: {shown}{more}')
+            more = (
+                f' ... and {len(self.missing_ids) - 10} more' if len(self.missing_ids) > 10 else ''
+            )
+            message = (
+                f'{type(self).__name__}: {len(self.missing_ids)} of {len(samples)} listed images '
+                f'are missing under {self.root}: {shown}{more}'
+            )
             if self.on_missing == 'error':
-                raise FileNotFoundError(f"{message} (pass on_missing='skip' to use the "
-                                        f'{len(present)} present images)')
+                raise FileNotFoundError(
+                    f"{message} (pass on_missing='skip' to use the {len(present)} present images)"
+                )
             warnings.warn(message + f'; using the {len(present)} present images', stacklevel=2)
         for sample in present:
-            sample['seg_map_path'] = sample['gt_path'] if isinstance(sample['gt_path'], str) else None
+            sample['seg_map_path'] = (
+                sample['gt_path'] if isinstance(sample['gt_path'], str) else None
+            )
         return present
 
     def _require_gt(self, info: dict[str, Any]) -> Any:
         if info.get('gt_path') is None:
-            raise FileNotFoundError(f'{type(self).__name__}: image {info.get("img_id")!r} '
-                                    'has no ground truth')
+            raise FileNotFoundError(
+                f'{type(self).__name__}: image {info.get("img_id")!r} has no ground truth'
+            )
         return info['gt_path']
 
 

@@ -1,4 +1,5 @@
 """BSDS500: images/<split>/<id>.jpg with groundTruth/<split>/<id>.mat or Kim's <id>-<k>.csv."""
+
 from __future__ import annotations
 
 import re
@@ -30,10 +31,16 @@ class BSDS500Dataset(ListedImageDataset):
             A folder of Kim-style ``<id>-<k>.csv`` files is recognised by its contents.
         **kwargs: see :class:`ListedImageDataset`.
     """
+
     METAINFO: ClassVar[dict[str, Any]] = {'dataset_name': 'bsds500'}
 
-    def __init__(self, data_root: str = 'data/bsds500', split: str = 'test',
-                 gt_dir: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data_root: str = 'data/bsds500',
+        split: str = 'test',
+        gt_dir: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         if split not in ('train', 'val', 'test'):
             raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
         self.split = split
@@ -57,7 +64,10 @@ class BSDS500Dataset(ListedImageDataset):
         image_dir = self.root / 'images' / self.split
         gts = self._ground_truth_files()
         ids = sorted(gts) if gts else sorted(p.stem for p in image_dir.glob('*.jpg'))
-        return [{'img_id': i, 'img_path': str(image_dir / f'{i}.jpg'), 'gt_path': gts.get(i)} for i in ids]
+        return [
+            {'img_id': i, 'img_path': str(image_dir / f'{i}.jpg'), 'gt_path': gts.get(i)}
+            for i in ids
+        ]
 
     def load_ground_truth(self, info: dict[str, Any]) -> list[np.ndarray]:
         """All human annotations of the image, each (H, W) int64 with labels from 1."""

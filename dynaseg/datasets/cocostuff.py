@@ -1,4 +1,5 @@
 """COCO-Stuff-27 evaluation images: the PiCIE curated val2017 list with stuffthingmaps labels."""
+
 from __future__ import annotations
 
 from typing import Any, ClassVar
@@ -23,13 +24,19 @@ class CocoStuff27Dataset(ListedImageDataset):
             ``curated/<split>/Coco164kFull_Stuff_Coarse_7.txt`` (2175 ids for val2017).
         **kwargs: see :class:`ListedImageDataset`.
     """
+
     METAINFO: ClassVar[dict[str, Any]] = {
         'dataset_name': 'cocostuff27',
         'classes': tuple(cocostuff27_meta()['coarse_names']),
     }
 
-    def __init__(self, data_root: str = 'data/cocostuff', split: str = 'val2017',
-                 list_file: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data_root: str = 'data/cocostuff',
+        split: str = 'val2017',
+        list_file: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.split = split
         self.list_file = list_file or f'curated/{split}/Coco164kFull_Stuff_Coarse_7.txt'
         super().__init__(data_root=data_root, **kwargs)
@@ -40,8 +47,13 @@ class CocoStuff27Dataset(ListedImageDataset):
         samples = []
         for i in ids:
             gt = gt_dir / f'{i}.png'
-            samples.append({'img_id': i, 'img_path': str(self.root / 'images' / self.split / f'{i}.jpg'),
-                                'gt_path': str(gt) if gt.is_file() else None})
+            samples.append(
+                {
+                    'img_id': i,
+                    'img_path': str(self.root / 'images' / self.split / f'{i}.jpg'),
+                    'gt_path': str(gt) if gt.is_file() else None,
+                }
+            )
         return samples
 
     def load_ground_truth(self, info: dict[str, Any]) -> np.ndarray:

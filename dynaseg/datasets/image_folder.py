@@ -1,4 +1,5 @@
 """A plain folder of images without ground truth (segmentation only, nothing to score)."""
+
 from __future__ import annotations
 
 from typing import Any, ClassVar
@@ -21,6 +22,7 @@ class ImageFolderDataset(ListedImageDataset):
         recursive: also list sub-folders.
         **kwargs: see :class:`ListedImageDataset`.
     """
+
     METAINFO: ClassVar[dict[str, Any]] = {'dataset_name': 'image_folder'}
 
     def __init__(self, data_root: str = '', recursive: bool = False, **kwargs: Any) -> None:
@@ -29,8 +31,14 @@ class ImageFolderDataset(ListedImageDataset):
 
     def list_samples(self) -> list[dict[str, Any]]:
         images, _ = list_images(self.root, recursive=self.recursive)
-        return [{'img_id': p.relative_to(self.root).with_suffix('').as_posix(), 'img_path': str(p),
-                     'gt_path': None} for p in images]
+        return [
+            {
+                'img_id': p.relative_to(self.root).with_suffix('').as_posix(),
+                'img_path': str(p),
+                'gt_path': None,
+            }
+            for p in images
+        ]
 
     def load_ground_truth(self, info: dict[str, Any]) -> None:
         """Always None: a plain folder has no ground truth."""

@@ -1,4 +1,5 @@
 """PASCAL VOC 2012 segmentation with object (instance) or class masks as Kim-metric segments."""
+
 from __future__ import annotations
 
 from typing import Any, ClassVar
@@ -32,10 +33,16 @@ class VOC2012SegmentDataset(ListedImageDataset):
         gt_kind: ``'object'``, ``'class'``, or ``'auto'`` (object if the folder exists).
         **kwargs: see :class:`ListedImageDataset`.
     """
+
     METAINFO: ClassVar[dict[str, Any]] = {'dataset_name': 'voc2012'}
 
-    def __init__(self, data_root: str = 'data/voc2012', split: str = 'val', gt_kind: str = 'auto',
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data_root: str = 'data/voc2012',
+        split: str = 'val',
+        gt_kind: str = 'auto',
+        **kwargs: Any,
+    ) -> None:
         if gt_kind not in GT_KINDS:
             raise ValueError(f'gt_kind must be one of {GT_KINDS}, got {gt_kind!r}')
         self.split = split
@@ -51,14 +58,23 @@ class VOC2012SegmentDataset(ListedImageDataset):
     def list_samples(self) -> list[dict[str, Any]]:
         ids = read_id_list(self.root / 'ImageSets' / 'Segmentation' / f'{self.split}.txt')
         kind = self.resolved_gt_kind()
-        folders = ['SegmentationObject'] if kind == 'object' else ['SegmentationClass',
-                                                                    'SegmentationClassAug']
+        folders = (
+            ['SegmentationObject']
+            if kind == 'object'
+            else ['SegmentationClass', 'SegmentationClassAug']
+        )
         samples = []
         for i in ids:
             candidates = [self.root / f / f'{i}.png' for f in folders]
             gt = next((str(p) for p in candidates if p.is_file()), None)
-            samples.append({'img_id': i, 'img_path': str(self.root / 'JPEGImages' / f'{i}.jpg'),
-                                'gt_path': gt, 'gt_kind': kind})
+            samples.append(
+                {
+                    'img_id': i,
+                    'img_path': str(self.root / 'JPEGImages' / f'{i}.jpg'),
+                    'gt_path': gt,
+                    'gt_kind': kind,
+                }
+            )
         return samples
 
     def load_ground_truth(self, info: dict[str, Any]) -> np.ndarray:

@@ -6,6 +6,7 @@ and unmaps them on free, so each iteration page-faults hundreds of MB back in:
 measured here as half of the reference loop's wall time (system time). Disabling
 mmap for the heap and raising the trim threshold makes freed buffers reusable.
 """
+
 from __future__ import annotations
 
 import ctypes

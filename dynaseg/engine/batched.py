@@ -32,6 +32,7 @@ wins for small images / narrow networks, with several threads, and on GPUs; a si
 thread on 64x64 images with the full 100-channel network is compute-bound and is
 faster one image at a time (``tools/benchmark_batched.py`` measures both).
 """
+
 from __future__ import annotations
 
 import math
@@ -45,12 +46,19 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .allocator import keep_freed_memory
-from .per_image import (NonFiniteLossError, build_optimizer, OptimizationRecord, SilhouetteConfig,
-                        argmax_at_size, resize_image)
+from .per_image import (
+    NonFiniteLossError,
+    OptimizationRecord,
+    SilhouetteConfig,
+    argmax_at_size,
+    build_optimizer,
+    resize_image,
+)
 from .schedule import Schedule
 from .silhouette import silhouette_lower_bound
 
 if TYPE_CHECKING:  # the loss is passed in; importing dynaseg.models here would be circular
+    from dynaseg.models.backbones.cnn import DynaSegCNN
     from dynaseg.models.losses import DynaSegLoss
 
 Result = tuple[np.ndarray, OptimizationRecord]
@@ -65,29 +73,33 @@ class NonFiniteBatchError(NonFiniteLossError):
             record's ``stop_reason`` is ``'non_finite'``.
     """
 
-    def __init__(self, failed: list[int],
-                 results: list[tuple[np.ndarray | None, OptimizationRecord]]) -> None:
-        super().__init__(f'loss became non-finite for batch entries {failed} '
-                         '(learning rate too high?); the other entries finished')
+    def __init__(
+        self, failed: list[int], results: list[tuple[np.ndarray | None, OptimizationRecord]]
+    ) -> None:
+        super().__init__(
+            f'loss became non-finite for batch entries {failed} '
+            '(learning rate too high?); the other entries finished'
+        )
         self.failed = failed
         self.results = results
 
 
 # ----------------------------------------------------------------------------- layout
 
+
 class _Conv(NamedTuple):
-    weight: Tensor                # (N, out, in/groups, k, k), a leaf the optimiser owns
-    bias: Tensor | None           # (N, out)
-    stride: tuple[int, int]
-    padding: tuple[int, int]
-    dilation: tuple[int, int]
+    weight: Tensor  # (N, out, in/groups, k, k), a leaf the optimiser owns
+    bias: Tensor | None  # (N, out)
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+    dilation: tuple[int, ...]
     groups: int
     padding_mode: str
 
 
 class _BatchNorm(NamedTuple):
-    weight: Tensor | None         # (N, C)
-    bias: Tensor | None           # (N, C)
+    weight: Tensor | None  # (N, C)
+    bias: Tensor | None  # (N, C)
     eps: float
 
 
@@ -118,14 +130,17 @@ class StackedCNN:
             raise ValueError('need at least one model')
         for model in models:
             if not isinstance(model, DynaSegCNN):
-                raise ValueError('batched optimisation supports DynaSegCNN extractors only, got '
-                                 f'{type(model).__name__}; use optimize_image for others')
-        self.num_models = len(models)
-        self.out_channels: int = models[0].out_channels
+                raise ValueError(
+                    'batched optimisation supports DynaSegCNN extractors only, got '
+                    f'{type(model).__name__}; use optimize_image for others'
+                )
+        cnns = [model for model in models if isinstance(model, DynaSegCNN)]
+        self.num_models = len(cnns)
+        self.out_channels: int = cnns[0].out_channels
         self.in_channels: int | None = None
         self.layers: list[_Layer] = []
-        for index, module in enumerate(models[0].layers):
-            peers = [model.layers[index] for model in models]
+        for index, module in enumerate(cnns[0].layers):
+            peers = [model.layers[index] for model in cnns]
             self.layers.append(self._stack(module, peers, device))
         first = self.layers[0]
         if not isinstance(first, _Conv):
@@ -143,17 +158,29 @@ class StackedCNN:
             # A fresh leaf: the optimiser updates it, the source models stay untouched.
             return torch.stack([t.detach() for t in tensors]).to(device).requires_grad_()
 
-        settings = lambda m: tuple(getattr(m, a, None) for a in  # noqa: E731
-                                   ('stride', 'padding', 'dilation', 'groups', 'padding_mode',
-                                    'eps', 'affine'))
-        if any(type(peer) is not type(module) or settings(peer) != settings(module)
-               for peer in peers):
+        def settings(m: nn.Module) -> tuple:
+            names = ('stride', 'padding', 'dilation', 'groups', 'padding_mode', 'eps', 'affine')
+            return tuple(getattr(m, a, None) for a in names)
+
+        if any(
+            type(peer) is not type(module) or settings(peer) != settings(module) for peer in peers
+        ):
             raise ValueError('the models to batch differ in their layer settings')
         if isinstance(module, nn.Conv2d):
             if isinstance(module.padding, str):
                 raise ValueError("string padding ('same'/'valid') is not supported here")
-            return _Conv(stacked('weight'), stacked('bias'), module.stride, module.padding,
-                         module.dilation, module.groups, module.padding_mode)
+            weight = stacked('weight')
+            if weight is None:
+                raise ValueError('a convolution without weights cannot be batched')
+            return _Conv(
+                weight,
+                stacked('bias'),
+                module.stride,
+                module.padding,
+                module.dilation,
+                module.groups,
+                module.padding_mode,
+            )
         if isinstance(module, nn.BatchNorm2d):
             return _BatchNorm(stacked('weight'), stacked('bias'), module.eps)
         if isinstance(module, nn.ReLU):
@@ -169,7 +196,7 @@ class StackedCNN:
         return params
 
     @torch.no_grad()
-    def unstack(self, index: int, model: nn.Module) -> nn.Module:
+    def unstack(self, index: int, model: DynaSegCNN) -> DynaSegCNN:
         """Copy model ``index``'s parameters into ``model`` (a DynaSegCNN of the same shape).
 
         Lets one batched network be inspected, saved or run on its own afterwards.
@@ -208,17 +235,26 @@ class StackedCNN:
         for layer in self.layers:
             if isinstance(layer, _Conv):
                 weight, bias = take(layer.weight), take(layer.bias)
+                assert weight is not None  # _Conv.weight is never None
+                padding: tuple[int, ...] = layer.padding
                 if layer.padding_mode != 'zeros':
                     pad_h, pad_w = layer.padding
                     x = F.pad(x, (pad_w, pad_w, pad_h, pad_h), mode=layer.padding_mode)
-                    padding: tuple[int, int] = (0, 0)
-                else:
-                    padding = layer.padding
-                x = F.conv2d(x, weight, bias, layer.stride, padding, layer.dilation,
-                             layer.groups * count)
+                    padding = (0, 0)
+                x = F.conv2d(
+                    x, weight, bias, layer.stride, padding, layer.dilation, layer.groups * count
+                )
             elif isinstance(layer, _BatchNorm):
-                x = F.batch_norm(x, None, None, take(layer.weight), take(layer.bias),
-                                 training=True, momentum=0.0, eps=layer.eps)
+                x = F.batch_norm(
+                    x,
+                    None,
+                    None,
+                    take(layer.weight),
+                    take(layer.bias),
+                    training=True,
+                    momentum=0.0,
+                    eps=layer.eps,
+                )
             else:
                 x = F.relu(x, inplace=True)
         return x
@@ -226,8 +262,10 @@ class StackedCNN:
 
 # ----------------------------------------------------------------------------- loss
 
-def batched_dynaseg_loss(loss_fn: DynaSegLoss, response: Tensor, q_floor: Tensor
-                         ) -> tuple[Tensor, Tensor]:
+
+def batched_dynaseg_loss(
+    loss_fn: DynaSegLoss, response: Tensor, q_floor: Tensor
+) -> tuple[Tensor, Tensor]:
     """Per-model DynaSeg losses of A independent responses.
 
     Mirrors ``DynaSegLoss.forward`` for each model; a loss class that overrides
@@ -243,22 +281,27 @@ def batched_dynaseg_loss(loss_fn: DynaSegLoss, response: Tensor, q_floor: Tensor
     from dynaseg.models.losses import DynaSegLoss  # lazy: dynaseg.models imports engine
 
     if type(loss_fn).forward is not DynaSegLoss.forward:
-        outs = [loss_fn(response[a:a + 1], q_floor=int(q_floor[a])) for a in range(len(response))]
+        outs = [loss_fn(response[a : a + 1], q_floor=int(q_floor[a])) for a in range(len(response))]
         return torch.stack([o.loss for o in outs]), torch.stack([o.num_labels for o in outs])
     models, channels = response.shape[:2]
-    top, labels = response.max(dim=1)                                        # (A, h, w)
-    similarity = (torch.logsumexp(response, dim=1) - top).mean(dim=(1, 2))   # (A,)
+    top, labels = response.max(dim=1)  # (A, h, w)
+    similarity = (torch.logsumexp(response, dim=1) - top).mean(dim=(1, 2))  # (A,)
     continuity = response.new_zeros(models)
     if response.shape[-2] > 1:
         continuity = continuity + (response[..., 1:, :] - response[..., :-1, :]).abs().mean(
-            dim=(1, 2, 3))
+            dim=(1, 2, 3)
+        )
     if response.shape[-1] > 1:
         continuity = continuity + (response[..., :, 1:] - response[..., :, :-1]).abs().mean(
-            dim=(1, 2, 3))
+            dim=(1, 2, 3)
+        )
     # One bincount for all models: offset model a's labels by a*q.
     offsets = torch.arange(models, device=labels.device).view(-1, 1, 1) * channels
-    num_labels = torch.bincount((labels + offsets).flatten(), minlength=models * channels
-                                ).view(models, channels).count_nonzero(dim=1)
+    num_labels = (
+        torch.bincount((labels + offsets).flatten(), minlength=models * channels)
+        .view(models, channels)
+        .count_nonzero(dim=1)
+    )
     weight = loss_fn.weight(num_labels.clamp(min=q_floor).to(response.dtype))
     weight = torch.as_tensor(weight, dtype=response.dtype, device=response.device)
     return loss_fn.similarity_weight * similarity + weight * continuity, num_labels
@@ -266,9 +309,11 @@ def batched_dynaseg_loss(loss_fn: DynaSegLoss, response: Tensor, q_floor: Tensor
 
 # ----------------------------------------------------------------------------- engine
 
-def bucket_by_size(items: Sequence[Tensor | np.ndarray],
-                   size_of: Callable[[Tensor | np.ndarray], Hashable] | None = None
-                   ) -> dict[Hashable, list[int]]:
+
+def bucket_by_size(
+    items: Sequence[Tensor | np.ndarray],
+    size_of: Callable[[Tensor | np.ndarray], Hashable] | None = None,
+) -> dict[Hashable, list[int]]:
     """Group item indices by image size, keeping first-seen order.
 
     Args:
@@ -278,6 +323,7 @@ def bucket_by_size(items: Sequence[Tensor | np.ndarray],
     Returns:
         {(H, W): [indices into items, ascending]}.
     """
+
     def default(item: Tensor | np.ndarray) -> tuple[int, int]:
         if isinstance(item, np.ndarray):
             return int(item.shape[0]), int(item.shape[1])
@@ -290,12 +336,19 @@ def bucket_by_size(items: Sequence[Tensor | np.ndarray],
     return buckets
 
 
-def optimize_batch(images: Sequence[Tensor], extractor_factory: Callable[[], nn.Module],
-                   loss_fn: DynaSegLoss, optimizer_cfg: dict, schedule: Schedule,
-                   seeds: Sequence[int], *, silhouette: SilhouetteConfig | None = None,
-                   channels_last: bool = True, tune_allocator: bool = True,
-                   on_iteration: Callable[[int, int, int], None] | None = None
-                   ) -> list[Result]:
+def optimize_batch(
+    images: Sequence[Tensor],
+    extractor_factory: Callable[[], nn.Module],
+    loss_fn: DynaSegLoss,
+    optimizer_cfg: dict,
+    schedule: Schedule,
+    seeds: Sequence[int],
+    *,
+    silhouette: SilhouetteConfig | None = None,
+    channels_last: bool = True,
+    tune_allocator: bool = True,
+    on_iteration: Callable[[int, int, int], None] | None = None,
+) -> list[Result]:
     """Segment N same-size images, each with its own seeded network, in one batch.
 
     Image n gets the network ``optimize_image(images[n], ..., seed=seeds[n])`` would
@@ -333,9 +386,11 @@ def optimize_batch(images: Sequence[Tensor], extractor_factory: Callable[[], nn.
         if image.ndim != 4 or image.shape[0] != 1:
             raise ValueError(f'expected images of shape (1, C, H, W), got {tuple(image.shape)}')
     if len({tuple(image.shape) for image in images}) != 1:
-        raise ValueError('optimize_batch needs images of one shape; group them with '
-                         'bucket_by_size or call optimize_many, got '
-                         f'{sorted({tuple(i.shape) for i in images})}')
+        raise ValueError(
+            'optimize_batch needs images of one shape; group them with '
+            'bucket_by_size or call optimize_many, got '
+            f'{sorted({tuple(i.shape) for i in images})}'
+        )
     device = images[0].device
     if tune_allocator and device.type == 'cpu':
         keep_freed_memory()
@@ -344,10 +399,17 @@ def optimize_batch(images: Sequence[Tensor], extractor_factory: Callable[[], nn.
     height, width = images[0].shape[-2:]
     if height * width == 1:
         # As optimize_image: nothing to optimise (train-mode BN needs two values).
-        return [(np.zeros((1, 1), np.int64),
-                 OptimizationRecord(stage_sizes=[(1, 1)], stop_reason='single_pixel',
-                                    seconds=(time.perf_counter() - start) / num))
-                for _ in range(num)]
+        return [
+            (
+                np.zeros((1, 1), np.int64),
+                OptimizationRecord(
+                    stage_sizes=[(1, 1)],
+                    stop_reason='single_pixel',
+                    seconds=(time.perf_counter() - start) / num,
+                ),
+            )
+            for _ in range(num)
+        ]
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
 
     models = []
@@ -358,13 +420,14 @@ def optimize_batch(images: Sequence[Tensor], extractor_factory: Callable[[], nn.
             models.append(extractor_factory())
     net = StackedCNN(models, device)
     del models
-    optimizer = build_optimizer(optimizer_cfg, net)
+    optimizer = build_optimizer(optimizer_cfg, net.parameters())
     stage_sizes = schedule.stage_sizes(height, width)
     records = [OptimizationRecord(stage_sizes=list(stage_sizes)) for _ in range(num)]
-    stacked = torch.cat(list(images), dim=1)                       # (1, N*3, H, W)
+    stacked = torch.cat(list(images), dim=1)  # (1, N*3, H, W)
     # Area resizing works per channel, so resizing the stack resizes each image.
-    stage_inputs = [resize_image(stacked, size).contiguous(memory_format=memory_format)
-                    for size in stage_sizes]
+    stage_inputs = [
+        resize_image(stacked, size).contiguous(memory_format=memory_format) for size in stage_sizes
+    ]
     channels = net.out_channels
 
     q_floor = torch.ones(num, dtype=torch.long, device=device)
@@ -372,10 +435,15 @@ def optimize_batch(images: Sequence[Tensor], extractor_factory: Callable[[], nn.
         with torch.no_grad():
             features = net(stage_inputs[0])[0]
         for n, seed in enumerate(seeds):
-            records[n].silhouette_k, _ = silhouette_lower_bound(
-                features[n * channels:(n + 1) * channels], silhouette.k_min, silhouette.k_max,
-                silhouette.num_samples, seed)
-            q_floor[n] = records[n].silhouette_k
+            k, _ = silhouette_lower_bound(
+                features[n * channels : (n + 1) * channels],
+                silhouette.k_min,
+                silhouette.k_max,
+                silhouette.num_samples,
+                seed,
+            )
+            records[n].silhouette_k = k
+            q_floor[n] = k
 
     failed: list[int] = []
     reasons: list[list[str]] = [[] for _ in range(num)]
@@ -383,8 +451,18 @@ def optimize_batch(images: Sequence[Tensor], extractor_factory: Callable[[], nn.
     with torch.enable_grad():
         for stage_input, budget in zip(stage_inputs, budgets):
             running = [n for n in range(num) if n not in failed]
-            outcome = _run_stage(net, optimizer, loss_fn, stage_input, budget, schedule,
-                                 q_floor, records, running, on_iteration)
+            outcome = _run_stage(
+                net,
+                optimizer,
+                loss_fn,
+                stage_input,
+                budget,
+                schedule,
+                q_floor,
+                records,
+                running,
+                on_iteration,
+            )
             for n in running:
                 done, reason = outcome[n]
                 records[n].stage_iterations.append(done)
@@ -402,8 +480,11 @@ def optimize_batch(images: Sequence[Tensor], extractor_factory: Callable[[], nn.
         with torch.no_grad():
             response = net(_select_images(stage_inputs[-1], index, num), index)
         for a, n in enumerate(alive):
-            labels[n] = argmax_at_size(response[:, a * channels:(a + 1) * channels],
-                                       (height, width)).cpu().numpy()
+            labels[n] = (
+                argmax_at_size(response[:, a * channels : (a + 1) * channels], (height, width))
+                .cpu()
+                .numpy()
+            )
     share = (time.perf_counter() - start) / num
     for record in records:
         record.seconds = share
@@ -412,9 +493,17 @@ def optimize_batch(images: Sequence[Tensor], extractor_factory: Callable[[], nn.
     return list(zip(labels, records))  # type: ignore[arg-type]  # no None without failures
 
 
-def optimize_many(images: Sequence[Tensor], extractor_factory: Callable[[], nn.Module],
-                  loss_fn: DynaSegLoss, optimizer_cfg: dict, schedule: Schedule,
-                  seeds: Sequence[int], *, batch_size: int = 8, **kwargs) -> list[Result]:
+def optimize_many(
+    images: Sequence[Tensor],
+    extractor_factory: Callable[[], nn.Module],
+    loss_fn: DynaSegLoss,
+    optimizer_cfg: dict,
+    schedule: Schedule,
+    seeds: Sequence[int],
+    *,
+    batch_size: int = 8,
+    **kwargs,
+) -> list[Result]:
     """Segment images of any sizes: same-size buckets, in batches of ``batch_size``.
 
     Args:
@@ -436,11 +525,17 @@ def optimize_many(images: Sequence[Tensor], extractor_factory: Callable[[], nn.M
     failed: list[int] = []
     for indices in bucket_by_size(images).values():
         for first in range(0, len(indices), batch_size):
-            chunk = indices[first:first + batch_size]
+            chunk = indices[first : first + batch_size]
             try:
-                out: list = optimize_batch([images[i] for i in chunk], extractor_factory,
-                                           loss_fn, optimizer_cfg, schedule,
-                                           [seeds[i] for i in chunk], **kwargs)
+                out: list = optimize_batch(
+                    [images[i] for i in chunk],
+                    extractor_factory,
+                    loss_fn,
+                    optimizer_cfg,
+                    schedule,
+                    [seeds[i] for i in chunk],
+                    **kwargs,
+                )
             except NonFiniteBatchError as error:
                 out = error.results
                 failed += [chunk[j] for j in error.failed]
@@ -455,24 +550,34 @@ def _select_images(x: Tensor, active: Tensor, num: int) -> Tensor:
     """Channels of the selected models' images from the (1, N*3, h, w) stack."""
     if active.numel() == num:
         return x
-    memory_format = (torch.channels_last if x.is_contiguous(memory_format=torch.channels_last)
-                     and not x.is_contiguous() else torch.contiguous_format)
-    return x.unflatten(1, (num, -1))[:, active].flatten(1, 2).contiguous(
-        memory_format=memory_format)
+    memory_format = (
+        torch.channels_last
+        if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+        else torch.contiguous_format
+    )
+    return (
+        x.unflatten(1, (num, -1))[:, active].flatten(1, 2).contiguous(memory_format=memory_format)
+    )
 
 
 def _optimizer_tensors(optimizer: torch.optim.Optimizer, param: Tensor) -> list[Tensor]:
     """``param`` and its optimiser state tensors that are laid out like it (momentum, ...)."""
     state = optimizer.state.get(param, {})
-    return [param] + [v for v in state.values()
-                      if isinstance(v, Tensor) and v.shape == param.shape]
+    return [param] + [v for v in state.values() if isinstance(v, Tensor) and v.shape == param.shape]
 
 
-def _run_stage(net: StackedCNN, optimizer: torch.optim.Optimizer, loss_fn: DynaSegLoss,
-               image: Tensor, budget: int, schedule: Schedule, q_floor: Tensor,
-               records: list[OptimizationRecord], running: list[int],
-               on_iteration: Callable[[int, int, int], None] | None
-               ) -> dict[int, tuple[int, str]]:
+def _run_stage(
+    net: StackedCNN,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: DynaSegLoss,
+    image: Tensor,
+    budget: int,
+    schedule: Schedule,
+    q_floor: Tensor,
+    records: list[OptimizationRecord],
+    running: list[int],
+    on_iteration: Callable[[int, int, int], None] | None,
+) -> dict[int, tuple[int, str]]:
     """Run up to ``budget`` iterations of the ``running`` models on their images.
 
     Returns {model: (iterations done in this stage, why it stopped)}, the same
@@ -480,12 +585,13 @@ def _run_stage(net: StackedCNN, optimizer: torch.optim.Optimizer, loss_fn: DynaS
     """
     num = net.num_models
     outcome: dict[int, tuple[int, str]] = {}
-    snapshots: list[tuple[Tensor, int, Tensor]] = []   # (stacked tensor, model, its slice)
-    unchanged = {n: 0 for n in running}
-    last_q = {n: -1 for n in running}
+    snapshots: list[tuple[Tensor, int, Tensor]] = []  # (stacked tensor, model, its slice)
+    unchanged = dict.fromkeys(running, 0)
+    last_q = dict.fromkeys(running, -1)
     active = list(running)
     pending: list[tuple[Tensor, Tensor]] = []
-    index = x = None
+    index: Tensor | None = None
+    x = image
     channels = net.out_channels
 
     def select() -> tuple[Tensor | None, Tensor]:
@@ -500,8 +606,10 @@ def _run_stage(net: StackedCNN, optimizer: torch.optim.Optimizer, loss_fn: DynaS
         optimizer.zero_grad(set_to_none=True)
         response = net(x, index)
         losses, counts = batched_dynaseg_loss(
-            loss_fn, response[0].unflatten(0, (len(active), channels)),
-            q_floor if index is None else q_floor[index])
+            loss_fn,
+            response[0].unflatten(0, (len(active), channels)),
+            q_floor if index is None else q_floor[index],
+        )
         # Each model's parameters only reach its own term, so the sum's gradient
         # with respect to them is that model's own gradient.
         losses.sum().backward()
@@ -510,7 +618,7 @@ def _run_stage(net: StackedCNN, optimizer: torch.optim.Optimizer, loss_fn: DynaS
         if it % schedule.check_every and it != budget:
             continue
         # One host read per check, for all models at once.
-        count_rows = torch.stack([c for c, _ in pending]).T.tolist()   # (A, iterations)
+        count_rows = torch.stack([c for c, _ in pending]).T.tolist()  # (A, iterations)
         loss_rows = torch.stack([v for _, v in pending]).T.tolist()
         pending.clear()
         stopped: list[int] = []
@@ -539,8 +647,11 @@ def _run_stage(net: StackedCNN, optimizer: torch.optim.Optimizer, loss_fn: DynaS
         if stopped:
             for n in stopped:
                 # Its state right after its last step; momentum would move it further.
-                snapshots += [(t, n, t[n].clone()) for p in net.parameters()
-                              for t in _optimizer_tensors(optimizer, p)]
+                snapshots += [
+                    (t, n, t[n].clone())
+                    for p in net.parameters()
+                    for t in _optimizer_tensors(optimizer, p)
+                ]
             active = [n for n in active if n not in stopped]
             if active:
                 index, x = select()

@@ -10,12 +10,13 @@
 This is the one place that decides iterations, resolutions and stopping; the
 loss lives in ``dynaseg/models/losses``, the stopping rule in ``schedule.py``.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -71,20 +72,29 @@ class SilhouetteConfig:
     num_samples: int = 1000
 
 
-def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], loss_fn: DynaSegLoss,
-                   optimizer_cfg: dict, schedule: Schedule, *, seed: int = 0,
-                   silhouette: SilhouetteConfig | None = None, channels_last: bool = False,
-                   tune_allocator: bool = True,
-                   on_iteration: Callable[[int, int], None] | None = None,
-                   scribble: Tensor | None = None, scribble_weight: float = 0.5
-                   ) -> tuple[np.ndarray, OptimizationRecord]:
+def optimize_image(
+    image: Tensor,
+    extractor_factory: Callable[[], nn.Module],
+    loss_fn: DynaSegLoss,
+    optimizer_cfg: dict,
+    schedule: Schedule,
+    *,
+    seed: int = 0,
+    silhouette: SilhouetteConfig | None = None,
+    channels_last: bool = False,
+    tune_allocator: bool = True,
+    on_iteration: Callable[[int, int], None] | None = None,
+    scribble: Tensor | None = None,
+    scribble_weight: float = 0.5,
+) -> tuple[np.ndarray, OptimizationRecord]:
     """Segment one image by optimising a freshly initialised extractor on it alone.
 
     Args:
         image: (1, 3, H, W) float, already normalised, on the target device.
         extractor_factory: builds a new, randomly initialised feature extractor.
         loss_fn: the DynaSeg loss (with its dynamic weight).
-        optimizer_cfg: torch.optim class and arguments, e.g. ``dict(type='SGD', lr=0.1, momentum=0.9)``.
+        optimizer_cfg: torch.optim class and arguments,
+            e.g. ``dict(type='SGD', lr=0.1, momentum=0.9)``.
         schedule: stopping rule and resolution plan.
         seed: seeds the initialisation and the Silhouette phase; same seed, same labels.
         silhouette: the Silhouette phase settings; None or disabled = no floor on q.
@@ -115,8 +125,9 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
         schedule = dataclasses.replace(schedule, min_labels=len(scribble_classes(mask)))
     if height * width == 1:
         # Nothing to optimise (and train-mode BatchNorm needs two values): one segment.
-        record = OptimizationRecord(stage_sizes=[(1, 1)], stop_reason='single_pixel',
-                                    seconds=time.perf_counter() - start)
+        record = OptimizationRecord(
+            stage_sizes=[(1, 1)], stop_reason='single_pixel', seconds=time.perf_counter() - start
+        )
         return np.zeros((1, 1), np.int64), record
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     with torch.random.fork_rng(devices=[]):
@@ -125,17 +136,20 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
     model = model.to(image.device).train()
     if channels_last:
         model = model.to(memory_format=memory_format)  # type: ignore[call-overload]
-    optimizer = build_optimizer(optimizer_cfg, model)
+    optimizer = build_optimizer(optimizer_cfg, model.parameters())
     record = OptimizationRecord(stage_sizes=schedule.stage_sizes(height, width))
-    stage_inputs = [resize_image(image, size).contiguous(memory_format=memory_format)
-                    for size in record.stage_sizes]
+    stage_inputs = [
+        resize_image(image, size).contiguous(memory_format=memory_format)
+        for size in record.stage_sizes
+    ]
 
     q_floor = 1
     if silhouette is not None and silhouette.enabled:
         with torch.no_grad():
             features = model(stage_inputs[0])[0]
         record.silhouette_k, _ = silhouette_lower_bound(
-            features, silhouette.k_min, silhouette.k_max, silhouette.num_samples, seed)
+            features, silhouette.k_min, silhouette.k_max, silhouette.num_samples, seed
+        )
         q_floor = record.silhouette_k
 
     budgets = [schedule.max_iters] + [schedule.refine_iters] * (len(stage_inputs) - 1)
@@ -147,10 +161,20 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
                 continue
             stage_loss: DynaSegLoss | ScribbleLoss = loss_fn
             if scribble is not None:
-                stage_loss = ScribbleLoss(loss_fn, resize_scribble(mask, size).to(image.device),
-                                          scribble_weight)
-            done, reason = _run_stage(model, optimizer, stage_loss, stage_input, budget, schedule,
-                                      q_floor, record, on_iteration)
+                stage_loss = ScribbleLoss(
+                    loss_fn, resize_scribble(mask, size).to(image.device), scribble_weight
+                )
+            done, reason = _run_stage(
+                model,
+                optimizer,
+                stage_loss,
+                stage_input,
+                budget,
+                schedule,
+                q_floor,
+                record,
+                on_iteration,
+            )
             record.stage_iterations.append(done)
             reasons.append(reason)
     # e.g. 'converged -> max_iters': the coarse stage converged, then the refine budget ran out.
@@ -162,7 +186,7 @@ def optimize_image(image: Tensor, extractor_factory: Callable[[], nn.Module], lo
     return labels.cpu().numpy(), record
 
 
-def build_optimizer(cfg: dict, model: nn.Module) -> torch.optim.Optimizer:
+def build_optimizer(cfg: dict, params: Iterable[Tensor]) -> torch.optim.Optimizer:
     """``dict(type='SGD', lr=0.1, momentum=0.9)`` -> ``torch.optim.SGD(model.parameters(), ...)``.
 
     Built directly from ``torch.optim``: a fresh optimiser per image needs no registry lookup.
@@ -172,13 +196,20 @@ def build_optimizer(cfg: dict, model: nn.Module) -> torch.optim.Optimizer:
     optimizer_cls = getattr(torch.optim, name, None)
     if optimizer_cls is None:
         raise ValueError(f'unknown optimizer type {name!r} (expected a torch.optim class name)')
-    return optimizer_cls(model.parameters(), **kwargs)
+    return optimizer_cls(params, **kwargs)
 
 
-def _run_stage(model: nn.Module, optimizer: torch.optim.Optimizer,
-               loss_fn: Callable[..., LossOutput], image: Tensor, budget: int,
-               schedule: Schedule, q_floor: int, record: OptimizationRecord,
-               on_iteration: Callable[[int, int], None] | None) -> tuple[int, str]:
+def _run_stage(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Callable[..., LossOutput],
+    image: Tensor,
+    budget: int,
+    schedule: Schedule,
+    q_floor: int,
+    record: OptimizationRecord,
+    on_iteration: Callable[[int, int], None] | None,
+) -> tuple[int, str]:
     """Run up to ``budget`` iterations on ``image``; return (iterations done, why it stopped)."""
     pending: list[tuple[Tensor, Tensor]] = []
     unchanged, last_q = 0, -1
@@ -196,7 +227,8 @@ def _run_stage(model: nn.Module, optimizer: torch.optim.Optimizer,
         if not all(math.isfinite(v) for v in losses):
             raise NonFiniteLossError(
                 f'loss became non-finite at iteration {record.iterations + len(losses)} '
-                '(learning rate too high?)')
+                '(learning rate too high?)'
+            )
         record.label_counts += counts
         record.losses += losses
         record.iterations += len(counts)
@@ -238,7 +270,8 @@ def argmax_at_size(response: Tensor, size: tuple[int, int]) -> Tensor:
         rows = torch.arange(top, min(top + band, height), device=response.device)
         ys = (rows + 0.5) / height * 2 - 1
         grid = torch.stack(torch.meshgrid(ys, xs, indexing='ij')[::-1], dim=-1)[None]
-        resized = F.grid_sample(source, grid, mode='bilinear', padding_mode='border',
-                                align_corners=False)
+        resized = F.grid_sample(
+            source, grid, mode='bilinear', padding_mode='border', align_corners=False
+        )
         labels[rows] = resized[0].argmax(0)
     return labels

@@ -5,6 +5,7 @@ Deliberately unoptimised: the response is permuted to (H*W, C), L_sim uses
 tensors, and the label count is computed on the host with ``np.unique`` every
 iteration — exactly the work the published script does.
 """
+
 from __future__ import annotations
 
 import time
@@ -17,10 +18,17 @@ from torch import Tensor, nn
 from .per_image import OptimizationRecord
 
 
-def reference_optimize(image: Tensor, extractor_factory: Callable[[], nn.Module],
-                       weight: Callable[[int], float], *, max_iters: int = 1000,
-                       min_labels: int = 3, lr: float = 0.1, momentum: float = 0.9,
-                       seed: int = 0) -> tuple[np.ndarray, OptimizationRecord]:
+def reference_optimize(
+    image: Tensor,
+    extractor_factory: Callable[[], nn.Module],
+    weight: Callable[[int], float],
+    *,
+    max_iters: int = 1000,
+    min_labels: int = 3,
+    lr: float = 0.1,
+    momentum: float = 0.9,
+    seed: int = 0,
+) -> tuple[np.ndarray, OptimizationRecord]:
     """Run the authors' loop on ``image`` (1, 3, H, W); returns labels (H, W) and a record."""
     start = time.perf_counter()
     with torch.random.fork_rng(devices=[]):

@@ -7,6 +7,7 @@ images with a single forward pass each instead of optimising a network per image
     save extractor.state_dict()              # plain tensors: loads with weights_only=True
     labels = argmax(extractor(test image))   # one forward, BatchNorm on the test image's statistics
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -25,8 +26,15 @@ from torch import Tensor, nn
 from .per_image import NonFiniteLossError, argmax_at_size, build_optimizer, resize_image
 from .schedule import fit_pixels
 
-__all__ = ['BNStats', 'ReferenceTrainRecord', 'batch_statistics', 'load_reference_checkpoint',
-           'reference_segment', 'save_reference_checkpoint', 'train_reference']
+__all__ = [
+    'BNStats',
+    'ReferenceTrainRecord',
+    'batch_statistics',
+    'load_reference_checkpoint',
+    'reference_segment',
+    'save_reference_checkpoint',
+    'train_reference',
+]
 
 #: How BatchNorm normalises at inference: ``'batch'`` = the test image's own statistics (train-mode
 #: normalisation, running buffers untouched), ``'running'`` = the statistics gathered in training.
@@ -44,11 +52,17 @@ class ReferenceTrainRecord:
     seconds: float = 0.0
 
 
-def train_reference(extractor: nn.Module, loss_fn: Callable[[Tensor], tuple[Tensor, Tensor]],
-                    images: Sequence[Tensor], optimizer_cfg: dict, *, iters: int,
-                    max_pixels: int | None = 40_000, seed: int = 0,
-                    on_iteration: Callable[[int, float, int], None] | None = None
-                    ) -> ReferenceTrainRecord:
+def train_reference(
+    extractor: nn.Module,
+    loss_fn: Callable[[Tensor], tuple[Tensor, Tensor]],
+    images: Sequence[Tensor],
+    optimizer_cfg: dict,
+    *,
+    iters: int,
+    max_pixels: int | None = 40_000,
+    seed: int = 0,
+    on_iteration: Callable[[int, float, int], None] | None = None,
+) -> ReferenceTrainRecord:
     """Train ``extractor`` in place over ``images`` with the DynaSeg loss.
 
     Args:
@@ -69,9 +83,12 @@ def train_reference(extractor: nn.Module, loss_fn: Callable[[Tensor], tuple[Tens
     if iters < 1:
         raise ValueError(f'iters must be >= 1, got {iters}')
     start = time.perf_counter()
-    inputs = [resize_image(image, fit_pixels(*image.shape[-2:], max_pixels)) for image in images]
+    inputs = [
+        resize_image(image, fit_pixels(image.shape[-2], image.shape[-1], max_pixels))
+        for image in images
+    ]
     extractor.train()
-    optimizer = build_optimizer(optimizer_cfg, extractor)
+    optimizer = build_optimizer(optimizer_cfg, extractor.parameters())
     rng = np.random.default_rng(seed)
     record = ReferenceTrainRecord(num_images=len(inputs))
     order: list[int] = []
@@ -85,8 +102,9 @@ def train_reference(extractor: nn.Module, loss_fn: Callable[[Tensor], tuple[Tens
             optimizer.step()
             value = float(loss.detach())
             if not math.isfinite(value):
-                raise NonFiniteLossError(f'loss became non-finite at iteration {it} '
-                                         '(learning rate too high?)')
+                raise NonFiniteLossError(
+                    f'loss became non-finite at iteration {it} (learning rate too high?)'
+                )
             record.losses.append(value)
             record.label_counts.append(int(num_labels))
             record.iterations = it
@@ -102,6 +120,7 @@ def save_reference_checkpoint(extractor: nn.Module, path: str | os.PathLike[str]
     Plain tensors only, so ``torch.load(path, weights_only=True)`` (torch >= 2.6 default) reads it.
     """
     from dynaseg.utils.fileio import atomic_write
+
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     state = {name: tensor.detach().cpu().clone() for name, tensor in extractor.state_dict().items()}
     with atomic_write(path, 'wb') as handle:
@@ -121,17 +140,23 @@ def load_reference_checkpoint(extractor: nn.Module, path: str | os.PathLike[str]
         state = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as err:  # pickle / zip errors, non-tensor payloads refused by weights_only
         message = ' '.join(str(err).split())[:200]
-        raise ValueError(f'reference checkpoint {os.fspath(path)!r} is not a plain state_dict: '
-                         f'{type(err).__name__}: {message}') from err
+        raise ValueError(
+            f'reference checkpoint {os.fspath(path)!r} is not a plain state_dict: '
+            f'{type(err).__name__}: {message}'
+        ) from err
     if not isinstance(state, dict):
-        raise ValueError(f'reference checkpoint {os.fspath(path)!r} holds a '
-                         f'{type(state).__name__}, expected a state_dict')
+        raise ValueError(
+            f'reference checkpoint {os.fspath(path)!r} holds a '
+            f'{type(state).__name__}, expected a state_dict'
+        )
     try:
         extractor.load_state_dict(state)
     except RuntimeError as err:
         message = ' '.join(str(err).split())[:300]
-        raise ValueError(f'reference checkpoint {os.fspath(path)!r} does not fit the config\'s '
-                         f'backbone: {message}') from err
+        raise ValueError(
+            f"reference checkpoint {os.fspath(path)!r} does not fit the config's "
+            f'backbone: {message}'
+        ) from err
 
 
 @contextlib.contextmanager
@@ -154,8 +179,13 @@ def batch_statistics(module: nn.Module) -> Iterator[None]:
             m.track_running_stats = track
 
 
-def reference_segment(extractor: nn.Module, image: Tensor, *, max_pixels: int | None = 40_000,
-                      bn_stats: BNStats = 'batch') -> Tensor:
+def reference_segment(
+    extractor: nn.Module,
+    image: Tensor,
+    *,
+    max_pixels: int | None = 40_000,
+    bn_stats: BNStats = 'batch',
+) -> Tensor:
     """Label one image with a single forward pass of a trained extractor.
 
     Args:

@@ -1,4 +1,5 @@
 """When to stop, and at which resolutions to optimise: the per-image schedule."""
+
 from __future__ import annotations
 
 import math
@@ -43,7 +44,7 @@ class Schedule:
                 raise ValueError(f'Schedule.{name} must be None or >= 1, got {value}')
 
     @classmethod
-    def faithful(cls, max_iters: int = 1000, min_labels: int = 3) -> 'Schedule':
+    def faithful(cls, max_iters: int = 1000, min_labels: int = 3) -> Schedule:
         """The authors' loop: full size, ``max_iters`` or q <= ``min_labels``."""
         return cls(max_iters=max_iters, min_labels=min_labels)
 

@@ -8,6 +8,7 @@ value ``v`` = "this pixel belongs to segment ``v``", where ``v`` indexes a respo
 
 and the optimisation stops once q <= the number of scribble classes (Kim's ``minLabels``).
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,16 @@ if TYPE_CHECKING:  # importing dynaseg.models here would be circular (it imports
     from dynaseg.models.losses import DynaSegLoss
     from dynaseg.models.losses.dynaseg_loss import LossOutput
 
-__all__ = ['UNLABELLED', 'ScribbleError', 'ScribbleLoss', 'load_scribble', 'resize_scribble',
-           'scribble_classes', 'scribble_path', 'validate_scribble']
+__all__ = [
+    'UNLABELLED',
+    'ScribbleError',
+    'ScribbleLoss',
+    'load_scribble',
+    'resize_scribble',
+    'scribble_classes',
+    'scribble_path',
+    'validate_scribble',
+]
 
 #: Mask value of a pixel without a scribble (Kim et al.'s convention).
 UNLABELLED = 255
@@ -43,15 +52,19 @@ class ScribbleError(ValueError):
         super().__init__(f'invalid scribble mask {self.source!r}: {self.reason}')
 
 
-def scribble_path(image_path: str | os.PathLike[str],
-                  folder: str | os.PathLike[str] | None = None) -> Path:
+def scribble_path(
+    image_path: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None
+) -> Path:
     """``<stem>_scribble.png`` beside the image, or inside ``folder`` when given."""
     image_path = Path(image_path)
     return Path(folder or image_path.parent) / f'{image_path.stem}_scribble.png'
 
 
-def load_scribble(path: str | os.PathLike[str], image_size: tuple[int, int] | None = None,
-                  q_max: int | None = None) -> np.ndarray:
+def load_scribble(
+    path: str | os.PathLike[str],
+    image_size: tuple[int, int] | None = None,
+    q_max: int | None = None,
+) -> np.ndarray:
     """Read and validate a scribble PNG.
 
     Args:
@@ -67,6 +80,7 @@ def load_scribble(path: str | os.PathLike[str], image_size: tuple[int, int] | No
             pixel, a value >= q_max.
     """
     from dynaseg.utils.fileio import LabelMapError, load_label_map
+
     path = Path(path)
     if not path.is_file():
         raise ScribbleError(path, 'no such file')
@@ -76,8 +90,11 @@ def load_scribble(path: str | os.PathLike[str], image_size: tuple[int, int] | No
     except Exception as err:  # Pillow raises OSError, SyntaxError, ...
         raise ScribbleError(path, f'unreadable: {type(err).__name__}: {err}') from err
     if mode not in _SCRIBBLE_MODES:
-        raise ScribbleError(path, f'is a {mode} image; a scribble mask must be a single-channel '
-                            '8-bit (L) or palette (P) PNG whose values are labels, 255 = none')
+        raise ScribbleError(
+            path,
+            f'is a {mode} image; a scribble mask must be a single-channel '
+            '8-bit (L) or palette (P) PNG whose values are labels, 255 = none',
+        )
     try:
         mask = load_label_map(path)  # one reader for every label-like PNG of the package
     except LabelMapError as err:
@@ -85,9 +102,13 @@ def load_scribble(path: str | os.PathLike[str], image_size: tuple[int, int] | No
     return validate_scribble(mask, image_size, q_max, source=path)
 
 
-def validate_scribble(mask: np.ndarray | Tensor, image_size: tuple[int, int] | None = None,
-                      q_max: int | None = None, *, source: str | os.PathLike[str] = '<array>'
-                      ) -> np.ndarray:
+def validate_scribble(
+    mask: np.ndarray | Tensor,
+    image_size: tuple[int, int] | None = None,
+    q_max: int | None = None,
+    *,
+    source: str | os.PathLike[str] = '<array>',
+) -> np.ndarray:
     """Check an in-memory mask (H, W) and return it as int64.
 
     Raises:
@@ -99,8 +120,11 @@ def validate_scribble(mask: np.ndarray | Tensor, image_size: tuple[int, int] | N
     if mask.dtype.kind not in 'iu':
         raise ScribbleError(source, f'has dtype {mask.dtype}, expected integers')
     if image_size is not None and tuple(mask.shape) != tuple(image_size):
-        raise ScribbleError(source, f'is {mask.shape[1]}x{mask.shape[0]} (WxH) but the image is '
-                            f'{image_size[1]}x{image_size[0]}; it must have the image\'s size')
+        raise ScribbleError(
+            source,
+            f'is {mask.shape[1]}x{mask.shape[0]} (WxH) but the image is '
+            f"{image_size[1]}x{image_size[0]}; it must have the image's size",
+        )
     mask = mask.astype(np.int64)
     if mask.min() < 0:
         raise ScribbleError(source, f'has negative value {int(mask.min())}')
@@ -108,8 +132,11 @@ def validate_scribble(mask: np.ndarray | Tensor, image_size: tuple[int, int] | N
     if not classes:
         raise ScribbleError(source, f'has no scribbled pixel (every value is {UNLABELLED})')
     if q_max is not None and classes[-1] >= q_max:
-        raise ScribbleError(source, f'scribble label {classes[-1]} is >= q_max = {q_max} (the '
-                            f'response channels); use labels 0..{q_max - 1} (255 = none)')
+        raise ScribbleError(
+            source,
+            f'scribble label {classes[-1]} is >= q_max = {q_max} (the '
+            f'response channels); use labels 0..{q_max - 1} (255 = none)',
+        )
     return mask
 
 
@@ -154,9 +181,9 @@ class ScribbleLoss:
     def __init__(self, loss_fn: DynaSegLoss, mask: Tensor, scribble_weight: float) -> None:
         self.loss_fn = loss_fn
         flat = mask.flatten()
-        self.scribbled = flat != UNLABELLED                       # (h*w,) bool
-        self.targets = flat[self.scribbled]                       # (n_scribbled,) int64
-        self.unscribbled = (~self.scribbled).to(torch.float32)    # (h*w,) 0/1 weights
+        self.scribbled = flat != UNLABELLED  # (h*w,) bool
+        self.targets = flat[self.scribbled]  # (n_scribbled,) int64
+        self.unscribbled = (~self.scribbled).to(torch.float32)  # (h*w,) 0/1 weights
         # Host-side, so the check below costs no device sync per iteration.
         self.max_label = int(self.targets.max()) if self.targets.numel() else -1
         self.scribble_weight = scribble_weight
@@ -168,23 +195,36 @@ class ScribbleLoss:
             count_labels,
             spatial_continuity_loss,
         )
+
         channels = response.shape[1]
         if self.max_label >= channels:
-            raise ScribbleError('<mask>', f'scribble label {self.max_label} is >= q_max = '
-                                f'{channels} (the response channels)')
-        flat = response.flatten(2)[0]                             # (C, h*w)
+            raise ScribbleError(
+                '<mask>',
+                f'scribble label {self.max_label} is >= q_max = {channels} (the response channels)',
+            )
+        flat = response.flatten(2)[0]  # (C, h*w)
         top, labels = flat.max(dim=0)
         # Same fused cross-entropy against the argmax as DynaSegLoss, then a masked mean.
         per_pixel = torch.logsumexp(flat, dim=0) - top
         unscribbled = self.unscribbled.to(per_pixel.device, per_pixel.dtype)
         similarity = (per_pixel * unscribbled).sum() / unscribbled.sum().clamp(min=1)
-        scribble = F.cross_entropy(flat[:, self.scribbled.to(flat.device)].T,
-                                   self.targets.to(flat.device))
+        scribble = F.cross_entropy(
+            flat[:, self.scribbled.to(flat.device)].T, self.targets.to(flat.device)
+        )
         continuity = spatial_continuity_loss(response)
         num_labels = count_labels(labels, channels)
         weight = self.loss_fn.weight(num_labels.clamp(min=q_floor).to(response.dtype))
         weight = torch.as_tensor(weight, dtype=response.dtype, device=response.device)
-        loss = (self.loss_fn.similarity_weight * similarity + self.scribble_weight * scribble
-                + weight * continuity)
-        return LossOutput(loss, labels.view(response.shape[0], *response.shape[2:]), num_labels,
-                          weight.detach(), similarity.detach(), continuity.detach())
+        loss = (
+            self.loss_fn.similarity_weight * similarity
+            + self.scribble_weight * scribble
+            + weight * continuity
+        )
+        return LossOutput(
+            loss,
+            labels.view(response.shape[0], *response.shape[2:]),
+            num_labels,
+            weight.detach(),
+            similarity.detach(),
+            continuity.detach(),
+        )

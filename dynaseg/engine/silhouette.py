@@ -6,6 +6,7 @@ silhouette coefficient floors q in the dynamic weight, so the label count seen
 by w(q) cannot collapse. Unlike the released code, it clusters pixels (not image
 rows) and is actually called.
 """
+
 from __future__ import annotations
 
 import torch
@@ -53,7 +54,7 @@ def silhouette_score(distances: Tensor, assign: Tensor) -> float:
     k = int(assign.max()) + 1
     one_hot = torch.nn.functional.one_hot(assign, k).to(distances.dtype)
     counts = one_hot.sum(0)
-    sums = distances @ one_hot                                   # (N, k) distance to each cluster
+    sums = distances @ one_hot  # (N, k) distance to each cluster
     own = counts[assign]
     a = sums.gather(1, assign[:, None]).squeeze(1) / (own - 1).clamp(min=1)
     mean_to_other = sums / counts.clamp(min=1)
@@ -64,8 +65,9 @@ def silhouette_score(distances: Tensor, assign: Tensor) -> float:
     return float(s.mean())
 
 
-def silhouette_lower_bound(features: Tensor, k_min: int = 3, k_max: int = 26,
-                           num_samples: int = 1000, seed: int = 0) -> tuple[int, dict[int, float]]:
+def silhouette_lower_bound(
+    features: Tensor, k_min: int = 3, k_max: int = 26, num_samples: int = 1000, seed: int = 0
+) -> tuple[int, dict[int, float]]:
     """Pick k in [k_min, k_max] with the best silhouette score on subsampled pixels.
 
     Args:
@@ -79,7 +81,7 @@ def silhouette_lower_bound(features: Tensor, k_min: int = 3, k_max: int = 26,
     if k_min < 2 or k_max < k_min:
         raise ValueError(f'need 2 <= k_min <= k_max, got k_min={k_min}, k_max={k_max}')
     generator = torch.Generator().manual_seed(seed)
-    points = features.detach().flatten(1).T.float().cpu()            # (H*W, C)
+    points = features.detach().flatten(1).T.float().cpu()  # (H*W, C)
     if points.shape[0] > num_samples:
         points = points[torch.randperm(points.shape[0], generator=generator)[:num_samples]]
     distinct = torch.unique(points, dim=0).shape[0]

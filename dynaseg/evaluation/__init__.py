@@ -1,14 +1,15 @@
-"""Evaluation: pure scoring functions (``functional``) and registered mmengine metrics (``metrics``).
+"""Evaluation: pure scoring functions (``functional``), registered mmengine metrics (``metrics``).
 
 Importing this package loads only numpy/scipy code, so label-map tools such as
 ``tools/calculate_mIOU.py`` start without torch. The metric classes need mmengine
 (and so torch); they are imported on first attribute access, or registered
 explicitly by importing :mod:`dynaseg.evaluation.metrics`.
 """
+
 from importlib import import_module
 from typing import Any
 
-from .functional import *
+from .functional import *  # noqa: F403 -- the functional API is re-exported as a whole
 from .functional import __all__ as _functional_all
 
 _METRICS = ('KimSegmentMIoU', 'CocoStuffMetric', 'BSDSRegionMetric')

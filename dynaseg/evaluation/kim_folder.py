@@ -9,6 +9,7 @@ Layouts (no split sub-folders):
 - BSDS500 ground truth: ``<id>.mat`` or Kim's ``<id>-<k>.csv`` (one per annotation).
 - VOC2012 ground truth: ``<id>.png`` object or class label PNG (255 = void, ignored).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,6 +46,7 @@ class FolderPairs:
         missing_ground_truth: prediction ids without ground truth.
         missing_predictions: ground-truth ids without a prediction.
     """
+
     pairs: list[tuple[str, Path, Path | list[Path]]] = field(default_factory=list)
     missing_ground_truth: list[str] = field(default_factory=list)
     missing_predictions: list[str] = field(default_factory=list)
@@ -56,8 +58,10 @@ def _prediction_files(results_dir: Path) -> dict[str, Path]:
         if path.suffix.lower() not in ('.png', '.csv') or not path.is_file():
             continue
         if path.stem in found:
-            raise LabelMapError(f'{results_dir}: two predictions for image {path.stem!r} '
-                                f'({found[path.stem].name} and {path.name}); keep one')
+            raise LabelMapError(
+                f'{results_dir}: two predictions for image {path.stem!r} '
+                f'({found[path.stem].name} and {path.name}); keep one'
+            )
         found[path.stem] = path
     return found
 
@@ -71,17 +75,22 @@ def _ground_truth_files(gt_dir: Path, dataset: str) -> dict[str, Path | list[Pat
     for path in sorted(gt_dir.glob('*.csv')):
         match = _KIM_GT_CSV.match(path.stem)
         if match is None:
-            raise LabelMapError(f'{path}: BSDS500 ground-truth CSV files must be named <id>-<k>.csv')
+            raise LabelMapError(
+                f'{path}: BSDS500 ground-truth CSV files must be named <id>-<k>.csv'
+            )
         csv_groups.setdefault(match['id'], []).append((int(match['k']), path))
     for image_id, group in csv_groups.items():
         if image_id in found:
-            raise LabelMapError(f'{gt_dir}: image {image_id!r} has both a .mat and .csv ground truth')
+            raise LabelMapError(
+                f'{gt_dir}: image {image_id!r} has both a .mat and .csv ground truth'
+            )
         found[image_id] = [p for _, p in sorted(group)]
     return found
 
 
-def pair_folders(results_dir: str | os.PathLike, ground_truth_dir: str | os.PathLike,
-                 dataset: str = 'bsd500') -> FolderPairs:
+def pair_folders(
+    results_dir: str | os.PathLike, ground_truth_dir: str | os.PathLike, dataset: str = 'bsd500'
+) -> FolderPairs:
     """Match prediction files to ground-truth files by image id.
 
     Args:
@@ -103,11 +112,17 @@ def pair_folders(results_dir: str | os.PathLike, ground_truth_dir: str | os.Path
     return FolderPairs(
         pairs=[(i, preds[i], gts[i]) for i in sorted(preds.keys() & gts.keys())],
         missing_ground_truth=sorted(preds.keys() - gts.keys()),
-        missing_predictions=sorted(gts.keys() - preds.keys()))
+        missing_predictions=sorted(gts.keys() - preds.keys()),
+    )
 
 
-def score_pairs(pairs: Sequence[tuple[str, Path, Path | list[Path]]], dataset: str = 'bsd500',
-                mode: int = 1, resize: bool = False, relabel: bool = True) -> dict[str, object]:
+def score_pairs(
+    pairs: Sequence[tuple[str, Path, Path | list[Path]]],
+    dataset: str = 'bsd500',
+    mode: int = 1,
+    resize: bool = False,
+    relabel: bool = True,
+) -> dict[str, object]:
     """Kim et al.'s pooled mIoU of matched prediction / ground-truth files.
 
     Args:
@@ -132,11 +147,16 @@ def score_pairs(pairs: Sequence[tuple[str, Path, Path | list[Path]]], dataset: s
             if not resize:
                 raise LabelMapError(
                     f'{pred_path}: prediction size {pred.shape} differs from ground truth '
-                    f'{gts[0].shape} (pass --resize_images to resize predictions)')
+                    f'{gts[0].shape} (pass --resize_images to resize predictions)'
+                )
             pred = resize_nearest(pred, gts[0].shape)
         per_image[image_id] = kim_image_scores(
-            pred, gts, mode=mode if dataset == 'bsd500' else 1, relabel=relabel,
-            ignore_index=VOC_IGNORE_INDEX if dataset == 'voc' else None)
+            pred,
+            gts,
+            mode=mode if dataset == 'bsd500' else 1,
+            relabel=relabel,
+            ignore_index=VOC_IGNORE_INDEX if dataset == 'voc' else None,
+        )
     result: dict[str, object] = dict(pooled_miou(list(per_image.values())))
     result['per_image'] = per_image
     return result
@@ -149,22 +169,45 @@ def _name_list(ids: Sequence[str], limit: int = 20) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        description="Kim et al.'s best-match segment mIoU of a folder of predicted label maps.")
-    parser.add_argument('--results_dir', required=True,
-                        help='folder of <id>.png single-channel label maps or <id>.csv (Kim format)')
-    parser.add_argument('--ground_truth_dir', required=True,
-                        help='bsd500: <id>.mat (or <id>-<k>.csv); voc: <id>.png object/class labels')
+        description="Kim et al.'s best-match segment mIoU of a folder of predicted label maps."
+    )
+    parser.add_argument(
+        '--results_dir',
+        required=True,
+        help='folder of <id>.png single-channel label maps or <id>.csv (Kim format)',
+    )
+    parser.add_argument(
+        '--ground_truth_dir',
+        required=True,
+        help='bsd500: <id>.mat (or <id>-<k>.csv); voc: <id>.png object/class labels',
+    )
     parser.add_argument('--dataset', choices=DATASETS, default='bsd500')
-    parser.add_argument('--mode', type=int, choices=sorted(BSDS_MODES), default=1,
-                        help='BSDS500: 1 all annotations, 2 fine (most segments), 3 coarse (fewest)')
-    parser.add_argument('--resize_images', action='store_true',
-                        help='nearest-neighbour resize predictions to the ground-truth size')
-    parser.add_argument('--no-relabel', dest='relabel', action='store_false',
-                        help='score predicted labels as they are, without splitting disconnected '
-                        'regions into separate segments')
-    parser.add_argument('--allow-missing', dest='allow_missing', action='store_true',
-                        help='score the matched images even if some prediction or ground truth '
-                        'has no counterpart (exit code 0)')
+    parser.add_argument(
+        '--mode',
+        type=int,
+        choices=sorted(BSDS_MODES),
+        default=1,
+        help='BSDS500: 1 all annotations, 2 fine (most segments), 3 coarse (fewest)',
+    )
+    parser.add_argument(
+        '--resize_images',
+        action='store_true',
+        help='nearest-neighbour resize predictions to the ground-truth size',
+    )
+    parser.add_argument(
+        '--no-relabel',
+        dest='relabel',
+        action='store_false',
+        help='score predicted labels as they are, without splitting disconnected '
+        'regions into separate segments',
+    )
+    parser.add_argument(
+        '--allow-missing',
+        dest='allow_missing',
+        action='store_true',
+        help='score the matched images even if some prediction or ground truth '
+        'has no counterpart (exit code 0)',
+    )
     return parser
 
 
@@ -176,29 +219,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         unmatched = False
         if paired.missing_ground_truth:
             unmatched = True
-            print(f'{"warning" if args.allow_missing else "error"}: no ground truth in '
-                  f'{args.ground_truth_dir} for {len(paired.missing_ground_truth)} prediction(s): '
-                  f'{_name_list(paired.missing_ground_truth)}', file=sys.stderr)
+            print(
+                f'{"warning" if args.allow_missing else "error"}: no ground truth in '
+                f'{args.ground_truth_dir} for {len(paired.missing_ground_truth)} prediction(s): '
+                f'{_name_list(paired.missing_ground_truth)}',
+                file=sys.stderr,
+            )
         if paired.missing_predictions:
             unmatched = True
-            print(f'{"warning" if args.allow_missing else "error"}: no prediction in '
-                  f'{args.results_dir} for {len(paired.missing_predictions)} ground-truth image(s): '
-                  f'{_name_list(paired.missing_predictions)}', file=sys.stderr)
+            print(
+                f'{"warning" if args.allow_missing else "error"}: no prediction in '
+                f'{args.results_dir} for {len(paired.missing_predictions)} ground-truth image(s): '
+                f'{_name_list(paired.missing_predictions)}',
+                file=sys.stderr,
+            )
         if unmatched and not args.allow_missing:
-            print(f'error: unmatched files; pass --allow-missing to score the {len(paired.pairs)} '
-                  'matched image(s) only', file=sys.stderr)
+            print(
+                f'error: unmatched files; pass --allow-missing to score the {len(paired.pairs)} '
+                'matched image(s) only',
+                file=sys.stderr,
+            )
             return 1
         if not paired.pairs:
             print('error: no prediction matches a ground-truth file', file=sys.stderr)
             return 2
-        result = score_pairs(paired.pairs, args.dataset, args.mode, args.resize_images, args.relabel)
+        result = score_pairs(
+            paired.pairs, args.dataset, args.mode, args.resize_images, args.relabel
+        )
     except (LabelMapError, FileNotFoundError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
-    setting = (f'mode {args.mode} ({BSDS_MODES[args.mode]} annotations)' if args.dataset == 'bsd500'
-               else '255 ignored')
-    print(f'Scored {result["num_images"]} images, {result["num_segments"]} ground-truth segments '
-          f'({args.dataset}, {setting}, connected-component relabelling '
-          f'{"on" if args.relabel else "off"})')
+    setting = (
+        f'mode {args.mode} ({BSDS_MODES[args.mode]} annotations)'
+        if args.dataset == 'bsd500'
+        else '255 ignored'
+    )
+    print(
+        f'Scored {result["num_images"]} images, {result["num_segments"]} ground-truth segments '
+        f'({args.dataset}, {setting}, connected-component relabelling '
+        f'{"on" if args.relabel else "off"})'
+    )
     print(f'Average mIOU: {result["mIoU"]:.6f}')
     return 0

@@ -5,6 +5,7 @@ CPU-only torch; :func:`init_distributed` starts the process group itself (gloo o
 CUDA) from the variables ``torchrun`` or ``srun`` set. Afterwards ``mmengine.dist`` helpers
 (``get_rank``, ``all_gather_object``, ``collect_results(device='cpu')``) work as usual.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,10 @@ def _slurm_to_torch_env() -> None:
         proc_id = int(os.environ['SLURM_PROCID'])
         ntasks = int(os.environ['SLURM_NTASKS'])
     except KeyError as err:
-        raise RuntimeError(f'--launcher slurm needs {err.args[0]} in the environment; '
-                           'start the tool with srun (tools/slurm_segment.sh)') from None
+        raise RuntimeError(
+            f'--launcher slurm needs {err.args[0]} in the environment; '
+            'start the tool with srun (tools/slurm_segment.sh)'
+        ) from None
     os.environ['RANK'] = str(proc_id)
     os.environ['WORLD_SIZE'] = str(ntasks)
     os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
@@ -54,8 +57,9 @@ def _slurm_to_torch_env() -> None:
         if not node_list:
             raise RuntimeError('--launcher slurm needs MASTER_ADDR or SLURM_NODELIST')
         # The first host of the allocation serves the rendezvous, as in mmengine.
-        hosts = subprocess.run(['scontrol', 'show', 'hostnames', node_list], check=True,
-                               capture_output=True, text=True).stdout.split()
+        hosts = subprocess.run(
+            ['scontrol', 'show', 'hostnames', node_list], check=True, capture_output=True, text=True
+        ).stdout.split()
         os.environ['MASTER_ADDR'] = hosts[0]
 
 
@@ -78,16 +82,19 @@ def init_distributed(launcher: str = 'none', device: str = 'cpu') -> DistInfo:
     if launcher == 'slurm':
         _slurm_to_torch_env()
     elif 'RANK' not in os.environ or 'WORLD_SIZE' not in os.environ:
-        raise RuntimeError('--launcher pytorch needs RANK and WORLD_SIZE in the environment; '
-                           'start the tool with torchrun (tools/dist_segment.sh)')
+        raise RuntimeError(
+            '--launcher pytorch needs RANK and WORLD_SIZE in the environment; '
+            'start the tool with torchrun (tools/dist_segment.sh)'
+        )
     local_rank = int(os.environ.get('LOCAL_RANK', '0'))
     use_cuda = device.startswith('cuda')
     if not torch_dist.is_initialized():
         if use_cuda:
             torch.cuda.set_device(local_rank)
         torch_dist.init_process_group(backend='nccl' if use_cuda else 'gloo')
-    return DistInfo(rank=torch_dist.get_rank(), world_size=torch_dist.get_world_size(),
-                    local_rank=local_rank)
+    return DistInfo(
+        rank=torch_dist.get_rank(), world_size=torch_dist.get_world_size(), local_rank=local_rank
+    )
 
 
 def finalize_distributed() -> None:

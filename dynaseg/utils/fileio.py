@@ -8,6 +8,7 @@ Label maps are ``(H, W)`` arrays of non-negative integer segment ids, stored as 
 PNG (8-bit when every id is below 256, else 16-bit) or as Kim et al.'s CSV (comma-separated
 integers, one image row per line).
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,16 @@ import numpy.typing as npt
 from PIL import Image
 
 __all__ = [
-    'LabelMapError', 'UnwritableDirectoryError', 'atomic_write', 'ensure_writable_dir',
-    'is_within', 'load_label_map', 'save_image', 'save_json', 'save_label_csv', 'save_label_map'
+    'LabelMapError',
+    'UnwritableDirectoryError',
+    'atomic_write',
+    'ensure_writable_dir',
+    'is_within',
+    'load_label_map',
+    'save_image',
+    'save_json',
+    'save_label_csv',
+    'save_label_map',
 ]
 
 #: Suffixes :func:`save_image` can encode.
@@ -73,8 +82,9 @@ def atomic_write(path: str | os.PathLike[str], mode: str = 'wb') -> Iterator[IO[
     fd, tmp_name = tempfile.mkstemp(prefix=f'.{target.name}.', suffix='.tmp', dir=target.parent)
     tmp = Path(tmp_name)
     try:
-        handle: IO[Any] = (os.fdopen(fd, 'wb') if mode == 'wb'
-                           else os.fdopen(fd, 'w', encoding='utf-8'))
+        handle: IO[Any] = (
+            os.fdopen(fd, 'wb') if mode == 'wb' else os.fdopen(fd, 'w', encoding='utf-8')
+        )
         with handle:
             yield handle
             handle.flush()
@@ -95,7 +105,9 @@ def _check_label_array(labels: np.ndarray) -> np.ndarray:
     """Validate a (H, W) integer label map; returns it as an ndarray."""
     labels = np.asarray(labels)
     if labels.ndim != 2 or labels.size == 0:
-        raise LabelMapError(f'a label map must be a non-empty (H, W) array, got shape {labels.shape}')
+        raise LabelMapError(
+            f'a label map must be a non-empty (H, W) array, got shape {labels.shape}'
+        )
     if labels.dtype.kind not in 'biu':
         raise LabelMapError(f'a label map must have an integer dtype, got {labels.dtype}')
     return labels
@@ -114,17 +126,21 @@ def save_label_map(path: str | os.PathLike[str], labels: np.ndarray) -> None:
             suffix other than ``.png``.
     """
     if Path(path).suffix.lower() != '.png':
-        raise LabelMapError(f'label maps are saved as .png (or with save_label_csv as .csv), '
-                            f'got {str(path)!r}')
+        raise LabelMapError(
+            f'label maps are saved as .png (or with save_label_csv as .csv), got {str(path)!r}'
+        )
     labels = _check_label_array(labels)
     low, high = int(labels.min()), int(labels.max())
     if low < 0:
         raise LabelMapError(f'label map for {str(path)!r} has a negative id ({low})')
     if high >= 65536:
-        raise LabelMapError(f'label map for {str(path)!r} has id {high}; a PNG label map holds '
-                            'at most 65535 (use save_label_csv for more)')
+        raise LabelMapError(
+            f'label map for {str(path)!r} has id {high}; a PNG label map holds '
+            'at most 65535 (use save_label_csv for more)'
+        )
     stored: npt.NDArray[np.unsignedinteger[Any]] = labels.astype(
-        np.uint8 if high < 256 else np.uint16)
+        np.uint8 if high < 256 else np.uint16
+    )
     ok, encoded = cv2.imencode('.png', stored)
     if not ok:
         raise LabelMapError(f'OpenCV could not encode the label map for {str(path)!r}')
@@ -166,8 +182,9 @@ def load_label_map(path: str | os.PathLike[str]) -> np.ndarray:
     if suffix == '.csv':
         return _load_label_csv(path)
     if suffix != '.png':
-        raise LabelMapError(f'label map {str(path)!r}: unsupported suffix {path.suffix!r} '
-                            '(expected .png or .csv)')
+        raise LabelMapError(
+            f'label map {str(path)!r}: unsupported suffix {path.suffix!r} (expected .png or .csv)'
+        )
     try:
         with Image.open(path) as image:
             image.load()
@@ -175,13 +192,15 @@ def load_label_map(path: str | os.PathLike[str]) -> np.ndarray:
             if mode in ('RGB', 'RGBA', 'LA', 'RGBX', 'CMYK'):
                 raise LabelMapError(
                     f'label map {str(path)!r} is a {mode} image; it looks like a colour rendering, '
-                    'not a label map (expected a single-channel 8/16-bit PNG of segment ids)')
+                    'not a label map (expected a single-channel 8/16-bit PNG of segment ids)'
+                )
             labels = np.asarray(image)
     except LabelMapError:
         raise
     except Exception as err:  # Pillow raises OSError, SyntaxError, ...
-        raise LabelMapError(f'label map {str(path)!r} is unreadable: '
-                            f'{type(err).__name__}: {err}') from err
+        raise LabelMapError(
+            f'label map {str(path)!r} is unreadable: {type(err).__name__}: {err}'
+        ) from err
     if labels.ndim != 2:
         raise LabelMapError(f'label map {str(path)!r} has shape {labels.shape}, expected (H, W)')
     return labels.astype(np.int32)
@@ -191,8 +210,9 @@ def _load_label_csv(path: Path) -> np.ndarray:
     try:
         labels = np.loadtxt(path, delimiter=',', dtype=np.int64, ndmin=2)
     except ValueError as err:
-        raise LabelMapError(f'label map {str(path)!r} is not a CSV of integers: '
-                            f'{" ".join(str(err).split())}') from err
+        raise LabelMapError(
+            f'label map {str(path)!r} is not a CSV of integers: {" ".join(str(err).split())}'
+        ) from err
     if labels.size == 0:
         raise LabelMapError(f'label map {str(path)!r} is empty')
     info = np.iinfo(np.int32)
@@ -211,11 +231,15 @@ def save_image(path: str | os.PathLike[str], rgb: np.ndarray, *, jpeg_quality: i
     """
     suffix = Path(path).suffix.lower()
     if suffix not in SAVE_IMAGE_EXTENSIONS:
-        raise ValueError(f'cannot save image {str(path)!r}: suffix must be one of '
-                         f'{sorted(SAVE_IMAGE_EXTENSIONS)}')
+        raise ValueError(
+            f'cannot save image {str(path)!r}: suffix must be one of '
+            f'{sorted(SAVE_IMAGE_EXTENSIONS)}'
+        )
     rgb = np.asarray(rgb)
     if rgb.dtype != np.uint8 or not (rgb.ndim == 2 or (rgb.ndim == 3 and rgb.shape[2] == 3)):
-        raise ValueError(f'save_image expects (H, W, 3) or (H, W) uint8, got {rgb.shape} {rgb.dtype}')
+        raise ValueError(
+            f'save_image expects (H, W, 3) or (H, W) uint8, got {rgb.shape} {rgb.dtype}'
+        )
     bgr = rgb[..., ::-1] if rgb.ndim == 3 else rgb  # OpenCV encoders take BGR
     params = [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality] if suffix in ('.jpg', '.jpeg') else []
     ok, encoded = cv2.imencode(suffix, np.ascontiguousarray(bgr), params)
@@ -264,14 +288,16 @@ def ensure_writable_dir(path: str | os.PathLike[str]) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise UnwritableDirectoryError(
-            f'cannot create output folder {str(folder)!r}: {err.strerror or err}') from err
+            f'cannot create output folder {str(folder)!r}: {err.strerror or err}'
+        ) from err
     try:
         fd, probe = tempfile.mkstemp(prefix='.write-test.', suffix='.tmp', dir=folder)
         os.close(fd)
         os.unlink(probe)
     except OSError as err:
         raise UnwritableDirectoryError(
-            f'cannot write to output folder {str(folder)!r}: {err.strerror or err}') from err
+            f'cannot write to output folder {str(folder)!r}: {err.strerror or err}'
+        ) from err
     return folder
 
 

@@ -18,6 +18,7 @@ Policies (one place, so every tool behaves the same):
 - Truncated or corrupted files are refused rather than padded with grey, and images with more
   than ``max_pixels`` pixels are refused before their pixel data is decoded.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,13 +34,18 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from .fileio import is_within
 
 __all__ = [
-    'IMAGE_EXTENSIONS', 'ImageReadError', 'as_rgb_uint8', 'list_images', 'load_image',
-    'output_stems'
+    'IMAGE_EXTENSIONS',
+    'ImageReadError',
+    'as_rgb_uint8',
+    'list_images',
+    'load_image',
+    'output_stems',
 ]
 
 #: Lower-case suffixes :func:`list_images` treats as images.
 IMAGE_EXTENSIONS: frozenset[str] = frozenset(
-    {'.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm'})
+    {'.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp', '.ppm', '.pgm'}
+)
 
 DEFAULT_MAX_PIXELS = 250_000_000
 
@@ -63,8 +69,9 @@ class ImageReadError(ValueError):
         super().__init__(f'cannot read image {str(self.path)!r}: {self.reason}')
 
 
-def load_image(path: str | os.PathLike[str] | np.ndarray, *,
-               max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+def load_image(
+    path: str | os.PathLike[str] | np.ndarray, *, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> np.ndarray:
     """Read an image file (or normalise an array) into displayed-orientation RGB.
 
     Args:
@@ -82,8 +89,10 @@ def load_image(path: str | os.PathLike[str] | np.ndarray, *,
         raise ValueError(f'max_pixels must be positive, got {max_pixels}')
     if isinstance(path, np.ndarray):
         if path.ndim >= 2 and path.shape[0] * path.shape[1] > max_pixels:
-            raise ValueError(f'array of {path.shape[0]}x{path.shape[1]} pixels exceeds the limit '
-                             f'of {max_pixels} pixels (max_pixels)')
+            raise ValueError(
+                f'array of {path.shape[0]}x{path.shape[1]} pixels exceeds the limit '
+                f'of {max_pixels} pixels (max_pixels)'
+            )
         return as_rgb_uint8(path)
 
     path = Path(path)
@@ -169,8 +178,10 @@ def as_rgb_uint8(array: np.ndarray) -> np.ndarray:
     if array.ndim == 2:
         array = array[..., None]
     if array.ndim != 3 or array.shape[2] not in (1, 2, 3, 4):
-        raise ValueError(f'expected an image array of shape (H, W), (H, W, 1), (H, W, 2), '
-                         f'(H, W, 3) or (H, W, 4), got {array.shape}')
+        raise ValueError(
+            f'expected an image array of shape (H, W), (H, W, 1), (H, W, 2), '
+            f'(H, W, 3) or (H, W, 4), got {array.shape}'
+        )
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise ValueError(f'image array has no pixels: shape {array.shape}')
     if array.dtype.kind not in 'biuf':
@@ -178,7 +189,7 @@ def as_rgb_uint8(array: np.ndarray) -> np.ndarray:
 
     channels = array.shape[2]
     has_alpha = channels in (2, 4)
-    colour = array[..., :channels - 1] if has_alpha else array
+    colour = array[..., : channels - 1] if has_alpha else array
     if array.dtype == np.uint8 and not has_alpha:
         return np.array(np.broadcast_to(colour, colour.shape[:2] + (3,)), order='C')
 
@@ -214,8 +225,12 @@ def _scale_to_255(values: np.ndarray) -> np.ndarray:
     return (as_float - low) * (255.0 / (high - low))
 
 
-def list_images(folder: str | os.PathLike[str], *, recursive: bool = False,
-                exclude: str | os.PathLike[str] | None = None) -> tuple[list[Path], list[Path]]:
+def list_images(
+    folder: str | os.PathLike[str],
+    *,
+    recursive: bool = False,
+    exclude: str | os.PathLike[str] | None = None,
+) -> tuple[list[Path], list[Path]]:
     """List the images in a folder, and the files that were skipped as not images.
 
     Hidden files and folders (name starting with ``.``, which includes :func:`atomic_write`'s
@@ -242,7 +257,8 @@ def list_images(folder: str | os.PathLike[str], *, recursive: bool = False,
 
     def keep(path: Path) -> bool:
         return not path.name.startswith('.') and not (
-            excluded is not None and is_within(path, excluded))
+            excluded is not None and is_within(path, excluded)
+        )
 
     images: list[Path] = []
     skipped: list[Path] = []

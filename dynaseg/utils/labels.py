@@ -2,6 +2,7 @@
 
 All functions take and return plain numpy integer label maps of shape (H, W).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +12,9 @@ from skimage.measure import label as _skimage_label
 def _check_label_map(labels: np.ndarray, name: str = 'labels') -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 2 or labels.size == 0:
-        raise ValueError(f'{name} must be a non-empty 2-D label map (H, W), got shape {labels.shape}')
+        raise ValueError(
+            f'{name} must be a non-empty 2-D label map (H, W), got shape {labels.shape}'
+        )
     if not np.issubdtype(labels.dtype, np.integer):
         if np.issubdtype(labels.dtype, np.floating) and np.all(np.mod(labels, 1) == 0):
             return labels.astype(np.int64)
@@ -53,8 +56,9 @@ def relabel_connected_components(labels: np.ndarray, connectivity: int = 1) -> n
     # skimage joins equal-valued neighbours for any integer value; a background value
     # that no pixel holds makes it label every pixel.
     background = int(labels.min()) - 1
-    components = _skimage_label(labels.astype(np.int64, copy=False), background=background,
-                                connectivity=connectivity)
+    components = _skimage_label(
+        labels.astype(np.int64, copy=False), background=background, connectivity=connectivity
+    )
     return (components - 1).astype(np.int32)
 
 

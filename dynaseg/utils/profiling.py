@@ -1,4 +1,5 @@
 """Measuring time and memory honestly on a noisy machine: medians and a resident-memory sampler."""
+
 from __future__ import annotations
 
 import statistics
@@ -36,7 +37,7 @@ class PeakRSS:
             self.peak = max(self.peak, current_rss_bytes())
             time.sleep(self.period)
 
-    def __enter__(self) -> 'PeakRSS':
+    def __enter__(self) -> PeakRSS:
         self.peak = current_rss_bytes()
         self._thread.start()
         return self

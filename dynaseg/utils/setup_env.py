@@ -1,4 +1,5 @@
 """Registering every DynaSeg module and making ``dynaseg`` the default registry scope."""
+
 from __future__ import annotations
 
 
@@ -10,8 +11,11 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import dynaseg.datasets  # noqa: F401
     import dynaseg.evaluation.metrics  # noqa: F401
     import dynaseg.models  # noqa: F401
+
     if init_default_scope:
-        from mmengine.registry import DefaultScope, init_default_scope as init_scope
+        from mmengine.registry import DefaultScope
+        from mmengine.registry import init_default_scope as init_scope
+
         current = DefaultScope.get_current_instance()
         if current is None or current.scope_name != 'dynaseg':
             init_scope('dynaseg')

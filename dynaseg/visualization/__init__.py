@@ -3,6 +3,7 @@
 Everything here takes and returns plain ``uint8`` RGB arrays (or writes a PNG), so the
 tools and notebooks can use it without an MMEngine visualiser or a display.
 """
+
 from .grid import make_grid
 from .history import plot_history
 from .overlay import label_boundaries, overlay

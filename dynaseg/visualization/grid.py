@@ -1,4 +1,5 @@
 """Side-by-side comparison panels (image, prediction, ground truth, ...) in one picture."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -14,8 +15,12 @@ _FONT = cv2.FONT_HERSHEY_SIMPLEX
 _MIN_FONT_SCALE = 0.3
 
 
-def make_grid(rows: Sequence[Sequence[np.ndarray]], titles: Sequence[str] | None = None,
-              pad: int = 4, background: int = 255) -> np.ndarray:
+def make_grid(
+    rows: Sequence[Sequence[np.ndarray]],
+    titles: Sequence[str] | None = None,
+    pad: int = 4,
+    background: int = 255,
+) -> np.ndarray:
     """Arrange panels in rows and columns on a plain background, with optional column titles.
 
     Every panel is resized (nearest neighbour, so label colours stay exact) to the tallest
@@ -44,8 +49,9 @@ def make_grid(rows: Sequence[Sequence[np.ndarray]], titles: Sequence[str] | None
 
     height = max(panel.shape[0] for row in panels for panel in row)
     panels = [[_resize_to_height(panel, height) for panel in row] for row in panels]
-    col_widths = [max((row[j].shape[1] for row in panels if j < len(row)), default=0)
-                  for j in range(n_cols)]
+    col_widths = [
+        max((row[j].shape[1] for row in panels if j < len(row)), default=0) for j in range(n_cols)
+    ]
     col_x = np.concatenate([[pad], pad + np.cumsum(np.asarray(col_widths) + pad)[:-1]])
     title_h = _title_height(height) if titles is not None else 0
     grid_w = int(sum(col_widths) + pad * (n_cols + 1))
@@ -55,7 +61,7 @@ def make_grid(rows: Sequence[Sequence[np.ndarray]], titles: Sequence[str] | None
     for i, row in enumerate(panels):
         y = title_h + pad + i * (height + pad)
         for j, panel in enumerate(row):
-            grid[y:y + height, col_x[j]:col_x[j] + panel.shape[1]] = panel
+            grid[y : y + height, col_x[j] : col_x[j] + panel.shape[1]] = panel
     if titles is not None:
         for j, title in enumerate(titles):
             _draw_title(grid, title, int(col_x[j]), col_widths[j], title_h)
@@ -87,5 +93,5 @@ def _draw_title(grid: np.ndarray, title: str, x: int, width: int, band: int) -> 
     (text_w, text_h), base = cv2.getTextSize(text, _FONT, scale, 1)
     origin = (x + max(0, (width - text_w) // 2), (band - text_h - base) // 2 + text_h)
     # Drawing on a view of the cell clips anything the font overshoots.
-    cell = grid[:band, x:x + width]
+    cell = grid[:band, x : x + width]
     cv2.putText(cell, text, (origin[0] - x, origin[1]), _FONT, scale, (0, 0, 0), 1, cv2.LINE_AA)

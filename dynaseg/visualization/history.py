@@ -1,4 +1,5 @@
 """Training curves of the per-image optimisation: label count and loss against iteration."""
+
 from __future__ import annotations
 
 import io
@@ -13,8 +14,11 @@ __all__ = ['HISTORY_KEYS', 'plot_history']
 HISTORY_KEYS: dict[str, str] = {'n_labels': 'number of labels q', 'loss': 'loss'}
 
 
-def plot_history(histories: Mapping[str, Mapping[str, Sequence[float]]],
-                 path: str | os.PathLike[str], title: str | None = None) -> None:
+def plot_history(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    path: str | os.PathLike[str],
+    title: str | None = None,
+) -> None:
     """Plot several runs' label count and loss per iteration in two panels; save a PNG atomically.
 
     Uses Matplotlib's Agg canvas directly (no pyplot, no global state), so it never needs a
@@ -51,8 +55,12 @@ def plot_history(histories: Mapping[str, Mapping[str, Sequence[float]]],
                 continue
             values_seen += series
             # Label counts change in whole steps, so draw them as steps.
-            ax.plot(range(len(series)), series, label=name,
-                    drawstyle='steps-post' if key == 'n_labels' else 'default')
+            ax.plot(
+                range(len(series)),
+                series,
+                label=name,
+                drawstyle='steps-post' if key == 'n_labels' else 'default',
+            )
         ax.set_xlabel('iteration')
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(label)

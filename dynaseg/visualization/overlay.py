@@ -1,4 +1,5 @@
 """Segmentations drawn over the image they segment."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -32,9 +33,13 @@ def label_boundaries(labels: np.ndarray) -> np.ndarray:
     return edge
 
 
-def overlay(image: np.ndarray, labels: np.ndarray, alpha: float = 0.5,
-            draw_boundaries: bool = True,
-            boundary_color: Sequence[int] = (255, 255, 255)) -> np.ndarray:
+def overlay(
+    image: np.ndarray,
+    labels: np.ndarray,
+    alpha: float = 0.5,
+    draw_boundaries: bool = True,
+    boundary_color: Sequence[int] = (255, 255, 255),
+) -> np.ndarray:
     """Blend a colourised label map over an image, optionally outlining each segment.
 
     Args:

@@ -1,4 +1,5 @@
 """Distinct, deterministic colours for segment ids."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,17 +46,27 @@ def _hsv_to_rgb(hue: np.ndarray, sat: np.ndarray, val: np.ndarray) -> np.ndarray
     p = val * (1.0 - sat)
     q = val * (1.0 - sat * frac)
     t = val * (1.0 - sat * (1.0 - frac))
-    choices = np.stack([
-        np.stack([val, t, p], -1), np.stack([q, val, p], -1), np.stack([p, val, t], -1),
-        np.stack([p, q, val], -1), np.stack([t, p, val], -1), np.stack([val, p, q], -1)])
+    choices = np.stack(
+        [
+            np.stack([val, t, p], -1),
+            np.stack([q, val, p], -1),
+            np.stack([p, val, t], -1),
+            np.stack([p, q, val], -1),
+            np.stack([t, p, val], -1),
+            np.stack([val, p, q], -1),
+        ]
+    )
     rgb = choices[sector, np.arange(len(hue))] if len(hue) else np.zeros((0, 3))
     return np.rint(rgb * 255.0).astype(np.uint8)
 
 
 def _make_distinct(colours: np.ndarray) -> np.ndarray:
     """Replace repeated rows of (N, 3) uint8 (8-bit rounding makes some) by unused colours."""
-    codes = (colours[:, 0].astype(np.int64) << 16) | (colours[:, 1].astype(np.int64) << 8) \
+    codes = (
+        (colours[:, 0].astype(np.int64) << 16)
+        | (colours[:, 1].astype(np.int64) << 8)
         | colours[:, 2]
+    )
     _, first = np.unique(codes, return_index=True)
     repeated = np.setdiff1d(np.arange(len(codes)), first)
     if len(repeated) == 0:
@@ -90,7 +101,9 @@ def colorize_labels(labels: np.ndarray, colors: np.ndarray | None = None) -> np.
     """
     labels = np.asarray(labels)
     if labels.ndim != 2 or labels.dtype.kind not in 'biu':
-        raise ValueError(f'labels must be an (H, W) integer array, got {labels.shape} {labels.dtype}')
+        raise ValueError(
+            f'labels must be an (H, W) integer array, got {labels.shape} {labels.dtype}'
+        )
     out = np.zeros(labels.shape + (3,), np.uint8)
     valid = labels >= 0
     if not valid.any():

@@ -1,4 +1,5 @@
 """run_dataset: segment a config's dataset into a work dir, resume, report failures, score it."""
+
 from __future__ import annotations
 
 import json
@@ -31,9 +32,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 COCO_CONFIG = REPO_ROOT / 'configs' / 'dynaseg' / 'dynaseg-fsf_cnn-m3_fast_coco-stuff27.py'
 BSDS_CONFIG = REPO_ROOT / 'configs' / 'dynaseg' / 'dynaseg-fsf_cnn-m2_fast_bsds500.py'
 #: A run of seconds: 16 channels, 5 coarse + 1 refining iteration, no Silhouette phase.
-TINY_OPTIONS = {'model.backbone.channels': 16, 'model.backbone.out_channels': 16,
-                'model.schedule.max_iters': 5, 'model.schedule.refine_iters': 1,
-                'model.silhouette.enabled': False}
+TINY_OPTIONS = {
+    'model.backbone.channels': 16,
+    'model.backbone.out_channels': 16,
+    'model.schedule.max_iters': 5,
+    'model.schedule.refine_iters': 1,
+    'model.silhouette.enabled': False,
+}
 #: Fine COCO-Stuff ids given to the four regions of piecewise_image: two things, a stuff
 #: class and the unlabelled value.
 REGION_FINE_IDS = np.array([0, 2, 150, 255], np.uint8)
@@ -48,16 +53,19 @@ def one_thread():
     torch.set_num_threads(previous)
 
 
-def make_cocostuff(root: Path, present: list[str], absent: list[str] = (),
-                   size: tuple[int, int] = (24, 32)) -> Path:
+def make_cocostuff(
+    root: Path, present: list[str], absent: list[str] = (), size: tuple[int, int] = (24, 32)
+) -> Path:
     """A COCO-Stuff layout: images/val2017/*.jpg, fine stuffthingmaps, a curated id list."""
     for folder in ('images/val2017', 'stuffthingmaps_trainval2017/val2017', 'curated/val2017'):
         (root / folder).mkdir(parents=True, exist_ok=True)
     for seed, img_id in enumerate(present):
         image, regions = piecewise_image(*size, seed=seed)
         Image.fromarray(image).save(root / 'images' / 'val2017' / f'{img_id}.jpg', quality=95)
-        cv2.imwrite(str(root / 'stuffthingmaps_trainval2017' / 'val2017' / f'{img_id}.png'),
-                    REGION_FINE_IDS[regions])
+        cv2.imwrite(
+            str(root / 'stuffthingmaps_trainval2017' / 'val2017' / f'{img_id}.png'),
+            REGION_FINE_IDS[regions],
+        )
     (root / COCO_LIST).write_text('\n'.join([*present, *absent]) + '\n')
     return root
 
@@ -90,16 +98,24 @@ def read_results(work_dir: Path) -> tuple[dict, list[dict]]:
 
 
 def test_coco_end_to_end_json_pkl_and_missing_images(tmp_path: Path) -> None:
-    root = make_cocostuff(tmp_path / 'coco', ['000000000001', '000000000002'],
-                          absent=['000000000003'])
+    root = make_cocostuff(
+        tmp_path / 'coco', ['000000000001', '000000000002'], absent=['000000000003']
+    )
     work = tmp_path / 'work'
     lines: list[str] = []
     returned = run_dataset(tiny_config(COCO_CONFIG, root), work, log=lines.append)
 
     results, per_image = read_results(work)
     assert returned['metrics'] == results['metrics']
-    assert results['counts'] == {'listed': 3, 'missing': 1, 'present': 2, 'scored': 2,
-                                 'failed': 0, 'not_segmented': 0, 'segmented_this_run': 2}
+    assert results['counts'] == {
+        'listed': 3,
+        'missing': 1,
+        'present': 2,
+        'scored': 2,
+        'failed': 0,
+        'not_segmented': 0,
+        'segmented_this_run': 2,
+    }
     assert results['missing_ids'] == ['000000000003'] and results['failed'] == []
     assert results['config'] == COCO_CONFIG.stem and results['seed'] == 0
     assert results['exit_code'] == 0
@@ -112,15 +128,18 @@ def test_coco_end_to_end_json_pkl_and_missing_images(tmp_path: Path) -> None:
     layout = DatasetLayout(work)
     assert [row['img_id'] for row in per_image] == ['000000000001', '000000000002']
     for row in per_image:
-        gt = load_cocostuff_ground_truth(root / 'stuffthingmaps_trainval2017' / 'val2017'
-                                         / f'{row["img_id"]}.png')
-        expected = per_image_scores([cluster_confusion(read_label_map(layout.pred(row['img_id'])),
-                                                       gt)])
+        gt = load_cocostuff_ground_truth(
+            root / 'stuffthingmaps_trainval2017' / 'val2017' / f'{row["img_id"]}.png'
+        )
+        expected = per_image_scores(
+            [cluster_confusion(read_label_map(layout.pred(row['img_id'])), gt)]
+        )
         assert row['b_per_image/mIoU'] == pytest.approx(expected['mIoU'])
         assert row['b_per_image/pixel_accuracy'] == pytest.approx(expected['pixel_accuracy'])
         assert not any(key.startswith(('a_dataset/', 'c_per_image')) for key in row)
     assert results['metrics']['b_per_image']['mIoU'] == pytest.approx(
-        np.mean([row['b_per_image/mIoU'] for row in per_image]))
+        np.mean([row['b_per_image/mIoU'] for row in per_image])
+    )
     record = json.loads(layout.record('000000000001').read_text())
     assert record['img_id'] == '000000000001' and record['config'] == COCO_CONFIG.stem
 
@@ -235,11 +254,18 @@ def test_bsds_end_to_end_modes_and_region_bench(tmp_path: Path) -> None:
 
     layout = DatasetLayout(work)
     for mode, prefix in ((1, 'all'), (2, 'fine'), (3, 'coarse')):
-        scores = [kim_image_scores(read_label_map(layout.pred(i)), load_bsds_ground_truth(
-            root / 'groundTruth' / 'test' / f'{i}.mat'), mode=mode) for i in ('100', '200')]
+        scores = [
+            kim_image_scores(
+                read_label_map(layout.pred(i)),
+                load_bsds_ground_truth(root / 'groundTruth' / 'test' / f'{i}.mat'),
+                mode=mode,
+            )
+            for i in ('100', '200')
+        ]
         assert results['metrics'][prefix]['mIoU'] == pytest.approx(pooled_miou(scores)['mIoU'])
         assert [row[f'{prefix}/mIoU'] for row in per_image] == pytest.approx(
-            [s.mean() for s in scores])
+            [s.mean() for s in scores]
+        )
         assert [row[f'{prefix}/num_segments'] for row in per_image] == [s.size for s in scores]
     assert all(0 <= row['bsds/PRI'] <= 1 for row in per_image)
 

@@ -1,4 +1,5 @@
 """segment_folder / segment_file: outputs, resuming, and every way an input can be bad (issue 8)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +22,12 @@ from dynaseg.utils.fileio import UnwritableDirectoryError, load_label_map
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The model config alone (no dataset config needed), shrunk so an image takes milliseconds.
 TINY_CONFIG = REPO_ROOT / 'configs' / '_base_' / 'models' / 'dynaseg_cnn.py'
-TINY_OPTIONS = {'model.backbone.channels': 16, 'model.backbone.out_channels': 16,
-                'model.schedule.max_iters': 5, 'model.silhouette.enabled': False}
+TINY_OPTIONS = {
+    'model.backbone.channels': 16,
+    'model.backbone.out_channels': 16,
+    'model.schedule.max_iters': 5,
+    'model.silhouette.enabled': False,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -37,8 +42,9 @@ def tiny_cfg(**options):
     return load_config(TINY_CONFIG, {**TINY_OPTIONS, **options})
 
 
-def write_image(path: Path, height: int = 24, width: int = 32, mode: str = 'RGB',
-                seed: int = 0) -> Path:
+def write_image(
+    path: Path, height: int = 24, width: int = 32, mode: str = 'RGB', seed: int = 0
+) -> Path:
     """A piecewise image saved in ``mode`` (Pillow converts from RGB) at ``path``."""
     rgb = piecewise_image(height, width, seed=seed)[0]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,8 +57,14 @@ def write_image(path: Path, height: int = 24, width: int = 32, mode: str = 'RGB'
 
 
 def run(input_folder: Path, output_folder: Path, cfg=None, **kwargs):
-    return segment_folder(input_folder, output_folder, cfg or tiny_cfg(), progress=False,
-                          log=lambda message: None, **kwargs)
+    return segment_folder(
+        input_folder,
+        output_folder,
+        cfg or tiny_cfg(),
+        progress=False,
+        log=lambda message: None,
+        **kwargs,
+    )
 
 
 def statuses(summary) -> dict[str, str]:
@@ -68,8 +80,11 @@ def hidden_files(folder: Path) -> list[Path]:
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob('*')) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob('*'))
+        if p.is_file()
+    }
 
 
 def test_outputs_layout_label_map_and_record(tmp_path):
@@ -124,7 +139,7 @@ def test_zero_byte_image_reported_and_run_continues(tmp_path):
 def test_truncated_image_reported(tmp_path):
     data = write_image(tmp_path / 'full.jpg', 64, 64).read_bytes()
     (tmp_path / 'in').mkdir()
-    (tmp_path / 'in' / 'cut.jpg').write_bytes(data[:len(data) // 2])
+    (tmp_path / 'in' / 'cut.jpg').write_bytes(data[: len(data) // 2])
     summary = run(tmp_path / 'in', tmp_path / 'out')
     assert statuses(summary) == {'cut.jpg': 'failed'}
     assert 'truncated' in reasons(summary)['cut.jpg'].lower()
@@ -144,16 +159,24 @@ def test_non_image_file_skipped_not_failed(tmp_path):
     write_image(tmp_path / 'in' / 'a.png')
     (tmp_path / 'in' / 'README.txt').write_text('notes')
     messages: list[str] = []
-    summary = segment_folder(tmp_path / 'in', tmp_path / 'out', tiny_cfg(), progress=False,
-                             log=messages.append)
+    summary = segment_folder(
+        tmp_path / 'in', tmp_path / 'out', tiny_cfg(), progress=False, log=messages.append
+    )
     assert statuses(summary) == {'a.png': 'done'} and summary.exit_code == 0
     assert summary.not_images == [str(tmp_path / 'in' / 'README.txt')]
     assert messages == [f'skipped (not an image): {tmp_path / "in" / "README.txt"}']
 
 
 def test_grayscale_16bit_rgba_palette_cmyk_inputs_segmented(tmp_path):
-    files = {'grey.png': 'L', 'grey16.png': 'I;16', 'grey_alpha.png': 'LA', 'rgba.png': 'RGBA',
-             'palette.png': 'P', 'cmyk.jpg': 'CMYK', 'tiff.tif': 'RGB'}
+    files = {
+        'grey.png': 'L',
+        'grey16.png': 'I;16',
+        'grey_alpha.png': 'LA',
+        'rgba.png': 'RGBA',
+        'palette.png': 'P',
+        'cmyk.jpg': 'CMYK',
+        'tiff.tif': 'RGB',
+    }
     for name, mode in files.items():
         write_image(tmp_path / 'in' / name, 18, 26, mode=mode)
     summary = run(tmp_path / 'in', tmp_path / 'out')
@@ -162,8 +185,9 @@ def test_grayscale_16bit_rgba_palette_cmyk_inputs_segmented(tmp_path):
         assert load_label_map(tmp_path / 'out' / f'{outcome.stem}.png').shape == (18, 26)
 
 
-@pytest.mark.parametrize('size', [(2, 2), (1, 40), (40, 1), (3, 200)],
-                         ids=['2x2', '1x40', '40x1', '3x200'])
+@pytest.mark.parametrize(
+    'size', [(2, 2), (1, 40), (40, 1), (3, 200)], ids=['2x2', '1x40', '40x1', '3x200']
+)
 def test_tiny_and_thin_images_get_label_map_of_input_size(tmp_path, size):
     write_image(tmp_path / 'in' / 'thin.png', *size)
     summary = run(tmp_path / 'in', tmp_path / 'out')

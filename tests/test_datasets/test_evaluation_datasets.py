@@ -1,4 +1,5 @@
 """Evaluation datasets on synthetic folders and on the real data (skipped when absent)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,7 +26,12 @@ def test_bsds_csv_ground_truth_and_missing_image(tmp_path: Path) -> None:
         np.savetxt(gt_dir / f'12-{k}.csv', np.full((4, 6), k), fmt='%d', delimiter=',')
     np.savetxt(gt_dir / '34-1.csv', np.ones((4, 6)), fmt='%d', delimiter=',')
     _touch_jpg(tmp_path / 'images' / 'test' / '12.jpg')
-    cfg = {'type': 'BSDS500Dataset', 'data_root': str(tmp_path), 'split': 'test', 'gt_dir': str(gt_dir)}
+    cfg = {
+        'type': 'BSDS500Dataset',
+        'data_root': str(tmp_path),
+        'split': 'test',
+        'gt_dir': str(gt_dir),
+    }
     with pytest.raises(FileNotFoundError, match='1 of 2 listed images are missing.*34'):
         DATASETS.build(cfg)
     with pytest.warns(UserWarning, match='34'):
@@ -60,15 +66,23 @@ def test_image_folder_and_pipeline(tmp_path: Path) -> None:
     (tmp_path / 'notes.txt').write_text('not an image')
     flat = DATASETS.build({'type': 'ImageFolderDataset', 'data_root': str(tmp_path)})
     assert [flat.get_data_info(i)['img_id'] for i in range(len(flat))] == ['a']
-    nested = DATASETS.build({'type': 'ImageFolderDataset', 'data_root': str(tmp_path), 'recursive': True,
-                                 'pipeline': [lambda results: dict(results, seen=True)]})
+    nested = DATASETS.build(
+        {
+            'type': 'ImageFolderDataset',
+            'data_root': str(tmp_path),
+            'recursive': True,
+            'pipeline': [lambda results: dict(results, seen=True)],
+        }
+    )
     assert [nested.get_data_info(i)['img_id'] for i in range(len(nested))] == ['a', 'sub/b']
     assert nested[1]['seen'] and nested.load_ground_truth(nested.get_data_info(1)) is None
 
 
 def test_on_missing_is_validated(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match='on_missing'):
-        DATASETS.build({'type': 'ImageFolderDataset', 'data_root': str(tmp_path), 'on_missing': 'warn'})
+        DATASETS.build(
+            {'type': 'ImageFolderDataset', 'data_root': str(tmp_path), 'on_missing': 'warn'}
+        )
 
 
 def test_real_bsds500_test_split() -> None:
@@ -99,8 +113,9 @@ def test_real_voc2012_val() -> None:
 def test_real_cocostuff_curated_val() -> None:
     root = require_data('cocostuff')
     with pytest.warns(UserWarning, match='2174 of 2175'):
-        dataset = DATASETS.build({'type': 'CocoStuff27Dataset', 'data_root': str(root),
-                                      'on_missing': 'skip'})
+        dataset = DATASETS.build(
+            {'type': 'CocoStuff27Dataset', 'data_root': str(root), 'on_missing': 'skip'}
+        )
     assert len(dataset.listed_ids) == 2175 and len(dataset) == 1
     info = dataset.get_data_info(0)
     assert info['img_id'] == '000000000785'

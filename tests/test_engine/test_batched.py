@@ -1,12 +1,17 @@
 """Batched optimisation: same results as one image at a time, per-model stopping, buckets."""
+
 import numpy as np
 import pytest
 import torch
 
-from dynaseg.engine import NonFiniteLossError, Schedule, optimize_image
-from dynaseg.engine import batched
-from dynaseg.engine.batched import (NonFiniteBatchError, StackedCNN, bucket_by_size,
-                                    optimize_batch, optimize_many)
+from dynaseg.engine import NonFiniteLossError, Schedule, batched, optimize_image
+from dynaseg.engine.batched import (
+    NonFiniteBatchError,
+    StackedCNN,
+    bucket_by_size,
+    optimize_batch,
+    optimize_many,
+)
 from dynaseg.engine.per_image import SilhouetteConfig
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss
@@ -36,14 +41,18 @@ def factory():
 
 def images(height=48, width=64, count=4):
     # Different noise levels make the label counts (and so the stopping points) differ.
-    return [to_tensor(piecewise_image(height, width, noise=[0, 8, 30, 16][i % 4], seed=i)[0])
-            for i in range(count)]
+    return [
+        to_tensor(piecewise_image(height, width, noise=[0, 8, 30, 16][i % 4], seed=i)[0])
+        for i in range(count)
+    ]
 
 
 def one_at_a_time(imgs, schedule, seeds, loss=None, **kwargs):
     loss = loss or DynaSegLoss()
-    return [optimize_image(image, factory, loss, SGD, schedule, seed=seed, **kwargs)
-            for image, seed in zip(imgs, seeds)]
+    return [
+        optimize_image(image, factory, loss, SGD, schedule, seed=seed, **kwargs)
+        for image, seed in zip(imgs, seeds)
+    ]
 
 
 def assert_equivalent(single, batch, min_agreement=0.99):
@@ -71,7 +80,7 @@ def assert_equivalent(single, batch, min_agreement=0.99):
 @pytest.mark.parametrize('weight', ['SCFWeight', 'FSFWeight', 'FixedWeight'])
 def test_matches_one_at_a_time(weight):
     imgs, seeds = images(count=3 if weight != 'SCFWeight' else 4), [0, 1, 2, 7]
-    seeds = seeds[:len(imgs)]
+    seeds = seeds[: len(imgs)]
     schedule = Schedule(max_iters=15 if weight == 'SCFWeight' else 10, min_labels=0)
     loss = DynaSegLoss(dict(type=weight))
     single = one_at_a_time(imgs, schedule, seeds, loss)
@@ -84,8 +93,9 @@ def test_per_model_stopping_and_coarse_to_fine():
     # Two stages (24x32 coarse, 48x64 working); patience stops each model at its own
     # iteration in the coarse stage, and every model resumes for the refinement.
     imgs, seeds = images(count=3), [0, 1, 2]
-    schedule = Schedule(max_iters=40, min_labels=0, patience=3, coarse_max_pixels=800,
-                        refine_iters=5)
+    schedule = Schedule(
+        max_iters=40, min_labels=0, patience=3, coarse_max_pixels=800, refine_iters=5
+    )
     single = one_at_a_time(imgs, schedule, seeds)
     batch = optimize_batch(imgs, factory, DynaSegLoss(), SGD, schedule, seeds)
     assert_equivalent(single, batch)
@@ -106,9 +116,18 @@ def test_stopped_model_is_frozen_while_others_continue():
     records = [batched.OptimizationRecord() for _ in seeds]
     stack = torch.cat(imgs, dim=1)
     with torch.enable_grad():
-        outcome = batched._run_stage(net, optimizer, DynaSegLoss(), stack, schedule.max_iters,
-                                     schedule, torch.ones(3, dtype=torch.long), records,
-                                     [0, 1, 2], None)
+        outcome = batched._run_stage(
+            net,
+            optimizer,
+            DynaSegLoss(),
+            stack,
+            schedule.max_iters,
+            schedule,
+            torch.ones(3, dtype=torch.long),
+            records,
+            [0, 1, 2],
+            None,
+        )
     stops = [outcome[n][0] for n in range(3)]
     assert len(set(stops)) == 3 and max(stops) < schedule.max_iters, stops
     assert [r.iterations for r in records] == stops
@@ -129,8 +148,9 @@ def test_stopped_model_is_frozen_while_others_continue():
         mine = torch.cat([p.flatten() for p in net.unstack(n, factory()).parameters()])
         torch.testing.assert_close(mine, trained(n, stops[n]), rtol=1e-3, atol=1e-4)
         # Had momentum kept moving it after its stop, it would look like this instead.
-        assert not torch.allclose(mine, trained(n, max(stops)), rtol=1e-3, atol=1e-4) or \
-            stops[n] == max(stops)
+        assert not torch.allclose(mine, trained(n, max(stops)), rtol=1e-3, atol=1e-4) or stops[
+            n
+        ] == max(stops)
     # Its optimiser state was restored too: the momentum buffer is the one at its stop.
     for p in net.parameters():
         assert optimizer.state[p]['momentum_buffer'].shape == p.shape
@@ -141,8 +161,15 @@ def test_min_labels_stop_and_check_every():
     schedule = Schedule(max_iters=25, min_labels=6, check_every=4)
     single = one_at_a_time(imgs, schedule, seeds)
     seen = []
-    batch = optimize_batch(imgs, factory, DynaSegLoss(), SGD, schedule, seeds,
-                           on_iteration=lambda n, it, q: seen.append((n, it)))
+    batch = optimize_batch(
+        imgs,
+        factory,
+        DynaSegLoss(),
+        SGD,
+        schedule,
+        seeds,
+        on_iteration=lambda n, it, q: seen.append((n, it)),
+    )
     assert_equivalent(single, batch)
     assert any(record.stop_reason == 'min_labels' for _, record in batch)
     assert all(it % 4 == 0 or it == 25 for _, it in seen)
@@ -153,15 +180,21 @@ def test_silhouette_floor_matches():
     schedule = Schedule(max_iters=8, min_labels=0)
     silhouette = SilhouetteConfig(enabled=True, k_min=3, k_max=6, num_samples=150)
     single = one_at_a_time(imgs, schedule, seeds, silhouette=silhouette)
-    batch = optimize_batch(imgs, factory, DynaSegLoss(), SGD, schedule, seeds,
-                           silhouette=silhouette)
+    batch = optimize_batch(
+        imgs, factory, DynaSegLoss(), SGD, schedule, seeds, silhouette=silhouette
+    )
     assert_equivalent(single, batch)
     assert all(record.silhouette_k is not None for _, record in batch)
 
 
 def test_mixed_sizes_are_bucketed_in_order():
-    imgs = [images(32, 48, 1)[0], images(40, 40, 1)[0], images(32, 48, 2)[1],
-            images(40, 40, 3)[2], images(32, 48, 3)[2]]
+    imgs = [
+        images(32, 48, 1)[0],
+        images(40, 40, 1)[0],
+        images(32, 48, 2)[1],
+        images(40, 40, 3)[2],
+        images(32, 48, 3)[2],
+    ]
     assert bucket_by_size(imgs) == {(32, 48): [0, 2, 4], (40, 40): [1, 3]}
     arrays = [np.zeros((5, 7, 3)), np.zeros((5, 7, 3)), np.zeros((2, 2, 3))]
     assert bucket_by_size(arrays) == {(5, 7): [0, 1], (2, 2): [2]}
@@ -169,8 +202,13 @@ def test_mixed_sizes_are_bucketed_in_order():
     schedule = Schedule(max_iters=6, min_labels=0)
     single = one_at_a_time(imgs, schedule, seeds)
     batch = optimize_many(imgs, factory, DynaSegLoss(), SGD, schedule, seeds, batch_size=2)
-    assert [labels.shape for labels, _ in batch] == [(32, 48), (40, 40), (32, 48), (40, 40),
-                                                     (32, 48)]
+    assert [labels.shape for labels, _ in batch] == [
+        (32, 48),
+        (40, 40),
+        (32, 48),
+        (40, 40),
+        (32, 48),
+    ]
     assert_equivalent(single, batch)
 
 
@@ -183,22 +221,37 @@ def test_global_rng_untouched_and_inputs_checked():
     torch.testing.assert_close(torch.rand(3), expected)
 
     with pytest.raises(ValueError, match='one shape'):
-        optimize_batch([imgs[0], images(16, 20, 1)[0]], factory, DynaSegLoss(), SGD,
-                       Schedule(max_iters=2), [0, 1])
+        optimize_batch(
+            [imgs[0], images(16, 20, 1)[0]],
+            factory,
+            DynaSegLoss(),
+            SGD,
+            Schedule(max_iters=2),
+            [0, 1],
+        )
     with pytest.raises(ValueError, match='seeds'):
         optimize_batch(imgs, factory, DynaSegLoss(), SGD, Schedule(max_iters=2), [0])
     with pytest.raises(ValueError, match='DynaSegCNN'):
-        optimize_batch(imgs, lambda: torch.nn.Conv2d(3, 4, 1), DynaSegLoss(), SGD,
-                       Schedule(max_iters=2), [0, 1])
+        optimize_batch(
+            imgs,
+            lambda: torch.nn.Conv2d(3, 4, 1),
+            DynaSegLoss(),
+            SGD,
+            Schedule(max_iters=2),
+            [0, 1],
+        )
     assert optimize_batch([], factory, DynaSegLoss(), SGD, Schedule(max_iters=2), []) == []
-    tiny = optimize_batch([torch.rand(1, 3, 1, 1)] * 2, factory, DynaSegLoss(), SGD,
-                          Schedule(max_iters=2), [0, 1])
-    assert [(labels.shape, record.stop_reason) for labels, record in tiny] == \
-        [((1, 1), 'single_pixel')] * 2
+    tiny = optimize_batch(
+        [torch.rand(1, 3, 1, 1)] * 2, factory, DynaSegLoss(), SGD, Schedule(max_iters=2), [0, 1]
+    )
+    assert [(labels.shape, record.stop_reason) for labels, record in tiny] == [
+        ((1, 1), 'single_pixel')
+    ] * 2
 
 
 def test_resnet_extractor_is_refused():
     from dynaseg.models.backbones import ResNetFPNExtractor
+
     with pytest.raises(ValueError, match='DynaSegCNN'):
         StackedCNN([ResNetFPNExtractor()])
 
@@ -209,8 +262,9 @@ def test_replicate_padding_and_deeper_model():
 
     imgs, seeds = images(24, 32, 2), [0, 1]
     schedule = Schedule(max_iters=10, min_labels=0)
-    single = [optimize_image(i, deep, DynaSegLoss(), SGD, schedule, seed=s)
-              for i, s in zip(imgs, seeds)]
+    single = [
+        optimize_image(i, deep, DynaSegLoss(), SGD, schedule, seed=s) for i, s in zip(imgs, seeds)
+    ]
     batch = optimize_batch(imgs, deep, DynaSegLoss(), SGD, schedule, seeds)
     assert_equivalent(single, batch)
 
@@ -218,12 +272,15 @@ def test_replicate_padding_and_deeper_model():
 def test_diverged_models_are_reported_with_the_rest():
     imgs = images(16, 16, 2)
     with pytest.raises(NonFiniteBatchError) as info:
-        optimize_batch(imgs, factory, DynaSegLoss(), dict(type='SGD', lr=1e30),
-                       Schedule(max_iters=50), [0, 1])
+        optimize_batch(
+            imgs, factory, DynaSegLoss(), dict(type='SGD', lr=1e30), Schedule(max_iters=50), [0, 1]
+        )
     assert isinstance(info.value, NonFiniteLossError)
     assert info.value.failed == [0, 1]
-    assert all(labels is None and record.stop_reason == 'non_finite'
-               for labels, record in info.value.results)
+    assert all(
+        labels is None and record.stop_reason == 'non_finite'
+        for labels, record in info.value.results
+    )
 
 
 def test_custom_loss_forward_is_called_per_model():

@@ -1,4 +1,5 @@
 """The per-image optimisation loop: determinism, stopping, quality on synthetic regions."""
+
 import numpy as np
 import pytest
 import torch
@@ -8,8 +9,8 @@ from dynaseg.engine import NonFiniteLossError, Schedule, argmax_at_size, optimiz
 from dynaseg.engine.per_image import SilhouetteConfig
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss
-from dynaseg.utils.labels import relabel_connected_components
 from dynaseg.testing import piecewise_image
+from dynaseg.utils.labels import relabel_connected_components
 
 SGD = dict(type='SGD', lr=0.1, momentum=0.9)
 
@@ -27,14 +28,22 @@ def best_match_iou(pred: np.ndarray, gt: np.ndarray) -> float:
     scores = []
     for g in np.unique(gt):
         s = gt == g
-        scores.append(max((s & (pred == p)).sum() / (s | (pred == p)).sum()
-                          for p in np.unique(pred[s])))
+        scores.append(
+            max((s & (pred == p)).sum() / (s | (pred == p)).sum() for p in np.unique(pred[s]))
+        )
     return float(np.mean(scores))
 
 
 def run(image, schedule, seed=0, weight='SCFWeight', **kwargs):
-    return optimize_image(to_tensor(image), factory, DynaSegLoss(dict(type=weight)), SGD,
-                          schedule, seed=seed, **kwargs)
+    return optimize_image(
+        to_tensor(image),
+        factory,
+        DynaSegLoss(dict(type=weight)),
+        SGD,
+        schedule,
+        seed=seed,
+        **kwargs,
+    )
 
 
 def test_seeded_runs_identical():
@@ -87,8 +96,10 @@ def test_coarse_to_fine_stages_and_output_size():
     schedule = Schedule(max_iters=20, min_labels=1, coarse_max_pixels=1200, refine_iters=5)
     labels, record = run(image, schedule)
     assert labels.shape == (60, 80)
-    assert record.stage_sizes[-1] == (60, 80) and record.stage_sizes[0][0] * \
-        record.stage_sizes[0][1] <= 1200
+    assert (
+        record.stage_sizes[-1] == (60, 80)
+        and record.stage_sizes[0][0] * record.stage_sizes[0][1] <= 1200
+    )
     assert record.stage_iterations == [20, 5] and record.iterations == 25
 
 
@@ -101,30 +112,43 @@ def test_max_pixels_caps_working_size_labels_at_full_size():
 
 def test_silhouette_floor_recorded():
     image, _ = piecewise_image(24, 24)
-    _, record = run(image, Schedule(max_iters=3),
-                    silhouette=SilhouetteConfig(enabled=True, k_min=3, k_max=6, num_samples=200))
+    _, record = run(
+        image,
+        Schedule(max_iters=3),
+        silhouette=SilhouetteConfig(enabled=True, k_min=3, k_max=6, num_samples=200),
+    )
     assert 3 <= record.silhouette_k <= 6
 
 
 def test_non_finite_loss_detected():
     image, _ = piecewise_image(16, 16)
     with pytest.raises(NonFiniteLossError, match='non-finite'):
-        optimize_image(to_tensor(image), factory, DynaSegLoss(), dict(type='SGD', lr=1e30),
-                       Schedule(max_iters=50), seed=0)
+        optimize_image(
+            to_tensor(image),
+            factory,
+            DynaSegLoss(),
+            dict(type='SGD', lr=1e30),
+            Schedule(max_iters=50),
+            seed=0,
+        )
 
 
 def test_callback_and_check_every():
     image, _ = piecewise_image(16, 16)
     seen = []
-    _, record = run(image, Schedule(max_iters=10, min_labels=0, check_every=4),
-                    on_iteration=lambda it, q: seen.append(it))
+    _, record = run(
+        image,
+        Schedule(max_iters=10, min_labels=0, check_every=4),
+        on_iteration=lambda it, q: seen.append(it),
+    )
     assert seen == [4, 8, 10] and len(record.label_counts) == 10
 
 
 def test_argmax_at_size_matches_interpolate():
     response = torch.randn(1, 7, 13, 17)
-    expected = F.interpolate(response, size=(40, 50), mode='bilinear',
-                             align_corners=False)[0].argmax(0)
+    expected = F.interpolate(response, size=(40, 50), mode='bilinear', align_corners=False)[
+        0
+    ].argmax(0)
     torch.testing.assert_close(argmax_at_size(response, (40, 50)), expected)
     torch.testing.assert_close(argmax_at_size(response, (13, 17)), response[0].argmax(0))
 
@@ -137,8 +161,9 @@ def test_single_pixel_image_is_one_segment():
 
 def test_stop_reason_names_each_stage():
     image, _ = piecewise_image(60, 80)
-    _, record = run(image, Schedule(max_iters=20, min_labels=1, coarse_max_pixels=1200,
-                                    refine_iters=5))
+    _, record = run(
+        image, Schedule(max_iters=20, min_labels=1, coarse_max_pixels=1200, refine_iters=5)
+    )
     assert record.stop_reason == 'max_iters -> max_iters'
 
 

@@ -1,4 +1,5 @@
 """Reference-image mode: training over a set, checkpoint round trip, single-forward inference."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,8 +20,11 @@ from dynaseg.testing import piecewise_image
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = REPO_ROOT / 'configs' / 'dynaseg' / 'dynaseg-scf_cnn-m2_reference_bsds500.py'
-TINY = {'model.backbone.channels': 8, 'model.backbone.out_channels': 8,
-        'model.silhouette.enabled': False}
+TINY = {
+    'model.backbone.channels': 8,
+    'model.backbone.out_channels': 8,
+    'model.silhouette.enabled': False,
+}
 
 
 def tiny_model(**extra):
@@ -66,8 +70,11 @@ def test_checkpoint_of_another_backbone_is_refused(tmp_path: Path):
     other = tiny_model()
     with pytest.raises(ValueError, match="does not fit the config's backbone"):
         load_reference_checkpoint(
-            build_segmentor(load_config(CONFIG, dict(TINY, **{'model.backbone.channels': 4})))
-            .backbone, path)
+            build_segmentor(
+                load_config(CONFIG, dict(TINY, **{'model.backbone.channels': 4}))
+            ).backbone,
+            path,
+        )
     with pytest.raises(FileNotFoundError, match='does not exist'):
         load_reference_checkpoint(other.backbone, tmp_path / 'missing.pth')
 

@@ -1,4 +1,5 @@
 """Schedule: resolution plan and validation."""
+
 import pytest
 
 from dynaseg.engine import Schedule, fit_pixels
@@ -16,12 +17,20 @@ def test_stage_sizes():
     fast = Schedule(coarse_max_pixels=40_000, max_pixels=500_000, patience=40, refine_iters=40)
     coarse, working = fast.stage_sizes(321, 481)
     assert working == (321, 481) and coarse[0] * coarse[1] <= 40_000
-    assert fast.stage_sizes(100, 100) == [(100, 100)]          # small images: one stage
+    assert fast.stage_sizes(100, 100) == [(100, 100)]  # small images: one stage
     assert Schedule.faithful().stage_sizes(321, 481) == [(321, 481)]
 
 
-@pytest.mark.parametrize('kwargs', [dict(max_iters=0), dict(patience=0), dict(max_pixels=0),
-                                    dict(refine_iters=-1), dict(check_every=0)])
+@pytest.mark.parametrize(
+    'kwargs',
+    [
+        dict(max_iters=0),
+        dict(patience=0),
+        dict(max_pixels=0),
+        dict(refine_iters=-1),
+        dict(check_every=0),
+    ],
+)
 def test_invalid(kwargs):
     with pytest.raises(ValueError):
         Schedule(**kwargs)

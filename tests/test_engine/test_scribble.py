@@ -1,4 +1,5 @@
 """Scribble guidance (Kim et al.): the loss term, min_labels, coarse stages, invalid masks."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,13 +41,20 @@ def strokes(regions: np.ndarray, labels: dict[int, int]) -> np.ndarray:
         ys, xs = np.nonzero(regions == region)
         row = ys[len(ys) // 2]
         cols = xs[ys == row]
-        mask[row:row + 2, cols.min() + 2:cols.max() - 1] = label
+        mask[row : row + 2, cols.min() + 2 : cols.max() - 1] = label
     return mask
 
 
 def run(image: np.ndarray, mask: np.ndarray | None, schedule: Schedule, seed: int = 0):
-    return optimize_image(to_tensor(image), factory, DynaSegLoss(), SGD, schedule, seed=seed,
-                          scribble=None if mask is None else torch.from_numpy(mask))
+    return optimize_image(
+        to_tensor(image),
+        factory,
+        DynaSegLoss(),
+        SGD,
+        schedule,
+        seed=seed,
+        scribble=None if mask is None else torch.from_numpy(mask),
+    )
 
 
 def majority(labels: np.ndarray, regions: np.ndarray) -> list[int]:
@@ -71,6 +79,7 @@ def test_scribbles_pick_the_labels_of_their_regions():
 def test_min_labels_follows_the_scribble_classes(monkeypatch: pytest.MonkeyPatch):
     """Kim's minLabels = number of scribble classes, whatever the schedule says."""
     from dynaseg.engine import per_image
+
     seen: list[int] = []
     original = per_image._run_stage
 
@@ -89,18 +98,20 @@ def test_min_labels_follows_the_scribble_classes(monkeypatch: pytest.MonkeyPatch
 def test_coarse_stage_keeps_every_class():
     """A 1-pixel stroke that nearest sampling skips is still present at the coarse size."""
     mask = torch.full((40, 60), 255, dtype=torch.long)
-    mask[:, 10] = 2        # 1-pixel lines and a single pixel: a 3x nearest downsample keeps
-    mask[5:30, 31] = 6     # only every third column/row, so most of these would vanish
+    mask[:, 10] = 2  # 1-pixel lines and a single pixel: a 3x nearest downsample keeps
+    mask[5:30, 31] = 6  # only every third column/row, so most of these would vanish
     mask[20, 44] = 9
-    nearest = torch.nn.functional.interpolate(mask[None, None].float(), size=(13, 19),
-                                              mode='nearest')[0, 0]
+    nearest = torch.nn.functional.interpolate(
+        mask[None, None].float(), size=(13, 19), mode='nearest'
+    )[0, 0]
     assert len(scribble_classes(nearest.long())) < 3  # what plain nearest sampling loses
     small = resize_scribble(mask, (13, 19))
     assert scribble_classes(small) == [2, 6, 9]
     assert small.dtype == torch.long and small.shape == (13, 19)
     image, _ = piecewise_image(40, 60)
-    labels, record = run(image, mask.numpy(), Schedule(max_iters=5, coarse_max_pixels=260,
-                                                       refine_iters=2))
+    labels, record = run(
+        image, mask.numpy(), Schedule(max_iters=5, coarse_max_pixels=260, refine_iters=2)
+    )
     assert record.stage_sizes == [(13, 19), (40, 60)] and labels.shape == (40, 60)
 
 
@@ -127,14 +138,16 @@ def test_load_scribble_reads_a_valid_mask(tmp_path: Path):
     assert scribble_path('x/a.jpg', tmp_path) == tmp_path / 'a_scribble.png'
 
 
-@pytest.mark.parametrize('case,match', [
-    ('size', r"'.*bad_scribble\.png'.*is 9x6 \(WxH\) but the image is 8x6"),
-    ('rgb', r"'.*bad_scribble\.png'.*is a RGB image"),
-    ('empty', r"'.*bad_scribble\.png'.*no scribbled pixel"),
-    ('q_max', r"'.*bad_scribble\.png'.*label 40 is >= q_max = 32"),
-])
-def test_invalid_masks_raise_one_line_errors_naming_the_file(tmp_path: Path, case: str,
-                                                             match: str):
+@pytest.mark.parametrize(
+    'case,match',
+    [
+        ('size', r"'.*bad_scribble\.png'.*is 9x6 \(WxH\) but the image is 8x6"),
+        ('rgb', r"'.*bad_scribble\.png'.*is a RGB image"),
+        ('empty', r"'.*bad_scribble\.png'.*no scribbled pixel"),
+        ('q_max', r"'.*bad_scribble\.png'.*label 40 is >= q_max = 32"),
+    ],
+)
+def test_invalid_masks_raise_one_line_errors_naming_the_file(tmp_path: Path, case: str, match: str):
     mask = np.full((6, 8), 255, np.uint8)
     mask[1, 1] = 40 if case == 'q_max' else 1
     if case == 'size':

@@ -1,4 +1,5 @@
 """The Silhouette Score Phase: k-means, silhouette coefficient, and the chosen lower bound."""
+
 import pytest
 import torch
 
@@ -15,13 +16,13 @@ def blobs(k: int, per: int = 60, dim: int = 5, seed: int = 0) -> tuple[torch.Ten
 def test_silhouette_by_hand():
     # Points 0, 1 | 10, 12 on a line. Point 0: a=1, b=mean(10,12)=11 -> 10/11.
     # Point 1: a=1, b=10 -> 0.9. Point 10: a=2, b=9.5 -> 7.5/9.5. Point 12: a=2, b=11.5 -> 9.5/11.5.
-    x = torch.tensor([[0.], [1.], [10.], [12.]])
+    x = torch.tensor([[0.0], [1.0], [10.0], [12.0]])
     score = silhouette_score(torch.cdist(x, x), torch.tensor([0, 0, 1, 1]))
     assert score == pytest.approx((10 / 11 + 0.9 + 7.5 / 9.5 + 9.5 / 11.5) / 4, rel=1e-5)
 
 
 def test_silhouette_singleton_counts_zero():
-    x = torch.tensor([[0.], [1.], [10.]])
+    x = torch.tensor([[0.0], [1.0], [10.0]])
     # Point 0: a=1, b=10 -> 0.9; point 1: a=1, b=9 -> 8/9; point 10 is alone in its
     # cluster and scores 0 (sklearn's convention).
     score = silhouette_score(torch.cdist(x, x), torch.tensor([0, 0, 1]))
@@ -40,7 +41,7 @@ def test_kmeans_recovers_blobs():
 @pytest.mark.parametrize('k', [3, 5, 7])
 def test_lower_bound_finds_number_of_blobs(k):
     points, _ = blobs(k)
-    features = points.T.reshape(points.shape[1], 1, -1)      # (C, 1, N) as a feature map
+    features = points.T.reshape(points.shape[1], 1, -1)  # (C, 1, N) as a feature map
     best, scores = silhouette_lower_bound(features, 3, 10, num_samples=1000, seed=0)
     assert best == k
     assert set(scores) == set(range(3, 11))
@@ -55,7 +56,7 @@ def test_lower_bound_deterministic_and_subsampled():
 
 def test_lower_bound_few_distinct_points():
     features = torch.zeros(3, 4, 4)
-    features[0, :2] = 1.0                                      # two distinct feature vectors
+    features[0, :2] = 1.0  # two distinct feature vectors
     best, scores = silhouette_lower_bound(features, 3, 26)
     assert scores == {} and best == 2
 

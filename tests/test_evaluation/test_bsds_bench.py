@@ -1,4 +1,5 @@
-"""BSDS500 region benchmarks: hand-computed PRI / VOI / covering and the MATLAB bench's golden files."""
+"""BSDS500 region benchmarks: hand-computed PRI / VOI / covering and the MATLAB bench's goldens."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -63,10 +64,15 @@ def test_covering_label_zero_is_unlabelled() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(pair=st.tuples(st.integers(1, 8), st.integers(2, 8)).flatmap(
-    lambda shape: st.tuples(arrays(np.int64, shape, elements=st.integers(1, 4)),
-                            arrays(np.int64, shape, elements=st.integers(1, 4)))),
-    seed=st.integers(0, 2**16))
+@given(
+    pair=st.tuples(st.integers(1, 8), st.integers(2, 8)).flatmap(
+        lambda shape: st.tuples(
+            arrays(np.int64, shape, elements=st.integers(1, 4)),
+            arrays(np.int64, shape, elements=st.integers(1, 4)),
+        )
+    ),
+    seed=st.integers(0, 2**16),
+)
 def test_region_properties(pair: tuple[np.ndarray, np.ndarray], seed: int) -> None:
     seg, gt = pair
     scores = image_region_scores(seg, [gt])
@@ -102,12 +108,16 @@ def test_matches_matlab_bench_golden_files(bench_result: dict, test_dir: str) ->
     golden = require_data('bsds500', 'bench_reference', test_dir)
     # The bench writes every intermediate file with %g (6 significant digits) and reads it
     # back, so its covering carries rounding of about 1e-6 relative; RI/VOI less so.
-    ri_voi = _golden(golden / 'eval_RI_VOI.txt')[0]  # thrRI, ODS PRI, OIS PRI, thrVOI, ODS VOI, OIS VOI
+    ri_voi = _golden(golden / 'eval_RI_VOI.txt')[
+        0
+    ]  # thrRI, ODS PRI, OIS PRI, thrVOI, ODS VOI, OIS VOI
     assert bench_result['pri_ods_threshold'] == ri_voi[0]
     assert bench_result['voi_ods_threshold'] == ri_voi[3]
     np.testing.assert_allclose(
         [bench_result[k] for k in ('pri_ods', 'pri_ois', 'voi_ods', 'voi_ois')],
-        ri_voi[[1, 2, 4, 5]], atol=5e-6)
+        ri_voi[[1, 2, 4, 5]],
+        atol=5e-6,
+    )
     thr = _golden(golden / 'eval_RI_VOI_thr.txt')  # threshold, PRI, VOI
     np.testing.assert_allclose(bench_result['pri_per_threshold'], thr[:, 1], atol=5e-6)
     np.testing.assert_allclose(bench_result['voi_per_threshold'], thr[:, 2], atol=5e-6)
@@ -116,7 +126,9 @@ def test_matches_matlab_bench_golden_files(bench_result: dict, test_dir: str) ->
     assert bench_result['covering_ods_threshold'] == cover[0]
     np.testing.assert_allclose(
         [bench_result[k] for k in ('covering_ods', 'covering_ois', 'covering_best')],
-        cover[1:], atol=2e-6)
+        cover[1:],
+        atol=2e-6,
+    )
     cover_thr = _golden(golden / 'eval_cover_th.txt')  # threshold, covering
     np.testing.assert_allclose(bench_result['covering_per_threshold'], cover_thr[:, 1], atol=2e-6)
     per_image = _golden(golden / 'eval_cover_img.txt')  # image, best threshold, R, P

@@ -1,4 +1,5 @@
-"""COCO-Stuff-27 protocols (a) dataset, (b) per image, (c) per image summed, on hand-computed cases."""
+"""COCO-Stuff-27 protocols (a) dataset, (b) per image, (c) per image summed: hand-computed."""
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,12 @@ def test_fine_to_coarse() -> None:
     coarse = fine_to_coarse(fine)
     assert coarse[0, 2] == 255
     assert [names[c] for c in coarse.ravel() if c != 255] == [
-        'person-things', 'textile-stuff', 'solid-stuff', 'vehicle-things', 'person-things']
+        'person-things',
+        'textile-stuff',
+        'solid-stuff',
+        'vehicle-things',
+        'person-things',
+    ]
     with pytest.raises(ValueError, match='0..181'):
         fine_to_coarse(np.array([[200]]))
 
@@ -88,21 +94,43 @@ def test_three_protocols_hand_computed() -> None:
     # cluster 0 -> class 12: TP = [3, 2], FP = [1, 2], FN = [2, 1].
     # IoU class 0 = 3 / 6 = 0.5, class 12 = 2 / 5 = 0.4; mIoU 0.45; accuracy 5/8.
     a = dataset_level_scores(confusions)
-    assert a == pytest.approx({'mIoU': 0.45, 'thing_mIoU': 0.5, 'stuff_mIoU': 0.4,
-                               'pixel_accuracy': 5 / 8, 'num_images': 2})
+    assert a == pytest.approx(
+        {
+            'mIoU': 0.45,
+            'thing_mIoU': 0.5,
+            'stuff_mIoU': 0.4,
+            'pixel_accuracy': 5 / 8,
+            'num_images': 2,
+        }
+    )
 
     # (b) image A: 0->0, 1->12: class 0 IoU = 2/3, class 12 = 1/2 -> 7/12, accuracy 3/4.
     # image B: 1->0, 0->12, perfect: 1 and accuracy 1. Means over images.
     b = per_image_scores(confusions)
-    assert b == pytest.approx({'mIoU': (7 / 12 + 1) / 2, 'thing_mIoU': (2 / 3 + 1) / 2,
-                               'stuff_mIoU': (1 / 2 + 1) / 2, 'pixel_accuracy': (3 / 4 + 1) / 2,
-                               'num_images': 2, 'num_images_thing': 2, 'num_images_stuff': 2})
+    assert b == pytest.approx(
+        {
+            'mIoU': (7 / 12 + 1) / 2,
+            'thing_mIoU': (2 / 3 + 1) / 2,
+            'stuff_mIoU': (1 / 2 + 1) / 2,
+            'pixel_accuracy': (3 / 4 + 1) / 2,
+            'num_images': 2,
+            'num_images_thing': 2,
+            'num_images_stuff': 2,
+        }
+    )
 
     # (c) per-image matches, totals: TP = [2 + 2, 1 + 2], FP = [0, 1], FN = [1, 0].
     # IoU class 0 = 4/5, class 12 = 3/4; accuracy 7/8.
     c = per_image_summed_scores(confusions)
-    assert c == pytest.approx({'mIoU': (4 / 5 + 3 / 4) / 2, 'thing_mIoU': 0.8, 'stuff_mIoU': 0.75,
-                               'pixel_accuracy': 7 / 8, 'num_images': 2})
+    assert c == pytest.approx(
+        {
+            'mIoU': (4 / 5 + 3 / 4) / 2,
+            'thing_mIoU': 0.8,
+            'stuff_mIoU': 0.75,
+            'pixel_accuracy': 7 / 8,
+            'num_images': 2,
+        }
+    )
     assert cocostuff_scores(confusions, 'per_image_summed') == c
     with pytest.raises(ValueError, match='protocol'):
         cocostuff_scores(confusions, 'b')
@@ -162,8 +190,11 @@ def test_all_one_cluster_prediction() -> None:
 
 
 gt_maps = st.tuples(st.integers(1, 8), st.integers(1, 8)).flatmap(
-    lambda shape: st.tuples(arrays(np.int64, shape, elements=st.integers(0, 6)),
-                            arrays(np.int64, shape, elements=st.sampled_from([0, 3, 12, 20, 255]))))
+    lambda shape: st.tuples(
+        arrays(np.int64, shape, elements=st.integers(0, 6)),
+        arrays(np.int64, shape, elements=st.sampled_from([0, 3, 12, 20, 255])),
+    )
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -185,7 +216,8 @@ def test_protocol_properties(pair: tuple[np.ndarray, np.ndarray], seed: int) -> 
         # IoUs may differ between equally good matchings, so they are not compared.
         np.testing.assert_allclose(renamed['pixel_accuracy'], scores['pixel_accuracy'])
         # Ground truth used as the prediction scores 1 (any renaming of its classes).
-        perfect = cocostuff_scores([cluster_confusion(np.where(gt == 255, 0, gt) * 7 + 1, gt)],
-                                   protocol)
+        perfect = cocostuff_scores(
+            [cluster_confusion(np.where(gt == 255, 0, gt) * 7 + 1, gt)], protocol
+        )
         assert perfect['mIoU'] == pytest.approx(1.0)
         assert perfect['pixel_accuracy'] == pytest.approx(1.0)

@@ -1,4 +1,5 @@
 """Kim et al.'s best-match segment mIoU: hand-computed cases, properties, BSDS500 calibration."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,27 +20,22 @@ from dynaseg.evaluation.functional import (
 
 
 def test_best_match_hand_computed() -> None:
-    gt = np.array([[1, 1, 2, 2],
-                   [1, 1, 2, 2]])
-    pred = np.array([[0, 0, 0, 1],
-                     [0, 0, 0, 1]])
+    gt = np.array([[1, 1, 2, 2], [1, 1, 2, 2]])
+    pred = np.array([[0, 0, 0, 1], [0, 0, 0, 1]])
     # gt 1 (4 px) vs pred 0 (6 px): inter 4 -> 4 / (4 + 6 - 4) = 2/3; vs pred 1: 0.
     # gt 2 (4 px) vs pred 0: inter 2 -> 2 / 8 = 1/4; vs pred 1 (2 px): 2 / 4 = 1/2 -> best 1/2.
     np.testing.assert_allclose(best_match_iou(pred, gt), [2 / 3, 1 / 2])
 
 
 def test_one_segment_prediction_scores_segment_fractions() -> None:
-    gt = np.array([[0, 0, 0, 1],
-                   [0, 0, 0, 2]])
+    gt = np.array([[0, 0, 0, 1], [0, 0, 0, 2]])
     # A blank prediction is the whole image: each gt segment s scores |s| / 8.
     np.testing.assert_allclose(best_match_iou(np.zeros_like(gt), gt), [6 / 8, 1 / 8, 1 / 8])
 
 
 def test_ignore_index_removes_pixels_from_both_areas() -> None:
-    gt = np.array([[255, 0, 0],
-                   [255, 1, 1]])
-    pred = np.array([[5, 5, 5],
-                     [5, 6, 6]])
+    gt = np.array([[255, 0, 0], [255, 1, 1]])
+    pred = np.array([[5, 5, 5], [5, 6, 6]])
     # Without the two void pixels pred 5 covers 2 px (exactly gt 0) and pred 6 exactly gt 1.
     np.testing.assert_allclose(best_match_iou(pred, gt, ignore_index=255), [1.0, 1.0])
     # Counting the void pixels would put pred 5 at 4 px: gt 0 -> 2/4, and 255 becomes a segment.
@@ -101,8 +97,11 @@ def test_large_or_negative_ids_are_fine() -> None:
 
 
 maps = st.tuples(st.integers(1, 10), st.integers(1, 10)).flatmap(
-    lambda shape: st.tuples(arrays(np.int64, shape, elements=st.integers(0, 4)),
-                            arrays(np.int64, shape, elements=st.integers(0, 4))))
+    lambda shape: st.tuples(
+        arrays(np.int64, shape, elements=st.integers(0, 4)),
+        arrays(np.int64, shape, elements=st.integers(0, 4)),
+    )
+)
 
 
 @settings(max_examples=80, deadline=None)
@@ -115,8 +114,9 @@ def test_kim_properties(pair: tuple[np.ndarray, np.ndarray], seed: int, relabel:
     perm = np.random.default_rng(seed).permutation(5) + 11
     # Renaming predicted labels changes nothing; renaming gt labels only reorders segments.
     np.testing.assert_allclose(kim_image_scores(perm[pred], gt, relabel=relabel), scores)
-    np.testing.assert_allclose(np.sort(kim_image_scores(pred, perm[gt], relabel=relabel)),
-                               np.sort(scores))
+    np.testing.assert_allclose(
+        np.sort(kim_image_scores(pred, perm[gt], relabel=relabel)), np.sort(scores)
+    )
     # The ground truth itself (relabelled, so each segment is connected) scores 1 everywhere.
     np.testing.assert_allclose(kim_image_scores(gt, gt, relabel=False), 1.0)
 
@@ -129,8 +129,11 @@ def test_bsds500_blank_prediction_calibration() -> None:
     blank = [np.zeros(g[0].shape, np.int64) for g in gts]
     # Values from the project notes; segment counts from the annotations themselves.
     counts = [[len(np.unique(a)) for a in g] for g in gts]
-    expected = {1: (0.0458, sum(map(sum, counts))), 2: (0.0249, sum(map(max, counts))),
-                3: (0.1001, sum(map(min, counts)))}
+    expected = {
+        1: (0.0458, sum(map(sum, counts))),
+        2: (0.0249, sum(map(max, counts))),
+        3: (0.1001, sum(map(min, counts))),
+    }
     for mode, (value, segments) in expected.items():
         result = pooled_miou([kim_image_scores(p, g, mode=mode) for p, g in zip(blank, gts)])
         assert round(result['mIoU'], 4) == value, mode

@@ -1,4 +1,5 @@
 """Registered mmengine metrics: built from config dicts, fed SegDataSample-like dicts."""
+
 from __future__ import annotations
 
 from pathlib import Path

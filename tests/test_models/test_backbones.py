@@ -1,4 +1,5 @@
 """Feature extractors: shapes, parameter counts, checkpoint loading without downloads."""
+
 import pytest
 import torch
 
@@ -40,8 +41,9 @@ def test_resnet_fpn_loads_torchvision_and_mmseg_keys(tmp_path):
     mm = {'state_dict': {f'backbone.{k}': v for k, v in source.resnet.state_dict().items()}}
     torch.save(mm, tmp_path / 'mm.pth')
     loaded = ResNetFPNExtractor(checkpoint=str(tmp_path / 'mm.pth'))
-    torch.testing.assert_close(loaded.resnet.layer1[0].conv1.weight,
-                               source.resnet.layer1[0].conv1.weight)
+    torch.testing.assert_close(
+        loaded.resnet.layer1[0].conv1.weight, source.resnet.layer1[0].conv1.weight
+    )
 
 
 def test_resnet_fpn_rejects_unrelated_checkpoint(tmp_path):

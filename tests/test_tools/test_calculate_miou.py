@@ -1,4 +1,5 @@
 """tools/calculate_mIOU.py end to end, as a subprocess on temporary folders."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,15 @@ TOOL = REPO_ROOT / 'tools' / 'calculate_mIOU.py'
 
 def run_tool(*args: str | Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    return subprocess.run([sys.executable, str(TOOL), *map(str, args)], check=False, capture_output=True,
-                          text=True, env=env, cwd=REPO_ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(TOOL), *map(str, args)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
 
 
 def _write_mat(path: Path, annotations: list[np.ndarray]) -> None:
@@ -132,9 +140,17 @@ def test_voc_ignores_void_and_rejects_empty_ground_truth(tmp_path: Path) -> None
 
 def test_tool_does_not_import_torch() -> None:
     # Run the tool's --help in-process, then ask whether anything pulled in torch.
-    code = (f'import runpy, sys\nsys.argv = ["calculate_mIOU.py", "--help"]\n'
-            f'try:\n    runpy.run_path({str(TOOL)!r}, run_name="__main__")\n'
-            f'except SystemExit:\n    pass\nprint("torch" in sys.modules)')
-    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)), timeout=120)
+    code = (
+        f'import runpy, sys\nsys.argv = ["calculate_mIOU.py", "--help"]\n'
+        f'try:\n    runpy.run_path({str(TOOL)!r}, run_name="__main__")\n'
+        f'except SystemExit:\n    pass\nprint("torch" in sys.modules)'
+    )
+    out = subprocess.run(
+        [sys.executable, '-c', code],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+        timeout=120,
+    )
     assert out.stdout.strip().splitlines()[-1] == 'False'

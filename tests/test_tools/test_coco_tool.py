@@ -1,4 +1,5 @@
 """tools/DynaSeg_COCO.py and tools/evaluate_config.py: flags, exit codes, torchrun vs 1 process."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -28,10 +29,16 @@ def _load_test_module(relative: str) -> ModuleType:
 
 
 _runner_tests = _load_test_module('test_apis/test_dataset_runner.py')
-BSDS_CONFIG, COCO_CONFIG, TINY_OPTIONS = (_runner_tests.BSDS_CONFIG, _runner_tests.COCO_CONFIG,
-                                          _runner_tests.TINY_OPTIONS)
-make_bsds, make_cocostuff, read_results = (_runner_tests.make_bsds, _runner_tests.make_cocostuff,
-                                           _runner_tests.read_results)
+BSDS_CONFIG, COCO_CONFIG, TINY_OPTIONS = (
+    _runner_tests.BSDS_CONFIG,
+    _runner_tests.COCO_CONFIG,
+    _runner_tests.TINY_OPTIONS,
+)
+make_bsds, make_cocostuff, read_results = (
+    _runner_tests.make_bsds,
+    _runner_tests.make_cocostuff,
+    _runner_tests.read_results,
+)
 free_port = _load_test_module('test_tools/test_dist_segment.py').free_port
 COCO_TOOL = REPO_ROOT / 'tools' / 'DynaSeg_COCO.py'
 EVAL_TOOL = REPO_ROOT / 'tools' / 'evaluate_config.py'
@@ -39,10 +46,15 @@ TINY_ARGS = ['--threads', '1', '--cfg-options', *(f'{k}={v}' for k, v in TINY_OP
 IDS = ['000000000011', '000000000012', '000000000013', '000000000014', '000000000015']
 
 
-def run_tool(*args: str, cwd: Path, tool: Path = COCO_TOOL, timeout: float = 180,
-             ) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(tool), *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
+def run_tool(
+    *args: str,
+    cwd: Path,
+    tool: Path = COCO_TOOL,
+    timeout: float = 180,
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(tool), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_coco_tool_default_work_dir_table_and_exit_codes(tmp_path: Path) -> None:
@@ -74,9 +86,23 @@ def test_cfg_options_override_the_list_and_win_over_data_root(tmp_path: Path) ->
     listing = tmp_path / 'mine.txt'
     listing.write_text(IDS[1] + '\n')
     work = tmp_path / 'work'
-    assert runner_main(['--config', str(COCO_CONFIG), '--data-root', str(tmp_path / 'elsewhere'),
-                        '--work-dir', str(work), *TINY_ARGS, f'dataset.data_root={root}',
-                        f'dataset.list_file={listing}'], description='test') == 0
+    assert (
+        runner_main(
+            [
+                '--config',
+                str(COCO_CONFIG),
+                '--data-root',
+                str(tmp_path / 'elsewhere'),
+                '--work-dir',
+                str(work),
+                *TINY_ARGS,
+                f'dataset.data_root={root}',
+                f'dataset.list_file={listing}',
+            ],
+            description='test',
+        )
+        == 0
+    )
     results, per_image = read_results(work)
     assert results['counts']['listed'] == 1 and [r['img_id'] for r in per_image] == [IDS[1]]
 
@@ -84,14 +110,39 @@ def test_cfg_options_override_the_list_and_win_over_data_root(tmp_path: Path) ->
 def test_two_process_torchrun_matches_single_process(tmp_path: Path) -> None:
     root = make_cocostuff(tmp_path / 'coco', IDS, absent=['000000000099'])
     single, multi = tmp_path / 'single', tmp_path / 'multi'
-    assert runner_main(['--data-root', str(root), '--work-dir', str(single), *TINY_ARGS],
-                       description='test', default_config=str(COCO_CONFIG)) == 0
+    assert (
+        runner_main(
+            ['--data-root', str(root), '--work-dir', str(single), *TINY_ARGS],
+            description='test',
+            default_config=str(COCO_CONFIG),
+        )
+        == 0
+    )
     env = dict(os.environ, OMP_NUM_THREADS='1')
     run = subprocess.run(
-        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
-         '--master_port', str(free_port()), str(COCO_TOOL), '--launcher', 'pytorch',
-         '--data-root', str(root), '--work-dir', str(multi), *TINY_ARGS],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+        [
+            sys.executable,
+            '-m',
+            'torch.distributed.run',
+            '--nproc_per_node',
+            '2',
+            '--master_port',
+            str(free_port()),
+            str(COCO_TOOL),
+            '--launcher',
+            'pytorch',
+            '--data-root',
+            str(root),
+            '--work-dir',
+            str(multi),
+            *TINY_ARGS,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.count('images scored of') == 1  # only rank 0 evaluates and prints
 
@@ -102,8 +153,9 @@ def test_two_process_torchrun_matches_single_process(tmp_path: Path) -> None:
     assert read_results(multi)[1] == read_results(single)[1]
     ranks = []
     for img_id in IDS:
-        assert ((multi / 'preds' / f'{img_id}.png').read_bytes()
-                == (single / 'preds' / f'{img_id}.png').read_bytes())
+        assert (multi / 'preds' / f'{img_id}.png').read_bytes() == (
+            single / 'preds' / f'{img_id}.png'
+        ).read_bytes()
         record = multi / 'preds' / 'records' / f'{img_id}.json'
         ranks.append(json.loads(record.read_text())['rank'])
     assert sorted(ranks) == [0, 0, 0, 1, 1]  # each image exactly once, interleaved by rank
@@ -116,9 +168,13 @@ def test_sigterm_then_resume(tmp_path: Path) -> None:
     work = tmp_path / 'work'
     # Longer per-image runs so the signal lands mid-way.
     slow = [*TINY_ARGS, 'model.schedule.max_iters=60', 'model.schedule.patience=None']
-    proc = subprocess.Popen([sys.executable, str(COCO_TOOL), '--data-root', str(root),
-                             '--work-dir', str(work), *slow], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(COCO_TOOL), '--data-root', str(root), '--work-dir', str(work), *slow],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     preds = work / 'preds'
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(preds.glob('*.png')):
@@ -141,8 +197,15 @@ def test_sigterm_then_resume(tmp_path: Path) -> None:
 
 def test_evaluate_config_tool_on_bsds(tmp_path: Path) -> None:
     root = make_bsds(tmp_path / 'bsds', ['300'])
-    run = run_tool('--config', str(BSDS_CONFIG), '--data-root', str(root), *TINY_ARGS,
-                   cwd=tmp_path, tool=EVAL_TOOL)
+    run = run_tool(
+        '--config',
+        str(BSDS_CONFIG),
+        '--data-root',
+        str(root),
+        *TINY_ARGS,
+        cwd=tmp_path,
+        tool=EVAL_TOOL,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     results, per_image = read_results(tmp_path / 'work_dirs' / BSDS_CONFIG.stem)
     assert set(results['metrics']) == {'all', 'fine', 'coarse', 'bsds'}

@@ -1,4 +1,5 @@
 """The segment tool (dynaseg.cli.segment_main): flags, exit codes, Ctrl-C and resume."""
+
 from __future__ import annotations
 
 import json
@@ -21,9 +22,19 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOL = REPO_ROOT / 'tools' / 'DynaSeg_SCF_BSD_VOC.py'
 # The model config alone (no dataset config needed) with the authors' flags shrinking the run.
 MODEL_CONFIG = str(REPO_ROOT / 'configs' / '_base_' / 'models' / 'dynaseg_cnn.py')
-TINY_ARGS = ['--config', MODEL_CONFIG,
-             '--nChannel', '16', '--maxIter', '5', '--threads', '1', '--no-progress',
-             '--cfg-options', 'model.silhouette.enabled=False']
+TINY_ARGS = [
+    '--config',
+    MODEL_CONFIG,
+    '--nChannel',
+    '16',
+    '--maxIter',
+    '5',
+    '--threads',
+    '1',
+    '--no-progress',
+    '--cfg-options',
+    'model.silhouette.enabled=False',
+]
 
 
 def make_folder(folder: Path, count: int, height: int = 24, width: int = 32) -> list[Path]:
@@ -36,8 +47,11 @@ def make_folder(folder: Path, count: int, height: int = 24, width: int = 32) -> 
 
 
 def parse(*argv: str, config: str = MODEL_CONFIG):
-    return config_from_args(build_segment_parser().parse_args(
-        ['--input_folder', 'in', '--output_folder', 'out', '--config', config, *argv]))
+    return config_from_args(
+        build_segment_parser().parse_args(
+            ['--input_folder', 'in', '--output_folder', 'out', '--config', config, *argv]
+        )
+    )
 
 
 def test_default_config_loads_with_flags():
@@ -48,20 +62,35 @@ def test_default_config_loads_with_flags():
 
 
 def test_original_flags_change_the_effective_config():
-    cfg = parse('--nChannel', '32', '--maxIter', '7', '--minLabels', '4', '--lr', '0.05',
-                '--nConv', '3', '--seed', '9')
+    cfg = parse(
+        '--nChannel',
+        '32',
+        '--maxIter',
+        '7',
+        '--minLabels',
+        '4',
+        '--lr',
+        '0.05',
+        '--nConv',
+        '3',
+        '--seed',
+        '9',
+    )
     assert cfg.model.backbone.channels == cfg.model.backbone.out_channels == 32
     assert cfg.model.backbone.num_convs == 3
     assert cfg.model.schedule.max_iters == 7 and cfg.model.schedule.min_labels == 4
     assert cfg.model.optimizer.lr == 0.05 and cfg.model.seed == 9
 
 
-@pytest.mark.parametrize('weighting,mu,expected', [
-    ('scf', None, dict(type='SCFWeight', mu=50.0)),
-    ('fsf', None, dict(type='FSFWeight', mu=15.0)),
-    ('fixed', None, dict(type='FixedWeight', mu=1.0)),
-    ('fsf', '20', dict(type='FSFWeight', mu=20.0)),
-])
+@pytest.mark.parametrize(
+    'weighting,mu,expected',
+    [
+        ('scf', None, dict(type='SCFWeight', mu=50.0)),
+        ('fsf', None, dict(type='FSFWeight', mu=15.0)),
+        ('fixed', None, dict(type='FixedWeight', mu=1.0)),
+        ('fsf', '20', dict(type='FSFWeight', mu=20.0)),
+    ],
+)
 def test_weighting_flags_set_loss_weight(weighting, mu, expected):
     cfg = parse('--weighting', weighting, *(['--mu', mu] if mu else []))
     assert cfg.model.loss.weight.to_dict() == expected
@@ -74,9 +103,25 @@ def test_cfg_options_applied_after_named_flags():
 
 def test_flags_echoed_in_per_image_record(tmp_path):
     make_folder(tmp_path / 'in', 1)
-    code = segment_main(['--input_folder', str(tmp_path / 'in'), '--output_folder',
-                         str(tmp_path / 'out'), *TINY_ARGS, '--nConv', '1', '--lr', '0.2',
-                         '--weighting', 'fsf', '--seed', '3', '--visualize', '0'])
+    code = segment_main(
+        [
+            '--input_folder',
+            str(tmp_path / 'in'),
+            '--output_folder',
+            str(tmp_path / 'out'),
+            *TINY_ARGS,
+            '--nConv',
+            '1',
+            '--lr',
+            '0.2',
+            '--weighting',
+            'fsf',
+            '--seed',
+            '3',
+            '--visualize',
+            '0',
+        ]
+    )
     assert code == 0
     record = json.loads((tmp_path / 'out' / 'records' / 'img0.json').read_text())
     model = record['model_config']
@@ -89,8 +134,15 @@ def test_flags_echoed_in_per_image_record(tmp_path):
 def test_one_failing_image_others_done_nonzero_exit_and_summary(tmp_path, capsys):
     make_folder(tmp_path / 'in', 2)
     (tmp_path / 'in' / 'broken.jpg').write_bytes(b'\xff\xd8\xff\xe0 not really a jpeg')
-    code = segment_main(['--input_folder', str(tmp_path / 'in'), '--output_folder',
-                         str(tmp_path / 'out'), *TINY_ARGS])
+    code = segment_main(
+        [
+            '--input_folder',
+            str(tmp_path / 'in'),
+            '--output_folder',
+            str(tmp_path / 'out'),
+            *TINY_ARGS,
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert '2 done, 0 skipped (already done), 1 failed' in out
@@ -101,16 +153,30 @@ def test_one_failing_image_others_done_nonzero_exit_and_summary(tmp_path, capsys
 def test_unwritable_output_is_a_clear_error_exit_2(tmp_path, capsys):
     make_folder(tmp_path / 'in', 1)
     (tmp_path / 'file').write_text('x')
-    code = segment_main(['--input_folder', str(tmp_path / 'in'), '--output_folder',
-                         str(tmp_path / 'file' / 'out'), *TINY_ARGS])
+    code = segment_main(
+        [
+            '--input_folder',
+            str(tmp_path / 'in'),
+            '--output_folder',
+            str(tmp_path / 'file' / 'out'),
+            *TINY_ARGS,
+        ]
+    )
     assert code == 2
     assert 'error: cannot create output folder' in capsys.readouterr().err
 
 
 def test_output_equal_to_input_refused_exit_2(tmp_path, capsys):
     make_folder(tmp_path / 'in', 1)
-    code = segment_main(['--input_folder', str(tmp_path / 'in'), '--output_folder',
-                         str(tmp_path / 'in'), *TINY_ARGS])
+    code = segment_main(
+        [
+            '--input_folder',
+            str(tmp_path / 'in'),
+            '--output_folder',
+            str(tmp_path / 'in'),
+            *TINY_ARGS,
+        ]
+    )
     assert code == 2 and 'is the input folder' in capsys.readouterr().err
     assert sorted(p.name for p in (tmp_path / 'in').iterdir()) == ['img0.png']
 
@@ -127,8 +193,15 @@ def test_sigterm_prints_summary_and_exits_143(tmp_path, monkeypatch, capsys):
         return original(self, image, *args, **kwargs)
 
     monkeypatch.setattr(DynaSeg, 'segment', segment)
-    code = segment_main(['--input_folder', str(tmp_path / 'in'), '--output_folder',
-                         str(tmp_path / 'out'), *TINY_ARGS])
+    code = segment_main(
+        [
+            '--input_folder',
+            str(tmp_path / 'in'),
+            '--output_folder',
+            str(tmp_path / 'out'),
+            *TINY_ARGS,
+        ]
+    )
     assert code == 143
     assert 'Interrupted by SIGTERM: 1 done' in capsys.readouterr().out
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # handler restored
@@ -139,9 +212,20 @@ def test_sigint_subprocess_then_rerun_resumes(tmp_path):
     inputs = make_folder(tmp_path / 'in', 6, 32, 48)
     out = tmp_path / 'out'
     slow = [a if a != '5' else '400' for a in TINY_ARGS] + ['model.schedule.min_labels=1']
-    proc = subprocess.Popen([sys.executable, str(TOOL), '--input_folder', str(tmp_path / 'in'),
-                             '--output_folder', str(out), *slow],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(TOOL),
+            '--input_folder',
+            str(tmp_path / 'in'),
+            '--output_folder',
+            str(out),
+            *slow,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not list(out.glob('*.png')) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -153,12 +237,22 @@ def test_sigint_subprocess_then_rerun_resumes(tmp_path):
     assert 1 <= len(done_first) < len(inputs)
     assert [p for p in out.rglob('*') if p.name.endswith('.tmp')] == []
 
-    rerun = subprocess.run([sys.executable, str(TOOL), '--input_folder', str(tmp_path / 'in'),
-                            '--output_folder', str(out), *TINY_ARGS],
-                           capture_output=True, text=True, timeout=120)
+    rerun = subprocess.run(
+        [
+            sys.executable,
+            str(TOOL),
+            '--input_folder',
+            str(tmp_path / 'in'),
+            '--output_folder',
+            str(out),
+            *TINY_ARGS,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert rerun.returncode == 0, rerun.stderr
-    assert (f'{len(inputs) - len(done_first)} done, {len(done_first)} skipped'
-            in rerun.stdout)
+    assert f'{len(inputs) - len(done_first)} done, {len(done_first)} skipped' in rerun.stdout
     assert {p.name for p in out.glob('*.png')} == {p.name for p in inputs}
     for path in inputs:
         labels = np.asarray(Image.open(out / path.name))

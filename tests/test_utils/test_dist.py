@@ -1,4 +1,5 @@
 """dynaseg.utils.dist: launcher environments and sharding."""
+
 from __future__ import annotations
 
 import os
@@ -52,12 +53,20 @@ def test_slurm_launcher_outside_srun_is_a_clear_error(monkeypatch):
 def test_slurm_variables_become_torch_rendezvous_variables(monkeypatch):
     """srun's task variables are mapped onto RANK/WORLD_SIZE/LOCAL_RANK for env:// init."""
     from dynaseg.utils import dist
-    for key, value in {'SLURM_PROCID': '5', 'SLURM_NTASKS': '8', 'SLURM_LOCALID': '1',
-                       'MASTER_ADDR': 'node7'}.items():
+
+    for key, value in {
+        'SLURM_PROCID': '5',
+        'SLURM_NTASKS': '8',
+        'SLURM_LOCALID': '1',
+        'MASTER_ADDR': 'node7',
+    }.items():
         monkeypatch.setenv(key, value)
     for key in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_PORT'):
         monkeypatch.delenv(key, raising=False)
     dist._slurm_to_torch_env()
-    assert (os.environ['RANK'], os.environ['WORLD_SIZE'],
-            os.environ['LOCAL_RANK']) == ('5', '8', '1')
+    assert (os.environ['RANK'], os.environ['WORLD_SIZE'], os.environ['LOCAL_RANK']) == (
+        '5',
+        '8',
+        '1',
+    )
     assert os.environ['MASTER_ADDR'] == 'node7' and os.environ['MASTER_PORT'] == '29500'

@@ -1,4 +1,5 @@
 """Atomic writers, label-map round trips and output-folder checks."""
+
 from __future__ import annotations
 
 import json
@@ -70,8 +71,15 @@ def test_label_map_png_round_trip(tmp_path: Path, high: int, dtype: type) -> Non
     assert _leftovers(tmp_path) == []
 
 
-@pytest.mark.parametrize('bad', [np.array([[0, -1]]), np.array([[0, 65536]]),
-                                 np.zeros((2, 2), np.float32), np.zeros((2, 2, 1), np.uint8)])
+@pytest.mark.parametrize(
+    'bad',
+    [
+        np.array([[0, -1]]),
+        np.array([[0, 65536]]),
+        np.zeros((2, 2), np.float32),
+        np.zeros((2, 2, 1), np.uint8),
+    ],
+)
 def test_label_map_refuses_bad_arrays(tmp_path: Path, bad: np.ndarray) -> None:
     with pytest.raises(LabelMapError):
         save_label_map(tmp_path / 'x.png', bad)
@@ -142,10 +150,23 @@ def test_save_image(tmp_path: Path, name: str) -> None:
 
 def test_save_json_numpy_and_paths(tmp_path: Path) -> None:
     path = tmp_path / 'metrics.json'
-    save_json(path, {'miou': np.float32(0.5), 'n': np.int64(3), 'ids': np.arange(2),
-                     'where': Path('a/b'), 'name': 'é'})
+    save_json(
+        path,
+        {
+            'miou': np.float32(0.5),
+            'n': np.int64(3),
+            'ids': np.arange(2),
+            'where': Path('a/b'),
+            'name': 'é',
+        },
+    )
     assert json.loads(path.read_text(encoding='utf-8')) == {
-        'miou': 0.5, 'n': 3, 'ids': [0, 1], 'where': 'a/b', 'name': 'é'}
+        'miou': 0.5,
+        'n': 3,
+        'ids': [0, 1],
+        'where': 'a/b',
+        'name': 'é',
+    }
     with pytest.raises(TypeError):
         save_json(tmp_path / 'bad.json', {'x': object()})
     assert not (tmp_path / 'bad.json').exists() and _leftovers(tmp_path) == []

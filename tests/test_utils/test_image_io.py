@@ -1,4 +1,5 @@
 """load_image / as_rgb_uint8 policies, list_images and output_stems."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,6 +31,7 @@ def _assert_one_line_naming(err: pytest.ExceptionInfo[ImageReadError], path: Pat
 
 # --- files that must be refused -------------------------------------------------------------
 
+
 def test_zero_byte_file_refused(tmp_path: Path) -> None:
     path = tmp_path / 'empty.png'
     path.touch()
@@ -50,7 +52,7 @@ def test_truncated_file_refused_not_grey(tmp_path: Path, fmt: str) -> None:
     path = tmp_path / f'cut.{fmt.lower()}'
     Image.fromarray(_noise()).save(path, format=fmt)
     data = path.read_bytes()
-    path.write_bytes(data[:len(data) // 2])
+    path.write_bytes(data[: len(data) // 2])
     with pytest.raises(ImageReadError, match='truncated') as err:
         load_image(path)
     _assert_one_line_naming(err, path)
@@ -99,6 +101,7 @@ def test_over_limit_refused_with_limit_named(tmp_path: Path) -> None:
 
 
 # --- pixel formats ---------------------------------------------------------------------------
+
 
 def test_rgb_png_round_trip_exact(tmp_path: Path) -> None:
     image, _ = piecewise_image()
@@ -159,8 +162,11 @@ def test_rgba_composited_over_white(tmp_path: Path) -> None:
     assert loaded[0, 0].tolist() == [200, 0, 0]
     assert loaded[0, 1].tolist() == [255, 255, 255]
     half = 128 / 255
-    assert loaded[0, 2].tolist() == [round(200 * half + 255 * (1 - half)),
-                                     round(255 * (1 - half)), round(255 * (1 - half))]
+    assert loaded[0, 2].tolist() == [
+        round(200 * half + 255 * (1 - half)),
+        round(255 * (1 - half)),
+        round(255 * (1 - half)),
+    ]
 
 
 def test_la_composited_over_white(tmp_path: Path) -> None:
@@ -227,6 +233,7 @@ def test_odd_file_names(tmp_path: Path) -> None:
 
 # --- arrays ----------------------------------------------------------------------------------
 
+
 def test_array_shapes_and_dtypes() -> None:
     grey = np.array([[0, 128], [255, 7]], np.uint8)
     expected = np.repeat(grey[..., None], 3, axis=2)
@@ -249,8 +256,16 @@ def test_array_out_of_range_min_max_and_copy() -> None:
     assert out is not rgb and not np.shares_memory(out, rgb)
 
 
-@pytest.mark.parametrize('bad', [np.zeros((2, 2, 5)), np.zeros((0, 3, 3)), np.zeros(4),
-                                 np.array([[np.nan]]), np.zeros((2, 2), complex)])
+@pytest.mark.parametrize(
+    'bad',
+    [
+        np.zeros((2, 2, 5)),
+        np.zeros((0, 3, 3)),
+        np.zeros(4),
+        np.array([[np.nan]]),
+        np.zeros((2, 2), complex),
+    ],
+)
 def test_array_refused(bad: np.ndarray) -> None:
     with pytest.raises(ValueError):
         as_rgb_uint8(bad)
@@ -258,9 +273,21 @@ def test_array_refused(bad: np.ndarray) -> None:
 
 # --- listing and naming ----------------------------------------------------------------------
 
+
 def test_list_images(tmp_path: Path) -> None:
-    for name in ('b.JPG', 'a.png', 'c.Tiff', 'd.webp', 'notes.txt', '.hidden.png',
-                 '.a.png.1234.tmp', 'out/x.png', 'sub/e.jpeg', 'sub/skip.csv', '.git/f.png'):
+    for name in (
+        'b.JPG',
+        'a.png',
+        'c.Tiff',
+        'd.webp',
+        'notes.txt',
+        '.hidden.png',
+        '.a.png.1234.tmp',
+        'out/x.png',
+        'sub/e.jpeg',
+        'sub/skip.csv',
+        '.git/f.png',
+    ):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b'x')
     images, skipped = list_images(tmp_path, exclude=tmp_path / 'out')
@@ -268,7 +295,12 @@ def test_list_images(tmp_path: Path) -> None:
     assert [p.name for p in skipped] == ['notes.txt']
     images, skipped = list_images(tmp_path, recursive=True, exclude=tmp_path / 'out')
     assert [p.relative_to(tmp_path).as_posix() for p in images] == [
-        'a.png', 'b.JPG', 'c.Tiff', 'd.webp', 'sub/e.jpeg']
+        'a.png',
+        'b.JPG',
+        'c.Tiff',
+        'd.webp',
+        'sub/e.jpeg',
+    ]
     assert [p.name for p in skipped] == ['notes.txt', 'skip.csv']
     images, _ = list_images(tmp_path, recursive=True)
     assert 'out/x.png' in [p.relative_to(tmp_path).as_posix() for p in images]
@@ -283,14 +315,27 @@ def test_list_images_requires_folder(tmp_path: Path) -> None:
 def test_output_stems_plain_and_collisions() -> None:
     paths = [Path('in/a.jpg'), Path('in/a.png'), Path('in/b.png'), Path('in/my photo é.jpg')]
     stems = output_stems(paths)
-    assert stems == {Path('in/a.jpg'): 'a_jpg', Path('in/a.png'): 'a_png',
-                     Path('in/b.png'): 'b', Path('in/my photo é.jpg'): 'my photo é'}
+    assert stems == {
+        Path('in/a.jpg'): 'a_jpg',
+        Path('in/a.png'): 'a_png',
+        Path('in/b.png'): 'b',
+        Path('in/my photo é.jpg'): 'my photo é',
+    }
     assert output_stems(reversed(paths)) == stems  # order does not matter
 
 
 def test_output_stems_adversarial() -> None:
-    paths = [Path('a.jpg'), Path('a.png'), Path('a_jpg.png'), Path('a_png_2.bmp'),
-             Path('x/c.jpg'), Path('y/c.jpg'), Path('A.JPG'), Path('d.png'), Path('D.png')]
+    paths = [
+        Path('a.jpg'),
+        Path('a.png'),
+        Path('a_jpg.png'),
+        Path('a_png_2.bmp'),
+        Path('x/c.jpg'),
+        Path('y/c.jpg'),
+        Path('A.JPG'),
+        Path('d.png'),
+        Path('D.png'),
+    ]
     stems = output_stems(paths)
     assert set(stems) == set(paths)
     keys = [s.casefold() for s in stems.values()]

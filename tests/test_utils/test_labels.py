@@ -1,4 +1,5 @@
 """Connected-component relabelling, consecutive ids and nearest resize of label maps."""
+
 from __future__ import annotations
 
 import cv2
@@ -16,34 +17,33 @@ from dynaseg.utils.labels import (
 
 
 def test_relabel_splits_disconnected_regions_of_one_label() -> None:
-    labels = np.array([[0, 0, 1, 0],
-                       [1, 1, 1, 0],
-                       [0, 0, 1, 2]])
+    labels = np.array([[0, 0, 1, 0], [1, 1, 1, 0], [0, 0, 1, 2]])
     # Label 0 forms three 4-connected regions (top-left pair, right column, bottom-left pair),
     # label 1 one region, label 2 one region: 5 segments, numbered in raster order.
-    expected = np.array([[0, 0, 1, 2],
-                         [1, 1, 1, 2],
-                         [3, 3, 1, 4]])
+    expected = np.array([[0, 0, 1, 2], [1, 1, 1, 2], [3, 3, 1, 4]])
     out = relabel_connected_components(labels)
     assert out.dtype == np.int32
     np.testing.assert_array_equal(out, expected)
 
 
 def test_relabel_connectivity_two_joins_diagonals() -> None:
-    labels = np.array([[5, 0],
-                       [0, 5]])
+    labels = np.array([[5, 0], [0, 5]])
     # 4-connectivity: every pixel alone (4 segments); 8-connectivity: two diagonal pairs.
     assert relabel_connected_components(labels, connectivity=1).max() == 3
-    np.testing.assert_array_equal(relabel_connected_components(labels, connectivity=2),
-                                  [[0, 1], [1, 0]])
+    np.testing.assert_array_equal(
+        relabel_connected_components(labels, connectivity=2), [[0, 1], [1, 0]]
+    )
 
 
-@pytest.mark.parametrize('labels, expected', [
-    (np.array([[7]]), [[0]]),
-    (np.array([[3, 3, 4, 3]]), [[0, 0, 1, 2]]),
-    (np.array([[1], [2], [1]]), [[0], [1], [2]]),
-    (np.array([[-4, -4, 9]]), [[0, 0, 1]]),
-])
+@pytest.mark.parametrize(
+    'labels, expected',
+    [
+        (np.array([[7]]), [[0]]),
+        (np.array([[3, 3, 4, 3]]), [[0, 0, 1, 2]]),
+        (np.array([[1], [2], [1]]), [[0], [1], [2]]),
+        (np.array([[-4, -4, 9]]), [[0, 0, 1]]),
+    ],
+)
 def test_relabel_thin_maps_and_negative_values(labels: np.ndarray, expected: list) -> None:
     np.testing.assert_array_equal(relabel_connected_components(labels), expected)
 
@@ -67,14 +67,17 @@ def test_to_consecutive_keeps_order() -> None:
 @pytest.mark.parametrize('size', [(100, 70), (20, 11), (37, 53), (1, 1), (5, 200)])
 def test_resize_nearest_matches_opencv(size: tuple[int, int]) -> None:
     labels = np.random.default_rng(0).integers(0, 50, (37, 53))
-    expected = cv2.resize(labels.astype(np.uint8), (size[1], size[0]), interpolation=cv2.INTER_NEAREST)
+    expected = cv2.resize(
+        labels.astype(np.uint8), (size[1], size[0]), interpolation=cv2.INTER_NEAREST
+    )
     out = resize_nearest(labels, size)
     assert out.dtype == labels.dtype
     np.testing.assert_array_equal(out, expected)
 
 
-label_maps = arrays(np.int64, st.tuples(st.integers(1, 12), st.integers(1, 12)),
-                    elements=st.integers(0, 3))
+label_maps = arrays(
+    np.int64, st.tuples(st.integers(1, 12), st.integers(1, 12)), elements=st.integers(0, 3)
+)
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,4 +1,5 @@
 """make_grid."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,9 @@ def test_grid_resizes_to_common_height_and_draws_titles() -> None:
     image, _ = piecewise_image(48, 64)
     small = image[::2, ::2]  # 24 x 32, upscaled by nearest neighbour to 48 x 64
     untitled = make_grid([[image, small]], pad=2)
-    titled = make_grid([[image, small]], titles=['input', 'a very long title for a narrow panel é'],
-                       pad=2)
+    titled = make_grid(
+        [[image, small]], titles=['input', 'a very long title for a narrow panel é'], pad=2
+    )
     assert untitled.shape == (2 + 48 + 2, 2 + 64 + 2 + 64 + 2, 3)
     np.testing.assert_array_equal(untitled[2:50, 68:132], np.repeat(np.repeat(small, 2, 0), 2, 1))
     band = titled.shape[0] - untitled.shape[0]

@@ -1,4 +1,5 @@
 """plot_history."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """overlay and label_boundaries."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """palette and colorize_labels."""
+
 from __future__ import annotations
 
 import numpy as np

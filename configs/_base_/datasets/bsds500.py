@@ -12,10 +12,24 @@ evaluator = [
 ]
 _pack = dict(
     type='PackSegInputs',
-    meta_keys=('img_path', 'seg_map_path', 'gt_path', 'ori_shape', 'img_shape', 'pad_shape',
-               'scale_factor', 'flip', 'flip_direction', 'reduce_zero_label'))
+    meta_keys=(
+        'img_path',
+        'seg_map_path',
+        'gt_path',
+        'ori_shape',
+        'img_shape',
+        'pad_shape',
+        'scale_factor',
+        'flip',
+        'flip_direction',
+        'reduce_zero_label',
+    ),
+)
 test_dataloader = dict(
-    batch_size=1, num_workers=0, persistent_workers=False,
+    batch_size=1,
+    num_workers=0,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(dataset, pipeline=[dict(type='LoadImageFromFile'), _pack]))
+    dataset=dict(dataset, pipeline=[dict(type='LoadImageFromFile'), _pack]),
+)
 test_evaluator = evaluator

@@ -4,7 +4,8 @@ _base_ = ['./bsds500.py']
 data_root = 'data/cocostuff'
 split = 'val2017'
 dataset = dict(
-    _delete_=True, type='CocoStuff27Dataset', data_root=data_root, split=split, on_missing='skip')
+    _delete_=True, type='CocoStuff27Dataset', data_root=data_root, split=split, on_missing='skip'
+)
 # The three protocols are never mixed in one number: (a) dataset-level Hungarian (PiCIE/STEGO),
 # (b) per-image Hungarian averaged over images (DynaSeg), (c) per-image match, counts summed (DiffSeg).
 evaluator = [
@@ -12,6 +13,14 @@ evaluator = [
     dict(type='CocoStuffMetric', protocol='per_image', prefix='b_per_image'),
     dict(type='CocoStuffMetric', protocol='per_image_summed', prefix='c_per_image_summed'),
 ]
-test_dataloader = dict(dataset=dict(_delete_=True, pipeline={{_base_.test_dataloader.dataset.pipeline}},
-    type='CocoStuff27Dataset', data_root=data_root, split=split, on_missing='skip'))
+test_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        pipeline={{_base_.test_dataloader.dataset.pipeline}},
+        type='CocoStuff27Dataset',
+        data_root=data_root,
+        split=split,
+        on_missing='skip',
+    )
+)
 test_evaluator = evaluator

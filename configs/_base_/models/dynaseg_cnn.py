@@ -6,7 +6,8 @@ data_preprocessor = dict(
     bgr_to_rgb=True,
     size_divisor=1,
     pad_val=0,
-    seg_pad_val=255)
+    seg_pad_val=255,
+)
 model = dict(
     type='DynaSeg',
     data_preprocessor=data_preprocessor,
@@ -15,4 +16,5 @@ model = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9),
     silhouette=dict(enabled=True, k_min=3, k_max=26, num_samples=1000),
     seed=0,
-    relabel=False)
+    relabel=False,
+)

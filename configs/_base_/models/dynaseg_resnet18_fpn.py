@@ -3,5 +3,12 @@
 _base_ = ['./dynaseg_cnn.py']
 model = dict(
     backbone=dict(
-        _delete_=True, type='ResNetFPNExtractor', depth=18, num_stages=2, channels=100,
-        out_channels=100, checkpoint=None))
+        _delete_=True,
+        type='ResNetFPNExtractor',
+        depth=18,
+        num_stages=2,
+        channels=100,
+        out_channels=100,
+        checkpoint=None,
+    )
+)

@@ -4,5 +4,10 @@
 # fitted network; larger photos are labelled at 0.5 MP and their response upsampled to full size.
 # refine_iters > 0 adds iterations at the working size before that last pass.
 schedule = dict(
-    max_iters=1000, min_labels=3, patience=40, coarse_max_pixels=40_000, refine_iters=0,
-    max_pixels=500_000)
+    max_iters=1000,
+    min_labels=3,
+    patience=40,
+    coarse_max_pixels=40_000,
+    refine_iters=0,
+    max_pixels=500_000,
+)

@@ -14,6 +14,7 @@ A "segmentation set" is what the benchmark calls thresholds: several candidate
 segmentations of one image (e.g. a hierarchy cut at several levels). ODS picks one
 threshold for the whole dataset, OIS the best threshold per image.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -126,14 +127,22 @@ def covering_counts(seg: np.ndarray, gts: Sequence[np.ndarray]) -> dict[str, Any
     seg_area = np.bincount(seg.ravel(), minlength=int(seg.max()) + 1)[1:].astype(np.float64)
     # Best overlap of each seg region with any region of any annotation.
     seg_best = np.max(np.concatenate(jaccards, axis=1), axis=1) if seg_area.size else np.zeros(0)
-    gt_best = np.concatenate([j.max(axis=0) if j.shape[0] else np.zeros(j.shape[1]) for j in jaccards])
-    gt_area = np.concatenate([
-        np.bincount(np.asarray(g, np.int64).ravel(), minlength=int(np.max(g)) + 1)[1:] for g in gts
-    ]).astype(np.float64)
+    gt_best = np.concatenate(
+        [j.max(axis=0) if j.shape[0] else np.zeros(j.shape[1]) for j in jaccards]
+    )
+    gt_area = np.concatenate(
+        [
+            np.bincount(np.asarray(g, np.int64).ravel(), minlength=int(np.max(g)) + 1)[1:]
+            for g in gts
+        ]
+    ).astype(np.float64)
     return {
-        'cnt_r': float(gt_area @ gt_best), 'sum_r': float(gt_area.sum()),
-        'cnt_p': float(seg_area @ seg_best), 'sum_p': float(seg_area.sum()),
-        'gt_best': gt_best, 'gt_area': gt_area,
+        'cnt_r': float(gt_area @ gt_best),
+        'sum_r': float(gt_area.sum()),
+        'cnt_p': float(seg_area @ seg_best),
+        'sum_p': float(seg_area.sum()),
+        'gt_best': gt_best,
+        'gt_area': gt_area,
     }
 
 
@@ -150,12 +159,16 @@ def image_region_scores(seg: np.ndarray, gts: Sequence[np.ndarray]) -> dict[str,
     """
     pairs = np.array([rand_index_and_voi(seg, g) for g in gts])
     counts = covering_counts(seg, gts)
-    return {'pri': float(pairs[:, 0].mean()), 'voi': float(pairs[:, 1].mean()),
-            **{k: counts[k] for k in ('cnt_r', 'sum_r', 'cnt_p', 'sum_p')}}
+    return {
+        'pri': float(pairs[:, 0].mean()),
+        'voi': float(pairs[:, 1].mean()),
+        **{k: counts[k] for k in ('cnt_r', 'sum_r', 'cnt_p', 'sum_p')},
+    }
 
 
-def region_benchmark(segs_per_image: Sequence[Sequence[np.ndarray]],
-                     gts_per_image: Sequence[Sequence[np.ndarray]]) -> dict[str, Any]:
+def region_benchmark(
+    segs_per_image: Sequence[Sequence[np.ndarray]], gts_per_image: Sequence[Sequence[np.ndarray]]
+) -> dict[str, Any]:
     """Run the BSDS500 region benchmark on a set of images.
 
     Every image must supply the same number T of candidate segmentations
@@ -190,7 +203,9 @@ def region_benchmark(segs_per_image: Sequence[Sequence[np.ndarray]],
             counts = covering_counts(seg, gts)
             cnt_r[i, t], sum_r[i, t] = counts['cnt_r'], counts['sum_r']
             cnt_p[i, t], sum_p[i, t] = counts['cnt_p'], counts['sum_p']
-            gt_best = counts['gt_best'] if gt_best is None else np.maximum(gt_best, counts['gt_best'])
+            gt_best = (
+                counts['gt_best'] if gt_best is None else np.maximum(gt_best, counts['gt_best'])
+            )
         # "Best" covering: every annotation region keeps its best overlap over all thresholds.
         best_total += float(counts['gt_area'] @ gt_best)
 
@@ -210,18 +225,22 @@ def region_benchmark(segs_per_image: Sequence[Sequence[np.ndarray]],
     pri_thr = ri.mean(axis=0)
     voi_thr = voi.mean(axis=0)
     return {
-        'pri_ods': float(pri_thr.max()), 'pri_ods_threshold': int(thresholds[pri_thr.argmax()]),
+        'pri_ods': float(pri_thr.max()),
+        'pri_ods_threshold': int(thresholds[pri_thr.argmax()]),
         'pri_ois': float(ri.max(axis=1).mean()),
-        'voi_ods': float(voi_thr.min()), 'voi_ods_threshold': int(thresholds[voi_thr.argmin()]),
+        'voi_ods': float(voi_thr.min()),
+        'voi_ods_threshold': int(thresholds[voi_thr.argmin()]),
         'voi_ois': float(voi.min(axis=1).mean()),
         'covering_ods': float(cover_thr.max()),
         'covering_ods_threshold': int(thresholds[cover_thr.argmax()]),
         'covering_ois': float(ois_cover),
         'covering_best': float(best_total / max(sum_r[:, 0].sum(), 1)),
         'num_images': len(segs_per_image),
-        'pri_per_threshold': pri_thr.tolist(), 'voi_per_threshold': voi_thr.tolist(),
+        'pri_per_threshold': pri_thr.tolist(),
+        'voi_per_threshold': voi_thr.tolist(),
         'covering_per_threshold': cover_thr.tolist(),
         'covering_per_image': [
             (int(thresholds[t]), float(cover_r[i, t]), float(cover_p[i, t]))
-            for i, t in enumerate(img_best)],
+            for i, t in enumerate(img_best)
+        ],
     }

@@ -14,6 +14,7 @@ wrong everywhere: its pixels are false negatives of their true class and no clas
 true positives. Thing / stuff numbers are means over the thing (0-11) / stuff (12-26)
 classes after the match, i.e. in class space. Scores are fractions in [0, 1].
 """
+
 from __future__ import annotations
 
 import json
@@ -49,7 +50,7 @@ def cocostuff27_meta() -> dict:
 def thing_class_mask() -> np.ndarray:
     """(27,) bool, True for the 12 thing classes (coarse ids 0-11)."""
     mask = np.zeros(NUM_CLASSES, bool)
-    mask[:cocostuff27_meta()['num_things']] = True
+    mask[: cocostuff27_meta()['num_things']] = True
     return mask
 
 
@@ -67,12 +68,18 @@ def fine_to_coarse(fine: np.ndarray) -> np.ndarray:
     lut[:182] = cocostuff27_meta()['fine_index_to_coarse_index']
     bad = (fine < 0) | (fine > 255) | ((fine >= 182) & (fine != IGNORE_INDEX))
     if np.any(bad):
-        raise ValueError(f'fine COCO-Stuff labels must be 0..181 or 255, found {np.unique(fine[bad])[:5]}')
+        raise ValueError(
+            f'fine COCO-Stuff labels must be 0..181 or 255, found {np.unique(fine[bad])[:5]}'
+        )
     return lut[fine.astype(np.int64)]
 
 
-def cluster_confusion(pred: np.ndarray, gt: np.ndarray, num_classes: int = NUM_CLASSES,
-                      ignore_index: int = IGNORE_INDEX) -> ImageConfusion:
+def cluster_confusion(
+    pred: np.ndarray,
+    gt: np.ndarray,
+    num_classes: int = NUM_CLASSES,
+    ignore_index: int = IGNORE_INDEX,
+) -> ImageConfusion:
     """Pixel counts of every predicted cluster against every class, for one image.
 
     Args:
@@ -92,8 +99,9 @@ def cluster_confusion(pred: np.ndarray, gt: np.ndarray, num_classes: int = NUM_C
     if gt_kept.size and (gt_kept.min() < 0 or gt_kept.max() >= num_classes):
         raise ValueError(f'ground-truth classes must be 0..{num_classes - 1} or {ignore_index}')
     ids, idx = np.unique(pred[keep], return_inverse=True)
-    counts = np.bincount(idx.ravel() * num_classes + gt_kept,
-                         minlength=len(ids) * num_classes).reshape(len(ids), num_classes)
+    counts = np.bincount(
+        idx.ravel() * num_classes + gt_kept, minlength=len(ids) * num_classes
+    ).reshape(len(ids), num_classes)
     return ids, counts
 
 
@@ -139,7 +147,11 @@ def _class_means(iou: np.ndarray, valid: np.ndarray) -> dict[str, float]:
     def mean(mask: np.ndarray) -> float:
         return float(iou[mask].mean()) if mask.any() else float('nan')
 
-    return {'mIoU': mean(valid), 'thing_mIoU': mean(valid & things), 'stuff_mIoU': mean(valid & ~things)}
+    return {
+        'mIoU': mean(valid),
+        'thing_mIoU': mean(valid & things),
+        'stuff_mIoU': mean(valid & ~things),
+    }
 
 
 def _totals_summary(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> dict[str, float]:
@@ -199,7 +211,9 @@ def per_image_scores(confusions: Sequence[ImageConfusion]) -> dict[str, float | 
     if not per_image:
         return _empty_result() | {'num_images_thing': 0, 'num_images_stuff': 0}
     table = {k: np.array([s[k] for s in per_image]) for k in per_image[0]}
-    out = {k: float(np.nanmean(v)) if np.isfinite(v).any() else float('nan') for k, v in table.items()}
+    out = {
+        k: float(np.nanmean(v)) if np.isfinite(v).any() else float('nan') for k, v in table.items()
+    }
     out['num_images'] = len(per_image)
     out['num_images_thing'] = int(np.isfinite(table['thing_mIoU']).sum())
     out['num_images_stuff'] = int(np.isfinite(table['stuff_mIoU']).sum())
@@ -220,7 +234,7 @@ def per_image_summed_scores(confusions: Sequence[ImageConfusion]) -> dict[str, f
     for _, counts in confusions:
         if counts.sum() == 0:
             continue
-        totals[:, :counts.shape[1]] += np.stack(matched_counts(counts, hungarian_match(counts)))
+        totals[:, : counts.shape[1]] += np.stack(matched_counts(counts, hungarian_match(counts)))
         num_images += 1
     if not num_images:
         return _empty_result()
@@ -230,9 +244,12 @@ def per_image_summed_scores(confusions: Sequence[ImageConfusion]) -> dict[str, f
 
 
 def cocostuff_scores(confusions: Sequence[ImageConfusion], protocol: str) -> dict[str, float | int]:
-    """Score per-image confusions with one protocol: 'dataset', 'per_image' or 'per_image_summed'."""
-    functions = {'dataset': dataset_level_scores, 'per_image': per_image_scores,
-                 'per_image_summed': per_image_summed_scores}
+    """Score per-image confusions with one protocol ('dataset', 'per_image', 'per_image_summed')."""
+    functions = {
+        'dataset': dataset_level_scores,
+        'per_image': per_image_scores,
+        'per_image_summed': per_image_summed_scores,
+    }
     if protocol not in functions:
         raise ValueError(f'protocol must be one of {PROTOCOLS}, got {protocol!r}')
     return functions[protocol](confusions)
@@ -240,4 +257,10 @@ def cocostuff_scores(confusions: Sequence[ImageConfusion], protocol: str) -> dic
 
 def _empty_result() -> dict[str, float | int]:
     nan = float('nan')
-    return {'mIoU': nan, 'thing_mIoU': nan, 'stuff_mIoU': nan, 'pixel_accuracy': nan, 'num_images': 0}
+    return {
+        'mIoU': nan,
+        'thing_mIoU': nan,
+        'stuff_mIoU': nan,
+        'pixel_accuracy': nan,
+        'num_images': 0,
+    }

@@ -9,6 +9,7 @@ rejected); this module adds the checks scoring needs and the ground-truth format
 - VOC2012 ``SegmentationObject`` / ``SegmentationClass(Aug)`` palette PNGs.
 - COCO-Stuff stuffthingmaps PNGs, mapped to the 27 coarse classes.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,7 +35,9 @@ __all__ = [
 
 def _check_non_negative(labels: np.ndarray, source: object) -> np.ndarray:
     if labels.ndim != 2 or labels.size == 0:
-        raise LabelMapError(f'{source}: expected a non-empty 2-D label map, got shape {labels.shape}')
+        raise LabelMapError(
+            f'{source}: expected a non-empty 2-D label map, got shape {labels.shape}'
+        )
     low = int(labels.min())
     if low < 0:
         raise LabelMapError(f'{source}: negative label value {low}; segment ids must be >= 0')
@@ -70,8 +73,9 @@ def load_bsds_ground_truth(path: PathLike | Sequence[PathLike]) -> list[np.ndarr
         except FileNotFoundError:
             raise
         except (OSError, KeyError, IndexError, ValueError, TypeError, NotImplementedError) as err:
-            raise LabelMapError(f'{os.fspath(path)}: cannot read BSDS500 ground truth '
-                                f'({type(err).__name__}: {err})') from err
+            raise LabelMapError(
+                f'{os.fspath(path)}: cannot read BSDS500 ground truth ({type(err).__name__}: {err})'
+            ) from err
         source = os.fspath(path)
     else:
         gts = [np.asarray(read_label_map(p), np.int64) for p in path]
@@ -81,7 +85,9 @@ def load_bsds_ground_truth(path: PathLike | Sequence[PathLike]) -> list[np.ndarr
     for gt in gts:
         _check_non_negative(gt, source)
         if gt.shape != gts[0].shape:
-            raise LabelMapError(f'{source}: annotations differ in size ({gt.shape} vs {gts[0].shape})')
+            raise LabelMapError(
+                f'{source}: annotations differ in size ({gt.shape} vs {gts[0].shape})'
+            )
     return gts
 
 

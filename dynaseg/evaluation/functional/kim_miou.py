@@ -8,6 +8,7 @@ with any predicted segment ``p``::
 and the reported mIoU is the mean over all segments of all images, pooled (an image
 with many segments weighs more than one with few).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -32,8 +33,12 @@ def _segment_index(labels: np.ndarray) -> tuple[np.ndarray, int]:
     harmless because :func:`_best_match` drops empty ground-truth segments.
     """
     labels = labels.ravel()
-    if labels.size and np.issubdtype(labels.dtype, np.integer) and labels.min() >= 0 \
-            and labels.max() < 4 * labels.size + 1024:
+    if (
+        labels.size
+        and np.issubdtype(labels.dtype, np.integer)
+        and labels.min() >= 0
+        and labels.max() < 4 * labels.size + 1024
+    ):
         return labels, int(labels.max()) + 1
     _, inverse = np.unique(labels, return_inverse=True)
     return inverse.ravel(), int(inverse.max()) + 1 if inverse.size else 0
@@ -91,7 +96,9 @@ def best_match_iou(pred: np.ndarray, gt: np.ndarray, ignore_index: int | None = 
     pred = np.asarray(pred)
     gt = np.asarray(gt)
     if pred.shape != gt.shape or pred.ndim != 2:
-        raise ValueError(f'pred and gt must be 2-D maps of one shape, got {pred.shape} and {gt.shape}')
+        raise ValueError(
+            f'pred and gt must be 2-D maps of one shape, got {pred.shape} and {gt.shape}'
+        )
     if ignore_index is not None:
         keep = gt != ignore_index
         pred, gt = pred[keep], gt[keep]
@@ -122,9 +129,14 @@ def select_annotations(gts: Sequence[np.ndarray], mode: int) -> list[np.ndarray]
     return [gts[pick]]
 
 
-def kim_image_scores(pred: np.ndarray, gts: np.ndarray | Sequence[np.ndarray], mode: int = 1,
-                     relabel: bool = True, ignore_index: int | None = None,
-                     connectivity: int = 1) -> np.ndarray:
+def kim_image_scores(
+    pred: np.ndarray,
+    gts: np.ndarray | Sequence[np.ndarray],
+    mode: int = 1,
+    relabel: bool = True,
+    ignore_index: int | None = None,
+    connectivity: int = 1,
+) -> np.ndarray:
     """Best-match scores of all scored ground-truth segments of one image.
 
     Args:
@@ -139,11 +151,15 @@ def kim_image_scores(pred: np.ndarray, gts: np.ndarray | Sequence[np.ndarray], m
     Returns:
         (S,) float64 scores, the selected annotations' segments concatenated.
     """
-    annotations = [np.asarray(gts)] if isinstance(gts, np.ndarray) and np.ndim(gts) == 2 else list(gts)
+    annotations = (
+        [np.asarray(gts)] if isinstance(gts, np.ndarray) and np.ndim(gts) == 2 else list(gts)
+    )
     pred = np.asarray(pred)
     for k, gt in enumerate(annotations):
         if gt.shape != pred.shape:
-            raise ValueError(f'prediction shape {pred.shape} differs from annotation {k} shape {gt.shape}')
+            raise ValueError(
+                f'prediction shape {pred.shape} differs from annotation {k} shape {gt.shape}'
+            )
     if relabel:
         pred = relabel_connected_components(pred, connectivity=connectivity)
     selected = select_annotations(annotations, mode)

@@ -1,4 +1,5 @@
 """Pulling the prediction and the ground-truth location out of an mmengine data sample."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -44,5 +45,7 @@ def ground_truth_path(data_sample: dict[str, Any]) -> Any:
         if data_sample.get(key) is not None:
             return data_sample[key]
     name = data_sample.get('img_path', '<unknown image>')
-    raise KeyError(f'{name}: data sample carries no ground truth ({" or ".join(GT_PATH_KEYS)}); '
-                   "add 'gt_path' to PackSegInputs meta_keys")
+    raise KeyError(
+        f'{name}: data sample carries no ground truth ({" or ".join(GT_PATH_KEYS)}); '
+        "add 'gt_path' to PackSegInputs meta_keys"
+    )

@@ -1,4 +1,5 @@
 """BSDS500 region benchmarks (PRI, VOI, segmentation covering) as an mmengine metric."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -30,10 +31,16 @@ class BSDSRegionMetric(BaseMetric):
         collect_device: passed to :class:`mmengine.evaluator.BaseMetric`.
         prefix: metric-name prefix; defaults to ``'bsds'``.
     """
+
     default_prefix = 'bsds'
 
-    def __init__(self, relabel: bool = True, resize_pred: bool = False, collect_device: str = 'cpu',
-                 prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        relabel: bool = True,
+        resize_pred: bool = False,
+        collect_device: str = 'cpu',
+        prefix: str | None = None,
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.relabel = relabel
         self.resize_pred = resize_pred
@@ -44,8 +51,10 @@ class BSDSRegionMetric(BaseMetric):
             pred = prediction_map(sample)
             if pred.shape != gts[0].shape:
                 if not self.resize_pred:
-                    raise ValueError(f'{sample.get("img_path")}: prediction {pred.shape} and ground '
-                                     f'truth {gts[0].shape} differ in size (set resize_pred=True)')
+                    raise ValueError(
+                        f'{sample.get("img_path")}: prediction {pred.shape} and ground '
+                        f'truth {gts[0].shape} differ in size (set resize_pred=True)'
+                    )
                 pred = resize_nearest(pred, gts[0].shape)
             if self.relabel:
                 pred = relabel_connected_components(pred)

@@ -1,4 +1,5 @@
 """COCO-Stuff-27 Hungarian-matched mIoU and pixel accuracy as an mmengine metric."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -38,10 +39,16 @@ class CocoStuffMetric(BaseMetric):
         collect_device: passed to :class:`mmengine.evaluator.BaseMetric`.
         prefix: metric-name prefix; defaults to ``'cocostuff27'``.
     """
+
     default_prefix = 'cocostuff27'
 
-    def __init__(self, protocol: str = 'per_image', resize_pred: bool = False,
-                 collect_device: str = 'cpu', prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        protocol: str = 'per_image',
+        resize_pred: bool = False,
+        collect_device: str = 'cpu',
+        prefix: str | None = None,
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         protocol = PROTOCOL_ALIASES.get(protocol, protocol)
         if protocol not in PROTOCOLS:
@@ -55,8 +62,10 @@ class CocoStuffMetric(BaseMetric):
             pred = prediction_map(sample)
             if pred.shape != gt.shape:
                 if not self.resize_pred:
-                    raise ValueError(f'{sample.get("img_path")}: prediction {pred.shape} and ground '
-                                     f'truth {gt.shape} differ in size (set resize_pred=True)')
+                    raise ValueError(
+                        f'{sample.get("img_path")}: prediction {pred.shape} and ground '
+                        f'truth {gt.shape} differ in size (set resize_pred=True)'
+                    )
                 pred = resize_nearest(pred, gt.shape)
             self.results.append(cluster_confusion(pred, gt))
 

@@ -1,4 +1,5 @@
 """Kim et al.'s best-match segment mIoU as an mmengine metric (BSDS500 or PASCAL VOC 2012)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -31,11 +32,18 @@ class KimSegmentMIoU(BaseMetric):
         collect_device: passed to :class:`mmengine.evaluator.BaseMetric`.
         prefix: metric-name prefix; defaults to ``'kim'``.
     """
+
     default_prefix = 'kim'
 
-    def __init__(self, dataset: str = 'bsd500', mode: int = 1, relabel: bool = True,
-                 resize_pred: bool = False, collect_device: str = 'cpu',
-                 prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        dataset: str = 'bsd500',
+        mode: int = 1,
+        relabel: bool = True,
+        resize_pred: bool = False,
+        collect_device: str = 'cpu',
+        prefix: str | None = None,
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if dataset not in ('bsd500', 'voc'):
             raise ValueError(f"dataset must be 'bsd500' or 'voc', got {dataset!r}")
@@ -56,12 +64,20 @@ class KimSegmentMIoU(BaseMetric):
             pred = prediction_map(sample)
             if pred.shape != gts[0].shape:
                 if not self.resize_pred:
-                    raise ValueError(f'{sample.get("img_path")}: prediction {pred.shape} and ground '
-                                     f'truth {gts[0].shape} differ in size (set resize_pred=True)')
+                    raise ValueError(
+                        f'{sample.get("img_path")}: prediction {pred.shape} and ground '
+                        f'truth {gts[0].shape} differ in size (set resize_pred=True)'
+                    )
                 pred = resize_nearest(pred, gts[0].shape)
-            self.results.append(kim_image_scores(
-                pred, gts, mode=self.mode, relabel=self.relabel,
-                ignore_index=VOC_IGNORE_INDEX if self.dataset == 'voc' else None))
+            self.results.append(
+                kim_image_scores(
+                    pred,
+                    gts,
+                    mode=self.mode,
+                    relabel=self.relabel,
+                    ignore_index=VOC_IGNORE_INDEX if self.dataset == 'voc' else None,
+                )
+            )
 
     def compute_metrics(self, results: list[np.ndarray]) -> dict[str, float]:
         return dict(pooled_miou(results))

@@ -1,4 +1,5 @@
 """The feature extractor of Kim et al. (TIP 2020) and DynaSeg: a small fully-convolutional net."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -27,18 +28,25 @@ class DynaSegCNN(nn.Module):
         input (B, in_channels, H, W) -> output (B, out_channels, H, W).
     """
 
-    def __init__(self, in_channels: int = 3, channels: int = 100, num_convs: int = 2,
-                 out_channels: int = 100,
-                 padding_mode: Literal['zeros', 'reflect', 'replicate', 'circular'] = 'zeros'
-                 ) -> None:
+    def __init__(
+        self,
+        in_channels: int = 3,
+        channels: int = 100,
+        num_convs: int = 2,
+        out_channels: int = 100,
+        padding_mode: Literal['zeros', 'reflect', 'replicate', 'circular'] = 'zeros',
+    ) -> None:
         super().__init__()
         if num_convs < 1:
             raise ValueError(f'num_convs must be >= 1, got {num_convs}')
         layers: list[nn.Module] = []
         width = in_channels
         for _ in range(num_convs):
-            layers += [nn.Conv2d(width, channels, 3, padding=1, padding_mode=padding_mode),
-                       nn.ReLU(inplace=True), nn.BatchNorm2d(channels)]
+            layers += [
+                nn.Conv2d(width, channels, 3, padding=1, padding_mode=padding_mode),
+                nn.ReLU(inplace=True),
+                nn.BatchNorm2d(channels),
+            ]
             width = channels
         layers += [nn.Conv2d(channels, out_channels, 1), nn.BatchNorm2d(out_channels)]
         self.layers = nn.Sequential(*layers)

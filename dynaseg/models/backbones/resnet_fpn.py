@@ -1,4 +1,5 @@
 """ResNet-18 + FPN feature extractor built from MMSegmentation's own ResNet and FPN."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,15 +32,28 @@ class ResNetFPNExtractor(nn.Module):
         input (B, 3, H, W) -> output (B, out_channels, H, W).
     """
 
-    def __init__(self, depth: int = 18, num_stages: int = 2, channels: int = 100,
-                 out_channels: int = 100, checkpoint: str | None = None) -> None:
+    def __init__(
+        self,
+        depth: int = 18,
+        num_stages: int = 2,
+        channels: int = 100,
+        out_channels: int = 100,
+        checkpoint: str | None = None,
+    ) -> None:
         super().__init__()
-        self.resnet = ResNet(depth=depth, num_stages=num_stages,
-                             strides=(1, 2, 2, 2)[:num_stages], dilations=(1, 1, 1, 1)[:num_stages],
-                             out_indices=tuple(range(num_stages)), norm_eval=False)
+        self.resnet = ResNet(
+            depth=depth,
+            num_stages=num_stages,
+            strides=(1, 2, 2, 2)[:num_stages],
+            dilations=(1, 1, 1, 1)[:num_stages],
+            out_indices=tuple(range(num_stages)),
+            norm_eval=False,
+        )
         stage_channels = [64 * 2**i for i in range(num_stages)]
         self.fpn = FPN(in_channels=stage_channels, out_channels=channels, num_outs=num_stages)
-        self.head = nn.Sequential(nn.Conv2d(channels, out_channels, 1), nn.BatchNorm2d(out_channels))
+        self.head = nn.Sequential(
+            nn.Conv2d(channels, out_channels, 1), nn.BatchNorm2d(out_channels)
+        )
         self.out_channels = out_channels
         self.checkpoint = checkpoint
         if checkpoint is not None:
@@ -65,11 +79,14 @@ class ResNetFPNExtractor(nn.Module):
         if not file.is_file():
             raise FileNotFoundError(
                 f'ResNet checkpoint not found: {file} (no weights are downloaded; '
-                'pass a local torchvision- or mmseg-format .pth file, or checkpoint=None)')
+                'pass a local torchvision- or mmseg-format .pth file, or checkpoint=None)'
+            )
         state = torch.load(file, map_location='cpu', weights_only=True)
         state = state.get('state_dict', state)
         if any(k.startswith('backbone.') for k in state):
-            state = {k[len('backbone.'):]: v for k, v in state.items() if k.startswith('backbone.')}
+            state = {
+                k[len('backbone.') :]: v for k, v in state.items() if k.startswith('backbone.')
+            }
         own = self.resnet.state_dict()
         matched = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
         if not matched:

@@ -7,6 +7,7 @@
 SCF raises the continuity weight as labels merge, FSF lowers it; the choice is
 independent of the feature extractor. A new scheme is one more small class here.
 """
+
 from __future__ import annotations
 
 from torch import Tensor

@@ -6,6 +6,7 @@
   Unlike the authors' COCO models it is computed on the live tensor, so it carries gradient.
 - ``q``: number of distinct labels in c, floored by the Silhouette phase's k when given.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -52,11 +53,11 @@ class LossOutput(NamedTuple):
     """Everything one iteration needs: the loss to back-propagate and what it saw."""
 
     loss: Tensor
-    labels: Tensor         # (B, H, W) argmax labels c
-    num_labels: Tensor     # 0-d, distinct labels in c (before the Silhouette floor)
-    weight: Tensor         # 0-d, w(q) used for L_con
-    similarity: Tensor     # 0-d, L_sim
-    continuity: Tensor     # 0-d, L_con
+    labels: Tensor  # (B, H, W) argmax labels c
+    num_labels: Tensor  # 0-d, distinct labels in c (before the Silhouette floor)
+    weight: Tensor  # 0-d, w(q) used for L_con
+    similarity: Tensor  # 0-d, L_sim
+    continuity: Tensor  # 0-d, L_con
 
 
 @MODELS.register_module()
@@ -68,8 +69,9 @@ class DynaSegLoss(nn.Module):
         similarity_weight: factor on L_sim (Kim's ``stepsize_sim``, 1).
     """
 
-    def __init__(self, weight: dict | DynamicWeight | None = None,
-                 similarity_weight: float = 1.0) -> None:
+    def __init__(
+        self, weight: dict | DynamicWeight | None = None, similarity_weight: float = 1.0
+    ) -> None:
         super().__init__()
         weight = weight if weight is not None else dict(type='SCFWeight')
         self.weight = MODELS.build(weight) if isinstance(weight, dict) else weight
@@ -91,5 +93,6 @@ class DynaSegLoss(nn.Module):
         weight = self.weight(num_labels.clamp(min=q_floor).to(response.dtype))
         weight = torch.as_tensor(weight, dtype=response.dtype, device=response.device)
         loss = self.similarity_weight * similarity + weight * continuity
-        return LossOutput(loss, labels, num_labels, weight.detach(), similarity.detach(),
-                          continuity.detach())
+        return LossOutput(
+            loss, labels, num_labels, weight.detach(), similarity.detach(), continuity.detach()
+        )

@@ -1,8 +1,10 @@
 """DynaSeg as an MMSegmentation segmentor: ``predict`` optimises a fresh network per image."""
+
 from __future__ import annotations
 
 import copy
 import time
+from typing import Any
 
 import numpy as np
 import torch
@@ -43,13 +45,25 @@ class DynaSeg(BaseSegmentor):
     ``init_model`` passes them; DynaSeg has nothing to pretrain.
     """
 
-    def __init__(self, backbone: dict, loss: dict, optimizer: dict | None = None,
-                 schedule: dict | None = None, silhouette: dict | None = None, seed: int = 0,
-                 relabel: bool = False, channels_last: bool = False, tune_allocator: bool = True,
-                 scribble: dict | None = None, reference: dict | None = None,
-                 data_preprocessor: dict | None = None, pretrained: str | None = None,
-                 train_cfg: dict | None = None, test_cfg: dict | None = None,
-                 init_cfg: dict | None = None) -> None:
+    def __init__(
+        self,
+        backbone: dict,
+        loss: dict,
+        optimizer: dict | None = None,
+        schedule: dict | None = None,
+        silhouette: dict | None = None,
+        seed: int = 0,
+        relabel: bool = False,
+        channels_last: bool = False,
+        tune_allocator: bool = True,
+        scribble: dict | None = None,
+        reference: dict | None = None,
+        data_preprocessor: dict | None = None,
+        pretrained: str | None = None,
+        train_cfg: dict | None = None,
+        test_cfg: dict | None = None,
+        init_cfg: dict | None = None,
+    ) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone_cfg = copy.deepcopy(backbone)
         # A resident copy gives the segmentor parameters (checkpoints, reference-image mode).
@@ -65,7 +79,9 @@ class DynaSeg(BaseSegmentor):
         self.align_corners = False
         self.records: list[OptimizationRecord] = []
         self.scribble_weight = float((scribble or {}).get('weight', 0.5))
-        self.reference_cfg = dict(checkpoint=None, max_pixels=40_000, bn_stats='batch')
+        self.reference_cfg: dict[str, Any] = dict(
+            checkpoint=None, max_pixels=40_000, bn_stats='batch'
+        )
         self.reference_cfg.update(reference or {})
         self._reference_ready = bool(self.reference_cfg['checkpoint'])
         if self._reference_ready:
@@ -86,9 +102,13 @@ class DynaSeg(BaseSegmentor):
         """A fresh, randomly initialised feature extractor (seed it before calling)."""
         return MODELS.build(copy.deepcopy(self.backbone_cfg))
 
-    def segment(self, image: Tensor, seed: int | None = None, on_iteration=None,
-                scribble: np.ndarray | Tensor | None = None
-                ) -> tuple[np.ndarray, OptimizationRecord]:
+    def segment(
+        self,
+        image: Tensor,
+        seed: int | None = None,
+        on_iteration=None,
+        scribble: np.ndarray | Tensor | None = None,
+    ) -> tuple[np.ndarray, OptimizationRecord]:
         """Segment one normalised image (1, 3, H, W); return labels (H, W) and the record.
 
         Per-image optimisation, or one forward pass of the trained backbone in reference mode.
@@ -99,39 +119,63 @@ class DynaSeg(BaseSegmentor):
         """
         if self.reference_mode:
             if scribble is not None:
-                raise ValueError('scribbles guide the per-image optimisation; reference mode '
-                                 '(a loaded checkpoint) does not optimise and cannot use them')
+                raise ValueError(
+                    'scribbles guide the per-image optimisation; reference mode '
+                    '(a loaded checkpoint) does not optimise and cannot use them'
+                )
             return self._reference_segment(image)
         mask = None
         if scribble is not None:
             from dynaseg.engine.scribble import validate_scribble
-            mask = torch.from_numpy(validate_scribble(scribble, tuple(image.shape[-2:]),
-                                                      self.q_max))
+
+            mask = torch.from_numpy(
+                validate_scribble(scribble, (image.shape[-2], image.shape[-1]), self.q_max)
+            )
         labels, record = optimize_image(
-            image, self.build_extractor, self.loss_fn, self.optimizer_cfg, self.schedule,
-            seed=self.seed if seed is None else seed, silhouette=self.silhouette,
-            channels_last=self.channels_last, tune_allocator=self.tune_allocator,
-            on_iteration=on_iteration, scribble=mask, scribble_weight=self.scribble_weight)
+            image,
+            self.build_extractor,
+            self.loss_fn,
+            self.optimizer_cfg,
+            self.schedule,
+            seed=self.seed if seed is None else seed,
+            silhouette=self.silhouette,
+            channels_last=self.channels_last,
+            tune_allocator=self.tune_allocator,
+            on_iteration=on_iteration,
+            scribble=mask,
+            scribble_weight=self.scribble_weight,
+        )
         if self.relabel:
             from dynaseg.utils.labels import relabel_connected_components
+
             labels = relabel_connected_components(labels)
         return labels, record
 
     def _reference_segment(self, image: Tensor) -> tuple[np.ndarray, OptimizationRecord]:
         """One forward pass of the resident (trained) backbone; the record holds its time."""
         start = time.perf_counter()
-        labels = reference_segment(self.backbone, image,
-                                   max_pixels=self.reference_cfg['max_pixels'],
-                                   bn_stats=self.reference_cfg['bn_stats']).cpu().numpy()
+        labels = (
+            reference_segment(
+                self.backbone,
+                image,
+                max_pixels=self.reference_cfg['max_pixels'],
+                bn_stats=self.reference_cfg['bn_stats'],
+            )
+            .cpu()
+            .numpy()
+        )
         if self.relabel:
             from dynaseg.utils.labels import relabel_connected_components
+
             labels = relabel_connected_components(labels)
-        record = OptimizationRecord(stop_reason='reference_forward',
-                                    seconds=time.perf_counter() - start)
+        record = OptimizationRecord(
+            stop_reason='reference_forward', seconds=time.perf_counter() - start
+        )
         return labels, record
 
-    def predict(self, inputs: Tensor, data_samples: list[SegDataSample] | None = None
-                ) -> list[SegDataSample]:
+    def predict(
+        self, inputs: Tensor, data_samples: list[SegDataSample] | None = None
+    ) -> list[SegDataSample]:
         """Segment each image of the batch independently.
 
         mmseg's ``inference_model`` and mmengine's test loop call this under
@@ -146,11 +190,16 @@ class DynaSeg(BaseSegmentor):
             ori_shape = sample.metainfo.get('ori_shape', (height, width))
             if tuple(ori_shape[:2]) != (height, width):
                 labels_t = nn.functional.interpolate(
-                    labels_t[None].float(), size=tuple(ori_shape[:2]), mode='nearest')[0].long()
+                    labels_t[None].float(), size=tuple(ori_shape[:2]), mode='nearest'
+                )[0].long()
             sample.set_data({'pred_sem_seg': PixelData(data=labels_t)})
-            sample.set_metainfo({'dynaseg_iterations': record.iterations,
-                                 'dynaseg_num_labels': record.num_labels,
-                                 'dynaseg_seconds': record.seconds})
+            sample.set_metainfo(
+                {
+                    'dynaseg_iterations': record.iterations,
+                    'dynaseg_num_labels': record.num_labels,
+                    'dynaseg_seconds': record.seconds,
+                }
+            )
             self.records.append(record)
         return samples
 
@@ -159,8 +208,9 @@ class DynaSeg(BaseSegmentor):
         out = self.loss_fn(self.backbone(inputs))
         return {'loss': out.loss, 'num_labels': out.num_labels.float()}
 
-    def train_reference(self, images: list[Tensor], iters: int, max_pixels: int | None = None,
-                        on_iteration=None):
+    def train_reference(
+        self, images: list[Tensor], iters: int, max_pixels: int | None = None, on_iteration=None
+    ):
         """Train the resident backbone over ``images`` (each (1, 3, H, W), normalised).
 
         Re-initialises the backbone with :attr:`seed` (same seed, same network), then runs
@@ -170,6 +220,7 @@ class DynaSeg(BaseSegmentor):
         Returns the :class:`~dynaseg.engine.reference_mode.ReferenceTrainRecord`.
         """
         from dynaseg.engine.reference_mode import train_reference
+
         device = next(self.backbone.parameters()).device
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
@@ -181,9 +232,16 @@ class DynaSeg(BaseSegmentor):
 
         cap = self.reference_cfg['max_pixels'] if max_pixels is None else max_pixels
         self._reference_ready = True
-        return train_reference(self.backbone, loss_fn, [x.to(device) for x in images],
-                               self.optimizer_cfg, iters=iters, max_pixels=cap, seed=self.seed,
-                               on_iteration=on_iteration)
+        return train_reference(
+            self.backbone,
+            loss_fn,
+            [x.to(device) for x in images],
+            self.optimizer_cfg,
+            iters=iters,
+            max_pixels=cap,
+            seed=self.seed,
+            on_iteration=on_iteration,
+        )
 
     def extract_feat(self, inputs: Tensor) -> Tensor:
         return self.backbone(inputs)
