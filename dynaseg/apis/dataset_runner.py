@@ -51,10 +51,10 @@ from dynaseg.utils.fileio import (
 from .folder import (
     ImageOutcome,
     RunInterrupted,
-    _config_name,
-    _gather,
-    _one_line,
+    config_name,
+    gather,
     interrupt_on_sigterm,
+    one_line,
     segment_file,
 )
 from .inference import build_segmentor, load_config
@@ -160,7 +160,7 @@ def _segment_shard(
             )
         except Exception as err:  # one image's failure never stops the others
             outcome = ImageOutcome(
-                image=info['img_path'], stem=img_id, status='failed', reason=_one_line(err)
+                image=info['img_path'], stem=img_id, status='failed', reason=one_line(err)
             )
             save_json(
                 layout.failure(img_id),
@@ -293,7 +293,7 @@ def evaluate_predictions(
         except Exception as err:  # reported per image, never swallowed: see the docstring
             for metric, n in zip(metrics, lengths):
                 del metric.results[n:]
-            out.failures.append({'img_id': img_id, 'stage': 'evaluate', 'reason': _one_line(err)})
+            out.failures.append({'img_id': img_id, 'stage': 'evaluate', 'reason': one_line(err)})
             continue
         scored.append(info)
 
@@ -415,11 +415,11 @@ def run_dataset(
 
         barrier()
     model = cast('DynaSeg', build_segmentor(cfg, device))
-    extra = {'config': _config_name(cfg), 'device': device, 'model_config': cfg.model.to_dict()}
+    extra = {'config': config_name(cfg), 'device': device, 'model_config': cfg.model.to_dict()}
     mine = _segment_shard(
         shard(todo, dist.rank, dist.world_size), model, layout, extra, dist.rank, log
     )
-    outcomes = _gather(mine, dist.world_size)  # also waits until every rank has written
+    outcomes = gather(mine, dist.world_size)  # also waits until every rank has written
 
     results: dict[str, Any] | None = None
     if dist.is_main:
@@ -460,7 +460,7 @@ def _evaluate_and_save(
         if not layout.pred(i['img_id']).is_file() and i['img_id'] not in failed_ids
     ]
     results: dict[str, Any] = {
-        'config': _config_name(cfg),
+        'config': config_name(cfg),
         'config_file': getattr(cfg, 'filename', None),
         'seed': int(cfg.model.get('seed', 0)),
         'dataset': {

@@ -176,7 +176,7 @@ class FolderSummary:
         return '\n'.join(lines)
 
 
-def _one_line(err: BaseException) -> str:
+def one_line(err: BaseException) -> str:
     """A one-line reason for a failed image (ImageReadError already names the file)."""
     if isinstance(err, ImageReadError):
         return err.reason
@@ -184,7 +184,7 @@ def _one_line(err: BaseException) -> str:
     return f'{type(err).__name__}: {message}' if message else type(err).__name__
 
 
-def _config_name(cfg: Config) -> str:
+def config_name(cfg: Config) -> str:
     return Path(cfg.filename).stem if getattr(cfg, 'filename', None) else '<in-memory config>'
 
 
@@ -354,7 +354,7 @@ class _Progress:
         self.bar.close()
 
 
-def _gather(outcomes: list[ImageOutcome], world_size: int) -> list[ImageOutcome]:
+def gather(outcomes: list[ImageOutcome], world_size: int) -> list[ImageOutcome]:
     if world_size == 1:
         return outcomes
     from mmengine.dist import all_gather_object
@@ -428,7 +428,7 @@ def segment_folder(
 
         barrier()
     model = cast('DynaSeg', build_segmentor(cfg, device))
-    extra = {'config': _config_name(cfg), 'device': device, 'model_config': cfg.model.to_dict()}
+    extra = {'config': config_name(cfg), 'device': device, 'model_config': cfg.model.to_dict()}
 
     is_main = rank == 0
     bar = _Progress(len(my_done) + len(my_todo), enabled=progress and is_main)
@@ -478,7 +478,7 @@ def segment_folder(
                 )
             except Exception as err:  # one image's failure (incl. MemoryError) never stops the run
                 outcome = ImageOutcome(
-                    image=str(path), stem=stems[path], status='failed', reason=_one_line(err)
+                    image=str(path), stem=stems[path], status='failed', reason=one_line(err)
                 )
                 log(f'failed: {path}: {outcome.reason}')
             outcome.rank = rank
@@ -489,7 +489,7 @@ def segment_folder(
         summary.outcomes = sorted(outcomes, key=lambda o: o.image)
         raise RunInterrupted(getattr(err, 'signum', signal.SIGINT), summary) from err
     bar.close()
-    summary.outcomes = sorted(_gather(outcomes, world_size), key=lambda o: o.image)
+    summary.outcomes = sorted(gather(outcomes, world_size), key=lambda o: o.image)
     return summary
 
 
@@ -520,7 +520,7 @@ def _skip(
             status='failed',
             rank=rank,
             reason=f'label map exists but side outputs could not be written: '
-            f'{_one_line(err)} (rerun with --overwrite)',
+            f'{one_line(err)} (rerun with --overwrite)',
         )
     return ImageOutcome(image=str(path), stem=stem, status='skipped', rank=rank)
 
