@@ -123,7 +123,7 @@ def test_table_reads_results_and_marks_missing_runs(data_root: Path, tmp_path: P
             '--config configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py') in text
     fsf = next(line for line in text.splitlines()
                if line.startswith('| DynaSeg-FSF, mu=15 | CNN M=2'))
-    assert '0/2' in fsf and fsf.count('n/a') >= 6
+    assert '| not run |' in fsf and fsf.count('n/a') >= 6
     assert '0.3050 / 0.2592 / 0.3739' in text and 'oracle' in text  # published, marked
     assert 'python tools/reproduce.py --data-root' in text  # the exact command
     assert not (tmp_path / 'a').exists()  # --table-only draws nothing
