@@ -17,6 +17,7 @@ Subsets, fixed before any result exists: BSDS500 test, the first N ids of its so
 the ids given); VOC2012, the ``val_with_images`` list (the val images whose JPEG is present);
 COCO-Stuff-27, a list of the val2017 images present with their labels, generated into the work dir.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,8 @@ RESULTS_JSON = 'eval_results.json'
 class Run:
     """One row of the report: a config on one dataset."""
 
-    config: str   # relative to the repository root
-    method: str   # the weighting (and mu)
+    config: str  # relative to the repository root
+    method: str  # the weighting (and mu)
     extractor: str
     dataset: str  # 'bsds500' | 'voc2012' | 'cocostuff27'
 
@@ -56,52 +57,106 @@ class Run:
 
 
 RUNS: tuple[Run, ...] = (
-    Run('configs/kim/kim-fixed_cnn-m2_fast_bsds500.py', 'Kim et al., fixed mu=1', 'CNN M=2',
-        'bsds500'),
-    Run('configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py', 'DynaSeg-SCF, mu=50', 'CNN M=2',
-        'bsds500'),
-    Run('configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500_no-silhouette.py', 'DynaSeg-SCF, mu=50',
-        'CNN M=2', 'bsds500'),
-    Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py', 'DynaSeg-FSF, mu=15', 'CNN M=2',
-        'bsds500'),
-    Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500_no-silhouette.py', 'DynaSeg-FSF, mu=15',
-        'CNN M=2', 'bsds500'),
-    Run('configs/dynaseg/dynaseg-scf_resnet18-fpn_fast_bsds500.py', 'DynaSeg-SCF, mu=50',
-        'ResNet-18+FPN (random init)', 'bsds500'),
-    Run('configs/dynaseg/dynaseg-fsf_resnet18-fpn_fast_bsds500.py', 'DynaSeg-FSF, mu=15',
-        'ResNet-18+FPN (random init)', 'bsds500'),
-    Run('configs/kim/kim-fixed_cnn-m2_fast_voc2012.py', 'Kim et al., fixed mu=1', 'CNN M=2',
-        'voc2012'),
-    Run('configs/dynaseg/dynaseg-scf_cnn-m2_fast_voc2012.py', 'DynaSeg-SCF, mu=50', 'CNN M=2',
-        'voc2012'),
-    Run('configs/dynaseg/dynaseg-fsf_cnn-m3_fast_coco-stuff27.py', 'DynaSeg-FSF, mu=15', 'CNN M=3',
-        'cocostuff27'),
+    Run(
+        'configs/kim/kim-fixed_cnn-m2_fast_bsds500.py',
+        'Kim et al., fixed mu=1',
+        'CNN M=2',
+        'bsds500',
+    ),
+    Run(
+        'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py',
+        'DynaSeg-SCF, mu=50',
+        'CNN M=2',
+        'bsds500',
+    ),
+    Run(
+        'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500_no-silhouette.py',
+        'DynaSeg-SCF, mu=50',
+        'CNN M=2',
+        'bsds500',
+    ),
+    Run(
+        'configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py',
+        'DynaSeg-FSF, mu=15',
+        'CNN M=2',
+        'bsds500',
+    ),
+    Run(
+        'configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500_no-silhouette.py',
+        'DynaSeg-FSF, mu=15',
+        'CNN M=2',
+        'bsds500',
+    ),
+    Run(
+        'configs/dynaseg/dynaseg-scf_resnet18-fpn_fast_bsds500.py',
+        'DynaSeg-SCF, mu=50',
+        'ResNet-18+FPN (random init)',
+        'bsds500',
+    ),
+    Run(
+        'configs/dynaseg/dynaseg-fsf_resnet18-fpn_fast_bsds500.py',
+        'DynaSeg-FSF, mu=15',
+        'ResNet-18+FPN (random init)',
+        'bsds500',
+    ),
+    Run(
+        'configs/kim/kim-fixed_cnn-m2_fast_voc2012.py',
+        'Kim et al., fixed mu=1',
+        'CNN M=2',
+        'voc2012',
+    ),
+    Run(
+        'configs/dynaseg/dynaseg-scf_cnn-m2_fast_voc2012.py',
+        'DynaSeg-SCF, mu=50',
+        'CNN M=2',
+        'voc2012',
+    ),
+    Run(
+        'configs/dynaseg/dynaseg-fsf_cnn-m3_fast_coco-stuff27.py',
+        'DynaSeg-FSF, mu=15',
+        'CNN M=3',
+        'cocostuff27',
+    ),
 )
 
 #: Published numbers (not produced here), with their source; see /work/shared/notes/dynaseg.md.
 PUBLISHED: dict[str, list[tuple[str, str, str]]] = {
     'bsds500': [
-        ('Kim et al. (TIP 2020)', 'all / fine / coarse 0.3050 / 0.2592 / 0.3739; 200 test images, '
-         '1000 iterations', 'maintainer, kanezaki/pytorch-unsupervised-segmentation-tip#6'),
-        ('DynaSeg-FSF (paper)', 'all / fine / coarse 0.349 / 0.307 / 0.420',
-         "authors' DynaGuide README"),
+        (
+            'Kim et al. (TIP 2020)',
+            'all / fine / coarse 0.3050 / 0.2592 / 0.3739; 200 test images, 1000 iterations',
+            'maintainer, kanezaki/pytorch-unsupervised-segmentation-tip#6',
+        ),
+        (
+            'DynaSeg-FSF (paper)',
+            'all / fine / coarse 0.349 / 0.307 / 0.420',
+            "authors' DynaGuide README",
+        ),
     ],
     'voc2012': [
-        ('Kim et al. (TIP 2020)', 'mIoU 0.3520 (0.6174 with scribbles); object masks, where a '
-         'blank prediction scores 0.2972',
-         'maintainer, kanezaki/pytorch-unsupervised-segmentation-tip#6'),
+        (
+            'Kim et al. (TIP 2020)',
+            'mIoU 0.3520 (0.6174 with scribbles); object masks, where a '
+            'blank prediction scores 0.2972',
+            'maintainer, kanezaki/pytorch-unsupervised-segmentation-tip#6',
+        ),
         ('DynaSeg-SCF (paper)', 'mIoU 0.396', "authors' DynaGuide README"),
     ],
     'cocostuff27': [
-        ('DynaSeg-FSF (paper)', 'protocol (b): COCO-All mIoU 30.51, COCO-Stuff mIoU 54.10, pixel '
-         'accuracy 81.1 -- **with an oracle epoch choice** (each image keeps its best epoch as '
-         'judged against ground truth), 2,175 curated images', "authors' DynaGuide README"),
+        (
+            'DynaSeg-FSF (paper)',
+            'protocol (b): COCO-All mIoU 30.51, COCO-Stuff mIoU 54.10, pixel '
+            'accuracy 81.1 -- **with an oracle epoch choice** (each image keeps its best epoch as '
+            'judged against ground truth), 2,175 curated images',
+            "authors' DynaGuide README",
+        ),
         ('PiCIE / STEGO ViT-B', 'protocol (a): mIoU 13.84 / 28.2', 'PiCIE#3, STEGO#3'),
     ],
 }
 
 
 # ----------------------------------------------------------------------------- subsets
+
 
 @dataclass(frozen=True)
 class Subset:
@@ -129,22 +184,31 @@ def bsds_subset(data_root: Path, images: int, ids: Sequence[str] | None) -> Subs
             raise SystemExit(f'error: not BSDS500 test ids: {" ".join(unknown)}')
         indices = sorted(listed.index(i) for i in ids)
         digest = hashlib.sha1(' '.join(sorted(ids)).encode()).hexdigest()[:8]
-        return Subset(f'test_ids{len(ids)}-{digest}',
-                      f'{len(ids)} given ids: {" ".join(listed[i] for i in indices)}',
-                      {'dataset.indices': '[' + ','.join(map(str, indices)) + ']'}, len(ids))
+        return Subset(
+            f'test_ids{len(ids)}-{digest}',
+            f'{len(ids)} given ids: {" ".join(listed[i] for i in indices)}',
+            {'dataset.indices': '[' + ','.join(map(str, indices)) + ']'},
+            len(ids),
+        )
     if images <= 0 or images >= len(listed):
         return Subset('test_all', f'all {len(listed)} test images', {}, len(listed))
-    return Subset(f'test_first{images}',
-                  f'the first {images} ids of the sorted test list ({" ".join(listed[:images])})',
-                  {'dataset.indices': str(images)}, images)
+    return Subset(
+        f'test_first{images}',
+        f'the first {images} ids of the sorted test list ({" ".join(listed[:images])})',
+        {'dataset.indices': str(images)},
+        images,
+    )
 
 
 def coco_present_list(data_root: Path, work_dir: Path, write: bool) -> tuple[Path, list[str], int]:
     """Write (if ``write``) the list of val2017 images present with labels; also count how many
     of them are in the curated 2,175-id list. Returns (list path, ids, in-curated count)."""
     root = data_root / 'cocostuff'
-    ids = sorted(p.stem for p in (root / 'images' / 'val2017').glob('*.jpg')
-                 if (root / 'stuffthingmaps_trainval2017' / 'val2017' / f'{p.stem}.png').is_file())
+    ids = sorted(
+        p.stem
+        for p in (root / 'images' / 'val2017').glob('*.jpg')
+        if (root / 'stuffthingmaps_trainval2017' / 'val2017' / f'{p.stem}.png').is_file()
+    )
     curated_file = root / 'curated' / 'val2017' / 'Coco164kFull_Stuff_Coarse_7.txt'
     curated = set(curated_file.read_text().split()) if curated_file.is_file() else set()
     path = (work_dir / 'lists' / 'cocostuff27_val2017_present.txt').resolve()
@@ -161,26 +225,43 @@ def subset_for(run: Run, args: argparse.Namespace, write: bool = False) -> Subse
     if run.dataset == 'voc2012':
         listed = data_root / 'voc2012' / 'ImageSets' / 'Segmentation' / 'val_with_images.txt'
         n = len(listed.read_text().split()) if listed.is_file() else None
-        return Subset('val_with_images', f'the {n or "(list missing)"} val images whose JPEG is '
-                      'present (ImageSets/Segmentation/val_with_images.txt)',
-                      {'dataset.split': 'val_with_images'}, n)
+        return Subset(
+            'val_with_images',
+            f'the {n or "(list missing)"} val images whose JPEG is '
+            'present (ImageSets/Segmentation/val_with_images.txt)',
+            {'dataset.split': 'val_with_images'},
+            n,
+        )
     path, ids, in_curated = coco_present_list(data_root, Path(args.work_dir), write)
-    return Subset('val2017_present', f'the {len(ids)} val2017 images present with labels '
-                  f'({" ".join(ids)}); {in_curated} of them in the curated 2,175-id list',
-                  {'dataset.list_file': str(path)}, len(ids))
+    return Subset(
+        'val2017_present',
+        f'the {len(ids)} val2017 images present with labels '
+        f'({" ".join(ids)}); {in_curated} of them in the curated 2,175-id list',
+        {'dataset.list_file': str(path)},
+        len(ids),
+    )
 
 
 def work_dir_for(run: Run, subset: Subset, work_root: str) -> Path:
     return Path(work_root) / run.name / subset.tag
 
 
-def command_for(run: Run, subset: Subset, args: argparse.Namespace,
-                score_only: bool = False) -> list[str]:
+def command_for(
+    run: Run, subset: Subset, args: argparse.Namespace, score_only: bool = False
+) -> list[str]:
     """The tools/evaluate_config.py command of one run (what is executed and what is reported);
     ``score_only`` adds ``--limit 0``: score the predictions present, segment nothing."""
     data_root = Path(args.data_root) / {'cocostuff27': 'cocostuff'}.get(run.dataset, run.dataset)
-    command = ['python', EVAL_TOOL, '--config', run.config, '--data-root', str(data_root),
-               '--work-dir', str(work_dir_for(run, subset, args.work_dir))]
+    command = [
+        'python',
+        EVAL_TOOL,
+        '--config',
+        run.config,
+        '--data-root',
+        str(data_root),
+        '--work-dir',
+        str(work_dir_for(run, subset, args.work_dir)),
+    ]
     if args.threads:
         command += ['--threads', str(args.threads)]
     if score_only:
@@ -196,12 +277,14 @@ def selected_runs(only: Sequence[str] | None) -> list[Run]:
         return list(RUNS)
     runs = [r for r in RUNS if any(fnmatch.fnmatch(r.name, p) or p == r.name for p in only)]
     if not runs:
-        raise SystemExit(f'error: --only {" ".join(only)} matches none of: '
-                         + ' '.join(r.name for r in RUNS))
+        raise SystemExit(
+            f'error: --only {" ".join(only)} matches none of: ' + ' '.join(r.name for r in RUNS)
+        )
     return runs
 
 
 # ----------------------------------------------------------------------------- reading results
+
 
 def read_results(work_dir: Path) -> dict[str, Any] | None:
     path = work_dir / RESULTS_JSON
@@ -237,20 +320,24 @@ def schedule_text(model: dict[str, Any]) -> str:
     """The resolution / schedule of a run, from the model config saved in its records."""
     s = model.get('schedule') or {}
     if s.get('coarse_max_pixels'):
-        return (f"fast: <= {s['coarse_max_pixels']:,} px until q stable {s.get('patience')} it "
-                f"(max {s.get('max_iters')}, stop q <= {s.get('min_labels')}), refine "
-                f"{s.get('refine_iters', 0)} it, label at <= {s.get('max_pixels', 0):,} px")
-    return f"full size, up to {s.get('max_iters')} it, stop q <= {s.get('min_labels')}"
+        return (
+            f'fast: <= {s["coarse_max_pixels"]:,} px until q stable {s.get("patience")} it '
+            f'(max {s.get("max_iters")}, stop q <= {s.get("min_labels")}), refine '
+            f'{s.get("refine_iters", 0)} it, label at <= {s.get("max_pixels", 0):,} px'
+        )
+    return f'full size, up to {s.get("max_iters")} it, stop q <= {s.get("min_labels")}'
 
 
 def model_config(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     """The run's model config as the runner will see it (the config plus --cfg-options)."""
     from mmengine.config import Config
+
     cfg = Config.fromfile(str(REPO_ROOT / run.config))
     options = dict(o.split('=', 1) for o in args.cfg_options)
     model_options = {k: v for k, v in options.items() if k.startswith('model.')}
     if model_options:
         from mmengine.config import DictAction
+
         cfg.merge_from_dict({k: DictAction._parse_iterable(v) for k, v in model_options.items()})
     return cfg.model.to_dict()
 
@@ -274,13 +361,16 @@ def run_summary(run: Run, work_dir: Path, args: argparse.Namespace) -> dict[str,
 
 # ----------------------------------------------------------------------------- the report
 
+
 def _status(summary: dict[str, Any], subset: Subset, command: list[str]) -> str | None:
     """None if the run is complete, else what the row says instead of (or beside) numbers."""
     if summary['results'] is None or summary['scored'] == 0:
         return f'not run: `{shlex.join(command)}`'
     if subset.size is not None and summary['scored'] < subset.size:
-        return (f"partial: {summary['scored']} of {subset.size} scored; resume with "
-                f'`{shlex.join(command)}`')
+        return (
+            f'partial: {summary["scored"]} of {subset.size} scored; resume with '
+            f'`{shlex.join(command)}`'
+        )
     return None
 
 
@@ -295,8 +385,11 @@ def _bsds_region_prefix(results: dict[str, Any] | None) -> str:
     return ''
 
 
-def table_rows(runs: Sequence[Run], args: argparse.Namespace, dataset: str,
-               ) -> tuple[list[str], list[str]]:
+def table_rows(
+    runs: Sequence[Run],
+    args: argparse.Namespace,
+    dataset: str,
+) -> tuple[list[str], list[str]]:
     """Markdown rows of one dataset's table and the notes on rows not complete."""
     rows, notes = [], []
     for run in (r for r in runs if r.dataset == dataset):
@@ -306,11 +399,13 @@ def table_rows(runs: Sequence[Run], args: argparse.Namespace, dataset: str,
         status = _status(summary, subset, command_for(run, subset, args))
         if status:
             notes.append(f'- `{run.name}`: {status}')
-        n = f"{summary['scored']}/{subset.size}"
+        n = f'{summary["scored"]}/{subset.size}'
         if status:
             n = f'**{n} (partial)**' if summary['scored'] else 'not run'
-        timing = (f"{_f(summary['iterations'], 0)} it, {_f(summary['labels'], 1)} labels, "
-                  f"{_f(summary['seconds'], 0)} s")
+        timing = (
+            f'{_f(summary["iterations"], 0)} it, {_f(summary["labels"], 1)} labels, '
+            f'{_f(summary["seconds"], 0)} s'
+        )
         head = [run.method, run.extractor, summary['silhouette'], n]
         if dataset == 'bsds500':
             region = _bsds_region_prefix(res)
@@ -318,13 +413,20 @@ def table_rows(runs: Sequence[Run], args: argparse.Namespace, dataset: str,
             values += [_f(_metric(res, region, k), 3) for k in ('PRI', 'VOI', 'covering')]
             rows.append('| ' + ' | '.join(head + values + [timing, summary['schedule']]) + ' |')
         elif dataset == 'voc2012':
-            rows.append('| ' + ' | '.join(head + [_f(_metric(res, 'voc', 'mIoU')), timing,
-                                                  summary['schedule']]) + ' |')
+            rows.append(
+                '| '
+                + ' | '.join(head + [_f(_metric(res, 'voc', 'mIoU')), timing, summary['schedule']])
+                + ' |'
+            )
         else:
             values = []
             for prefix in ('a_dataset', 'b_per_image', 'c_per_image_summed'):
-                values.append(' / '.join(_f(_metric(res, prefix, k), 2, 100) for k in
-                                         ('mIoU', 'thing_mIoU', 'stuff_mIoU', 'pixel_accuracy')))
+                values.append(
+                    ' / '.join(
+                        _f(_metric(res, prefix, k), 2, 100)
+                        for k in ('mIoU', 'thing_mIoU', 'stuff_mIoU', 'pixel_accuracy')
+                    )
+                )
             rows.append('| ' + ' | '.join(head + values + [timing, summary['schedule']]) + ' |')
     return rows, notes
 
@@ -333,13 +435,19 @@ def voc_gt_kind(data_root: Path) -> str:
     """Which VOC masks the dataset resolves to ('object' or 'class')."""
     sys.path.insert(0, str(REPO_ROOT))
     from dynaseg.datasets.voc import VOC2012SegmentDataset
-    dataset = VOC2012SegmentDataset(data_root=str(data_root / 'voc2012'), split='val_with_images',
-                                    on_missing='skip', lazy_init=True)
+
+    dataset = VOC2012SegmentDataset(
+        data_root=str(data_root / 'voc2012'),
+        split='val_with_images',
+        on_missing='skip',
+        lazy_init=True,
+    )
     return dataset.resolved_gt_kind()
 
 
 def machine_text(threads: int | None) -> str:
     import torch
+
     cpu = platform.processor() or platform.machine()
     model_name = ''
     cpuinfo = Path('/proc/cpuinfo')
@@ -348,15 +456,23 @@ def machine_text(threads: int | None) -> str:
             if line.startswith('model name'):
                 model_name = line.split(':', 1)[1].strip()
                 break
-    return (f'{os.cpu_count()}-core CPU ({model_name or cpu}), shared with other jobs; '
-            f'torch {torch.__version__} ({torch.get_num_threads() if threads is None else threads} '
-            f'thread(s) per run), Python {platform.python_version()}, {platform.system()}')
+    return (
+        f'{os.cpu_count()}-core CPU ({model_name or cpu}), shared with other jobs; '
+        f'torch {torch.__version__} ({torch.get_num_threads() if threads is None else threads} '
+        f'thread(s) per run), Python {platform.python_version()}, {platform.system()}'
+    )
 
 
 def regenerate_command(args: argparse.Namespace) -> str:
     """The reproduce.py command that segments and scores every run of this report."""
-    command = ['python', 'tools/reproduce.py', '--data-root', args.data_root,
-               '--work-dir', args.work_dir]
+    command = [
+        'python',
+        'tools/reproduce.py',
+        '--data-root',
+        args.data_root,
+        '--work-dir',
+        args.work_dir,
+    ]
     command += ['--ids', *args.ids] if args.ids else ['--images', str(args.images)]
     if args.threads:
         command += ['--threads', str(args.threads)]
@@ -379,10 +495,16 @@ def render(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
         '',
         f'Generated by `{command}` on {time.strftime("%Y-%m-%d")}; every number in the tables '
         'below (not the published ones) is read from an `eval_results.json` written by '
-        '`tools/evaluate_config.py`' + (' (`--score-only`: the predictions had been made by '
-                                        'the commands at the end, then scored)'
-                                        if args.score_only else '')
-        + '. Machine: ' + machine_text(args.threads) + '.',
+        '`tools/evaluate_config.py`'
+        + (
+            ' (`--score-only`: the predictions had been made by '
+            'the commands at the end, then scored)'
+            if args.score_only
+            else ''
+        )
+        + '. Machine: '
+        + machine_text(args.threads)
+        + '.',
         '',
         'Columns: Silhouette = the Silhouette phase lower-bounds q; images = scored / in the '
         'subset; "run" = mean over images of iterations, final label count and segmentation '
@@ -400,72 +522,103 @@ def render(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
     rows, notes = table_rows(runs, args, 'bsds500')
     lines += rows + [''] + notes + ['', 'Published (200 test images, not run here):', '']
     lines += [f'- {who}: {what} ({src})' for who, what, src in PUBLISHED['bsds500']]
-    lines += ['', f'## PASCAL VOC 2012 val -- {voc.description}', '',
-              f'Kim metric, **{gt_kind} masks** (object masks are used when '
-              "SegmentationObject/ exists, class masks otherwise): Kim et al.'s blank-prediction "
-              'baseline of 0.2972 was computed with object masks, so with class masks these '
-              'numbers are not directly comparable with theirs.', '',
-              '| method | extractor | Silhouette | images | mIoU | run | schedule |',
-              '|---|---|---|---|---|---|---|']
+    lines += [
+        '',
+        f'## PASCAL VOC 2012 val -- {voc.description}',
+        '',
+        f'Kim metric, **{gt_kind} masks** (object masks are used when '
+        "SegmentationObject/ exists, class masks otherwise): Kim et al.'s blank-prediction "
+        'baseline of 0.2972 was computed with object masks, so with class masks these '
+        'numbers are not directly comparable with theirs.',
+        '',
+        '| method | extractor | Silhouette | images | mIoU | run | schedule |',
+        '|---|---|---|---|---|---|---|',
+    ]
     rows, notes = table_rows(runs, args, 'voc2012')
     lines += rows + [''] + notes + ['', 'Published (VOC2012 val, not run here):', '']
     lines += [f'- {who}: {what} ({src})' for who, what, src in PUBLISHED['voc2012']]
-    lines += ['', f'## COCO-Stuff-27 val2017 -- {coco.description}', '',
-              'Each cell: mIoU / thing mIoU / stuff mIoU / pixel accuracy, in percent. Protocols: '
-              '(a) dataset-level Hungarian match; (b) Hungarian per image, averaged over images; '
-              '(c) per-image match, counts summed over the set. No epoch or prediction is chosen '
-              'with the ground truth.', '',
-              '| method | extractor | Silhouette | images | (a) dataset | (b) per image '
-              '| (c) per image, summed | run | schedule |',
-              '|---|---|---|---|---|---|---|---|---|']
+    lines += [
+        '',
+        f'## COCO-Stuff-27 val2017 -- {coco.description}',
+        '',
+        'Each cell: mIoU / thing mIoU / stuff mIoU / pixel accuracy, in percent. Protocols: '
+        '(a) dataset-level Hungarian match; (b) Hungarian per image, averaged over images; '
+        '(c) per-image match, counts summed over the set. No epoch or prediction is chosen '
+        'with the ground truth.',
+        '',
+        '| method | extractor | Silhouette | images | (a) dataset | (b) per image '
+        '| (c) per image, summed | run | schedule |',
+        '|---|---|---|---|---|---|---|---|---|',
+    ]
     rows, notes = table_rows(runs, args, 'cocostuff27')
     lines += rows + [''] + notes + ['', 'Published (not run here):', '']
     lines += [f'- {who}: {what} ({src})' for who, what, src in PUBLISHED['cocostuff27']]
-    lines += ['', '## What differs from the published setting, and why', '',
-              f'These are small, fixed subsets ({bsds.description.split(" (")[0]} of BSDS500\'s '
-              f'200; {voc.size} VOC images; {coco.size} COCO images) chosen before any result '
-              'existed, and each image is segmented once (seed 0), so a difference of a few '
-              'hundredths between rows is within subset and seed noise. Every run '
-              'uses the fast schedule (optimise at about 40k pixels until the label count has been '
-              'stable for 40 iterations, then label the full image with one forward pass) instead '
-              "of the authors' up to 1000 full-resolution iterations: it is what fits a shared "
-              '2-core CPU, and since the coarse score is decided by how many labels remain, '
-              'stopping earlier leaves more labels (higher all/fine, lower coarse). Predictions '
-              'are scored once, as produced: no best epoch is chosen against the ground truth, '
-              "unlike the published DynaSeg COCO numbers (oracle), and the authors' code defects "
-              'listed in the notes (detached continuity loss, Silhouette phase never called) are '
-              'not reproduced. The ResNet-18+FPN extractor is randomly initialised (no checkpoint '
-              f'is available offline). VOC is scored with {gt_kind} masks, not the object masks of '
-              "Kim et al.'s setting, and COCO with the few images present, most of which are not "
-              'in the curated list, so neither is comparable with the published values beyond '
-              'a sanity check.', '',
-              '## Commands', '',
-              'Everything (resumable: rerunning skips the images already segmented, then '
-              're-scores):', '', '```', regenerate_command(args), '```', '',
-              'which runs each of these in turn:', '', '```']
+    lines += [
+        '',
+        '## What differs from the published setting, and why',
+        '',
+        f"These are small, fixed subsets ({bsds.description.split(' (')[0]} of BSDS500's "
+        f'200; {voc.size} VOC images; {coco.size} COCO images) chosen before any result '
+        'existed, and each image is segmented once (seed 0), so a difference of a few '
+        'hundredths between rows is within subset and seed noise. Every run '
+        'uses the fast schedule (optimise at about 40k pixels until the label count has been '
+        'stable for 40 iterations, then label the full image with one forward pass) instead '
+        "of the authors' up to 1000 full-resolution iterations: it is what fits a shared "
+        '2-core CPU, and since the coarse score is decided by how many labels remain, '
+        'stopping earlier leaves more labels (higher all/fine, lower coarse). Predictions '
+        'are scored once, as produced: no best epoch is chosen against the ground truth, '
+        "unlike the published DynaSeg COCO numbers (oracle), and the authors' code defects "
+        'listed in the notes (detached continuity loss, Silhouette phase never called) are '
+        'not reproduced. The ResNet-18+FPN extractor is randomly initialised (no checkpoint '
+        f'is available offline). VOC is scored with {gt_kind} masks, not the object masks of '
+        "Kim et al.'s setting, and COCO with the few images present, most of which are not "
+        'in the curated list, so neither is comparable with the published values beyond '
+        'a sanity check.',
+        '',
+        '## Commands',
+        '',
+        'Everything (resumable: rerunning skips the images already segmented, then re-scores):',
+        '',
+        '```',
+        regenerate_command(args),
+        '```',
+        '',
+        'which runs each of these in turn:',
+        '',
+        '```',
+    ]
     for run in runs:
         subset = subset_for(run, args)
         lines.append(shlex.join(command_for(run, subset, args)))
-    lines += ['```', '', 'Figures: `assets/qualitative_bsds500.png` (image | SCF | FSF | Kim | one '
-              'human annotation) and `assets/label_count_loss.png` (label count and loss per '
-              'iteration of the coarse stage), drawn from the label maps and records of the runs '
-              'above.', '']
+    lines += [
+        '```',
+        '',
+        'Figures: `assets/qualitative_bsds500.png` (image | SCF | FSF | Kim | one '
+        'human annotation) and `assets/label_count_loss.png` (label count and loss per '
+        'iteration of the coarse stage), drawn from the label maps and records of the runs '
+        'above.',
+        '',
+    ]
     return '\n'.join(lines)
 
 
 # ----------------------------------------------------------------------------- figures
 
+
 def _run_named(name: str) -> Run:
     return next(r for r in RUNS if r.name == name)
 
 
-FIGURE_RUNS = (('DynaSeg SCF', 'dynaseg-scf_cnn-m2_fast_bsds500'),
-               ('DynaSeg FSF', 'dynaseg-fsf_cnn-m2_fast_bsds500'),
-               ('Kim fixed mu', 'kim-fixed_cnn-m2_fast_bsds500'))
+FIGURE_RUNS = (
+    ('DynaSeg SCF', 'dynaseg-scf_cnn-m2_fast_bsds500'),
+    ('DynaSeg FSF', 'dynaseg-fsf_cnn-m2_fast_bsds500'),
+    ('Kim fixed mu', 'kim-fixed_cnn-m2_fast_bsds500'),
+)
 
 
-def draw_figures(args: argparse.Namespace, assets: Path, n_images: int = 3,
-                 max_side: int = 240) -> list[Path]:
+def draw_figures(
+    args: argparse.Namespace, assets: Path, n_images: int = 3, max_side: int = 240
+) -> list[Path]:
     """The qualitative grid and the label-count / loss plot, from the BSDS runs' outputs.
 
     The images are the first ``n_images`` of the subset that all three runs segmented (no choice
@@ -479,15 +632,25 @@ def draw_figures(args: argparse.Namespace, assets: Path, n_images: int = 3,
     from dynaseg.visualization import colorize_labels, make_grid, plot_history
 
     subset = bsds_subset(Path(args.data_root), args.images, args.ids)
-    dirs = {title: work_dir_for(_run_named(name), subset, args.work_dir)
-            for title, name in FIGURE_RUNS}
+    dirs = {
+        title: work_dir_for(_run_named(name), subset, args.work_dir) for title, name in FIGURE_RUNS
+    }
     listed = bsds_test_ids(Path(args.data_root))
-    in_subset = args.ids or (listed[:args.images] if args.images > 0 else listed)
-    ids = [i for i in listed if i in in_subset and all(
-        (d / 'preds' / f'{i}.png').is_file() and (d / 'preds' / 'records' / f'{i}.json').is_file()
-        for d in dirs.values())]
-    records = {t: {i: json.loads((d / 'preds' / 'records' / f'{i}.json').read_text())
-                   for i in ids[:1]} for t, d in dirs.items()}
+    in_subset = args.ids or (listed[: args.images] if args.images > 0 else listed)
+    ids = [
+        i
+        for i in listed
+        if i in in_subset
+        and all(
+            (d / 'preds' / f'{i}.png').is_file()
+            and (d / 'preds' / 'records' / f'{i}.json').is_file()
+            for d in dirs.values()
+        )
+    ]
+    records = {
+        t: {i: json.loads((d / 'preds' / 'records' / f'{i}.json').read_text()) for i in ids[:1]}
+        for t, d in dirs.items()
+    }
     if not ids:
         print('figures: no image segmented by all of ' + ', '.join(n for _, n in FIGURE_RUNS))
         return []
@@ -504,52 +667,79 @@ def draw_figures(args: argparse.Namespace, assets: Path, n_images: int = 3,
         with Image.open(bsds / 'images' / 'test' / f'{img_id}.jpg') as jpeg:
             image = np.asarray(jpeg.convert('RGB'))
         panels = [shrink(image, False)]
-        panels += [shrink(colorize_labels(read_label_map(dirs[t] / 'preds' / f'{img_id}.png')),
-                          True) for t, _ in FIGURE_RUNS]
+        panels += [
+            shrink(colorize_labels(read_label_map(dirs[t] / 'preds' / f'{img_id}.png')), True)
+            for t, _ in FIGURE_RUNS
+        ]
         gt = load_bsds_ground_truth(bsds / 'groundTruth' / 'test' / f'{img_id}.mat')[0]
         panels.append(shrink(colorize_labels(gt), True))
         grid_rows.append(panels)
     assets.mkdir(parents=True, exist_ok=True)
-    grid = make_grid(grid_rows, titles=['image', *[t for t, _ in FIGURE_RUNS],
-                                        'ground truth (annotator 1)'])
+    grid = make_grid(
+        grid_rows, titles=['image', *[t for t, _ in FIGURE_RUNS], 'ground truth (annotator 1)']
+    )
     qualitative = assets / 'qualitative_bsds500.png'
-    cv2.imwrite(str(qualitative), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR),
-                [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    cv2.imwrite(
+        str(qualitative), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9]
+    )
     curves = assets / 'label_count_loss.png'
     img_id = ids[0]
-    plot_history({t: records[t][img_id]['history'] for t, _ in FIGURE_RUNS}, curves,
-                 title=f'BSDS500 test {img_id}: coarse stage of the fast schedule')
+    plot_history(
+        {t: records[t][img_id]['history'] for t, _ in FIGURE_RUNS},
+        curves,
+        title=f'BSDS500 test {img_id}: coarse stage of the fast schedule',
+    )
     return [qualitative, curves]
 
 
 # ----------------------------------------------------------------------------- main
 
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--data-root', required=True,
-                        help='folder holding bsds500/, voc2012/ and cocostuff/')
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        '--data-root', required=True, help='folder holding bsds500/, voc2012/ and cocostuff/'
+    )
     parser.add_argument('--work-dir', default='work_dirs/reproduce')
     which = parser.add_mutually_exclusive_group()
-    which.add_argument('--images', type=int, default=10,
-                       help='BSDS500: the first N sorted test ids (0: all 200; default 10)')
+    which.add_argument(
+        '--images',
+        type=int,
+        default=10,
+        help='BSDS500: the first N sorted test ids (0: all 200; default 10)',
+    )
     which.add_argument('--ids', nargs='+', help='BSDS500: exactly these test ids')
-    parser.add_argument('--only', nargs='+', metavar='NAME',
-                        help='config stems (shell patterns) to run (the report lists all); '
-                        'default all: '
-                        + ' '.join(r.name for r in RUNS))
+    parser.add_argument(
+        '--only',
+        nargs='+',
+        metavar='NAME',
+        help='config stems (shell patterns) to run (the report lists all); '
+        'default all: ' + ' '.join(r.name for r in RUNS),
+    )
     parser.add_argument('--threads', type=int, help='torch CPU threads per run')
-    parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
-                        help='extra config overrides for every run '
-                        '(e.g. model.schedule.max_pixels=160000)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
+        help='extra config overrides for every run (e.g. model.schedule.max_pixels=160000)',
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument('--dry-run', action='store_true', help='print the commands, run nothing')
-    mode.add_argument('--table-only', action='store_true',
-                      help='write the report from the results present; run nothing, no figures')
+    mode.add_argument(
+        '--table-only',
+        action='store_true',
+        help='write the report from the results present; run nothing, no figures',
+    )
     mode.add_argument('--figures-only', action='store_true', help='only draw the figures')
-    mode.add_argument('--score-only', action='store_true',
-                      help='score the predictions present (evaluate_config.py --limit 0), segment '
-                      'nothing, then write the report and figures')
+    mode.add_argument(
+        '--score-only',
+        action='store_true',
+        help='score the predictions present (evaluate_config.py --limit 0), segment '
+        'nothing, then write the report and figures',
+    )
     parser.add_argument('--output', default='docs/results.md', help='the report to write')
     parser.add_argument('--assets', default='assets', help='where the figures go')
     return parser.parse_args(argv)

@@ -3,6 +3,7 @@
 Nothing is optimised here: the runs' outputs (label maps, records, eval_results.json/pkl) are
 written by hand on a tiny synthetic BSDS500 layout.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -47,16 +48,31 @@ def fake_run(work_dir: Path, ids: list[str], all_miou: float, labels: int = 3) -
     for k, img_id in enumerate(ids):
         pred = np.repeat(np.arange(4, dtype=np.uint8) % labels, 8)[None].repeat(24, 0)
         Image.fromarray(pred).save(work_dir / 'preds' / f'{img_id}.png')
-        record = {'img_id': img_id, 'num_labels': labels, 'iterations': 50 + k, 'seconds': 2.0,
-                  'history': {'n_labels': [9, 6, labels], 'loss': [3.0, 2.0, 1.5]},
-                  'model_config': {'silhouette': {'enabled': True},
-                                   'schedule': {'max_iters': 1000, 'min_labels': 3, 'patience': 40,
-                                                'coarse_max_pixels': 40000, 'refine_iters': 0,
-                                                'max_pixels': 500000}}}
+        record = {
+            'img_id': img_id,
+            'num_labels': labels,
+            'iterations': 50 + k,
+            'seconds': 2.0,
+            'history': {'n_labels': [9, 6, labels], 'loss': [3.0, 2.0, 1.5]},
+            'model_config': {
+                'silhouette': {'enabled': True},
+                'schedule': {
+                    'max_iters': 1000,
+                    'min_labels': 3,
+                    'patience': 40,
+                    'coarse_max_pixels': 40000,
+                    'refine_iters': 0,
+                    'max_pixels': 500000,
+                },
+            },
+        }
         (work_dir / 'preds' / 'records' / f'{img_id}.json').write_text(json.dumps(record))
-    metrics = {'all': {'mIoU': all_miou}, 'fine': {'mIoU': all_miou - 0.1},
-               'coarse': {'mIoU': all_miou + 0.1},
-               'bsds_region': {'PRI': 0.75, 'VOI': 2.5, 'covering': 0.45}}
+    metrics = {
+        'all': {'mIoU': all_miou},
+        'fine': {'mIoU': all_miou - 0.1},
+        'coarse': {'mIoU': all_miou + 0.1},
+        'bsds_region': {'PRI': 0.75, 'VOI': 2.5, 'covering': 0.45},
+    }
     results = {'counts': {'scored': len(ids)}, 'metrics': metrics}
     (work_dir / 'eval_results.json').write_text(json.dumps(results))
     with open(work_dir / 'eval_results.pkl', 'wb') as handle:
@@ -75,20 +91,39 @@ def test_subsets_are_fixed_by_sorted_ids(data_root: Path) -> None:
         reproduce.bsds_subset(data_root, 2, ['999'])
 
 
-def test_dry_run_lists_one_command_per_run(data_root: Path, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_dry_run_lists_one_command_per_run(
+    data_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     work = tmp_path / 'work'
-    code = reproduce.main(['--data-root', str(data_root), '--work-dir', str(work), '--images', '2',
-                           '--threads', '1', '--only', 'kim-*bsds500',
-                           'dynaseg-scf_cnn-m2_fast_bsds500', '--dry-run'])
+    code = reproduce.main(
+        [
+            '--data-root',
+            str(data_root),
+            '--work-dir',
+            str(work),
+            '--images',
+            '2',
+            '--threads',
+            '1',
+            '--only',
+            'kim-*bsds500',
+            'dynaseg-scf_cnn-m2_fast_bsds500',
+            '--dry-run',
+        ]
+    )
     assert code == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2
     args = shlex.split(lines[0])
-    assert args[:4] == ['python', 'tools/evaluate_config.py', '--config',
-                        'configs/kim/kim-fixed_cnn-m2_fast_bsds500.py']
+    assert args[:4] == [
+        'python',
+        'tools/evaluate_config.py',
+        '--config',
+        'configs/kim/kim-fixed_cnn-m2_fast_bsds500.py',
+    ]
     assert args[args.index('--work-dir') + 1] == str(
-        work / 'kim-fixed_cnn-m2_fast_bsds500' / 'test_first2')
+        work / 'kim-fixed_cnn-m2_fast_bsds500' / 'test_first2'
+    )
     assert args[args.index('--data-root') + 1] == str(data_root / 'bsds500')
     assert args[-2:] == ['--cfg-options', 'dataset.indices=2']
     assert not work.exists()  # a dry run writes nothing
@@ -102,27 +137,42 @@ def test_dry_run_lists_one_command_per_run(data_root: Path, tmp_path: Path,
 
 def test_table_reads_results_and_marks_missing_runs(data_root: Path, tmp_path: Path) -> None:
     work = tmp_path / 'work'
-    fake_run(work / 'dynaseg-scf_cnn-m2_fast_bsds500' / 'test_first2', ['100007', '100039'],
-             0.4321)
+    fake_run(work / 'dynaseg-scf_cnn-m2_fast_bsds500' / 'test_first2', ['100007', '100039'], 0.4321)
     fake_run(work / 'kim-fixed_cnn-m2_fast_bsds500' / 'test_first2', ['100007'], 0.1234)
     output = tmp_path / 'docs' / 'results.md'
-    code = reproduce.main(['--data-root', str(data_root), '--work-dir', str(work), '--images', '2',
-                           '--table-only', '--output', str(output),
-                           '--assets', str(tmp_path / 'a')])
+    code = reproduce.main(
+        [
+            '--data-root',
+            str(data_root),
+            '--work-dir',
+            str(work),
+            '--images',
+            '2',
+            '--table-only',
+            '--output',
+            str(output),
+            '--assets',
+            str(tmp_path / 'a'),
+        ]
+    )
     assert code == 0
     text = output.read_text()
-    scf = next(line for line in text.splitlines() if line.startswith('| DynaSeg-SCF')
-               and '| 2/2 |' in line)
+    scf = next(
+        line for line in text.splitlines() if line.startswith('| DynaSeg-SCF') and '| 2/2 |' in line
+    )
     assert '0.4321' in scf and '0.3321' in scf and '0.5321' in scf and '0.750' in scf
     assert '50 it' in scf and '3.0 labels' in scf and 'fast: <= 40,000 px' in scf
     # One of two images scored: partial, with the command that resumes it.
     assert '| **1/2 (partial)** |' in text
     assert '`kim-fixed_cnn-m2_fast_bsds500`: partial: 1 of 2' in text
     # Not run at all: said so, with its command; never a number.
-    assert ('`dynaseg-fsf_cnn-m2_fast_bsds500`: not run: `python tools/evaluate_config.py '
-            '--config configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py') in text
-    fsf = next(line for line in text.splitlines()
-               if line.startswith('| DynaSeg-FSF, mu=15 | CNN M=2'))
+    assert (
+        '`dynaseg-fsf_cnn-m2_fast_bsds500`: not run: `python tools/evaluate_config.py '
+        '--config configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py'
+    ) in text
+    fsf = next(
+        line for line in text.splitlines() if line.startswith('| DynaSeg-FSF, mu=15 | CNN M=2')
+    )
     assert '| not run |' in fsf and fsf.count('n/a') >= 6
     assert '0.3050 / 0.2592 / 0.3739' in text and 'oracle' in text  # published, marked
     assert 'python tools/reproduce.py --data-root' in text  # the exact command
@@ -131,13 +181,30 @@ def test_table_reads_results_and_marks_missing_runs(data_root: Path, tmp_path: P
 
 def test_figures_from_label_maps_and_records(data_root: Path, tmp_path: Path) -> None:
     work = tmp_path / 'work'
-    for k, name in enumerate(('dynaseg-scf_cnn-m2_fast_bsds500', 'dynaseg-fsf_cnn-m2_fast_bsds500',
-                              'kim-fixed_cnn-m2_fast_bsds500')):
+    for k, name in enumerate(
+        (
+            'dynaseg-scf_cnn-m2_fast_bsds500',
+            'dynaseg-fsf_cnn-m2_fast_bsds500',
+            'kim-fixed_cnn-m2_fast_bsds500',
+        )
+    ):
         fake_run(work / name / 'test_first2', ['100007', '100039'], 0.3, labels=2 + k)
     assets = tmp_path / 'assets'
-    code = reproduce.main(['--data-root', str(data_root), '--work-dir', str(work), '--images', '2',
-                           '--figures-only', '--assets', str(assets),
-                           '--output', str(tmp_path / 'unused.md')])
+    code = reproduce.main(
+        [
+            '--data-root',
+            str(data_root),
+            '--work-dir',
+            str(work),
+            '--images',
+            '2',
+            '--figures-only',
+            '--assets',
+            str(assets),
+            '--output',
+            str(tmp_path / 'unused.md'),
+        ]
+    )
     assert code == 0
     assert not (tmp_path / 'unused.md').exists()
     grid = np.asarray(Image.open(assets / 'qualitative_bsds500.png'))
