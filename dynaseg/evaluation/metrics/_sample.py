@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from dynaseg.utils.labels import resize_nearest
+
 #: Keys, in order of preference, under which a data sample may carry its ground-truth file(s).
 GT_PATH_KEYS = ('gt_path', 'seg_map_path')
 
@@ -49,3 +51,22 @@ def ground_truth_path(data_sample: dict[str, Any]) -> Any:
         f'{name}: data sample carries no ground truth ({" or ".join(GT_PATH_KEYS)}); '
         "add 'gt_path' to PackSegInputs meta_keys"
     )
+
+
+def prediction_at_size(
+    data_sample: dict[str, Any], shape: tuple[int, ...], resize: bool
+) -> np.ndarray:
+    """The sample's prediction at the ground truth's (H, W) ``shape``.
+
+    A size mismatch is an error naming the image unless ``resize`` is set, in which case
+    the prediction is resized with nearest neighbour (labels must not be blended).
+    """
+    pred = prediction_map(data_sample)
+    if pred.shape == tuple(shape):
+        return pred
+    if not resize:
+        raise ValueError(
+            f'{data_sample.get("img_path")}: prediction {pred.shape} and ground '
+            f'truth {tuple(shape)} differ in size (set resize_pred=True)'
+        )
+    return resize_nearest(pred, (shape[0], shape[1]))

@@ -9,11 +9,11 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 
 from dynaseg.registry import METRICS
-from dynaseg.utils.labels import relabel_connected_components, resize_nearest
+from dynaseg.utils.labels import relabel_connected_components
 
 from ..functional.bsds_bench import image_region_scores
 from ..functional.io import load_bsds_ground_truth
-from ._sample import ground_truth_path, prediction_map
+from ._sample import ground_truth_path, prediction_at_size
 
 
 @METRICS.register_module()
@@ -48,14 +48,7 @@ class BSDSRegionMetric(BaseMetric):
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             gts = load_bsds_ground_truth(ground_truth_path(sample))
-            pred = prediction_map(sample)
-            if pred.shape != gts[0].shape:
-                if not self.resize_pred:
-                    raise ValueError(
-                        f'{sample.get("img_path")}: prediction {pred.shape} and ground '
-                        f'truth {gts[0].shape} differ in size (set resize_pred=True)'
-                    )
-                pred = resize_nearest(pred, gts[0].shape)
+            pred = prediction_at_size(sample, gts[0].shape, self.resize_pred)
             if self.relabel:
                 pred = relabel_connected_components(pred)
             # The bench's regions are labels 1..max; label 0 would be "unlabelled".

@@ -8,7 +8,6 @@ from typing import Any
 from mmengine.evaluator import BaseMetric
 
 from dynaseg.registry import METRICS
-from dynaseg.utils.labels import resize_nearest
 
 from ..functional.cocostuff import (
     PROTOCOLS,
@@ -17,7 +16,7 @@ from ..functional.cocostuff import (
     cocostuff_scores,
 )
 from ..functional.io import load_cocostuff_ground_truth
-from ._sample import ground_truth_path, prediction_map
+from ._sample import ground_truth_path, prediction_at_size
 
 #: The letters the project notes use for the protocols.
 PROTOCOL_ALIASES = {'a': 'dataset', 'b': 'per_image', 'c': 'per_image_summed'}
@@ -59,14 +58,7 @@ class CocoStuffMetric(BaseMetric):
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             gt = load_cocostuff_ground_truth(ground_truth_path(sample))
-            pred = prediction_map(sample)
-            if pred.shape != gt.shape:
-                if not self.resize_pred:
-                    raise ValueError(
-                        f'{sample.get("img_path")}: prediction {pred.shape} and ground '
-                        f'truth {gt.shape} differ in size (set resize_pred=True)'
-                    )
-                pred = resize_nearest(pred, gt.shape)
+            pred = prediction_at_size(sample, gt.shape, self.resize_pred)
             self.results.append(cluster_confusion(pred, gt))
 
     def compute_metrics(self, results: list[ImageConfusion]) -> dict[str, float]:

@@ -9,11 +9,10 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 
 from dynaseg.registry import METRICS
-from dynaseg.utils.labels import resize_nearest
 
 from ..functional.io import load_bsds_ground_truth, load_voc_ground_truth
 from ..functional.kim_miou import BSDS_MODES, kim_image_scores, pooled_miou
-from ._sample import ground_truth_path, prediction_map
+from ._sample import ground_truth_path, prediction_at_size
 
 VOC_IGNORE_INDEX = 255
 
@@ -61,14 +60,7 @@ class KimSegmentMIoU(BaseMetric):
                 gts = [load_voc_ground_truth(gt_path)]
             else:
                 gts = load_bsds_ground_truth(gt_path)
-            pred = prediction_map(sample)
-            if pred.shape != gts[0].shape:
-                if not self.resize_pred:
-                    raise ValueError(
-                        f'{sample.get("img_path")}: prediction {pred.shape} and ground '
-                        f'truth {gts[0].shape} differ in size (set resize_pred=True)'
-                    )
-                pred = resize_nearest(pred, gts[0].shape)
+            pred = prediction_at_size(sample, gts[0].shape, self.resize_pred)
             self.results.append(
                 kim_image_scores(
                     pred,
