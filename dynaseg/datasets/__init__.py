@@ -1,5 +1,9 @@
 """Registered evaluation datasets: BSDS500, PASCAL VOC 2012, COCO-Stuff-27 and plain folders."""
 
+# mmseg's transforms (LoadImageFromFile, PackSegInputs, ...) register on import; child
+# registries look names up in their parents but never trigger the parents' lazy imports.
+import mmseg.datasets.transforms  # noqa: F401
+
 from .base import ListedImageDataset
 from .bsds500 import BSDS500Dataset
 from .cocostuff import CocoStuff27Dataset
