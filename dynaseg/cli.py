@@ -237,7 +237,6 @@ def _train_reference_first(args: argparse.Namespace, cfg: Config) -> int:
             file=sys.stderr,
         )
         return 2
-    cfg.model.reference = dict(cfg.model.get('reference', {}), checkpoint=None)
     try:
         train_reference_folder(
             args.reference_train_folder,
@@ -250,7 +249,7 @@ def _train_reference_first(args: argparse.Namespace, cfg: Config) -> int:
     except (NotADirectoryError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
-    cfg.model.reference.checkpoint = args.reference_checkpoint
+    cfg.model.reference = dict(cfg.model.get('reference', {}), checkpoint=args.reference_checkpoint)
     return 0
 
 

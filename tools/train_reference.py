@@ -60,8 +60,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     try:
         cfg = load_config(args.config, args.cfg_options)
-        # The checkpoint is the output here; never load one named in the config.
-        cfg.model.reference = dict(cfg.model.get('reference', {}), checkpoint=None)
         train_reference_folder(
             args.train_folder,
             cfg,

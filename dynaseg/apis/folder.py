@@ -19,6 +19,7 @@ its label map exists: a rerun after a crash or Ctrl-C skips finished images and 
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 import time
@@ -585,6 +586,9 @@ def train_reference_folder(
         images = [images[i] for i in np.linspace(0, len(images) - 1, limit).round().astype(int)]
     if not images:
         raise ValueError(f'no training images in {str(train_folder)!r}')
+    # The checkpoint is this function's output: never load one the config names.
+    cfg = copy.deepcopy(cfg)
+    cfg.model.reference = dict(cfg.model.get('reference', {}), checkpoint=None)
     model = cast('DynaSeg', build_segmentor(cfg, device))
     tensors = [image_to_tensor(load_image(p, max_pixels=max_image_pixels), model) for p in images]
     every = max(1, iters // 10)
