@@ -283,18 +283,11 @@ def batched_dynaseg_loss(
     if type(loss_fn).forward is not DynaSegLoss.forward:
         outs = [loss_fn(response[a : a + 1], q_floor=int(q_floor[a])) for a in range(len(response))]
         return torch.stack([o.loss for o in outs]), torch.stack([o.num_labels for o in outs])
+    from dynaseg.models.losses.fused import similarity_and_continuity
+
     models, channels = response.shape[:2]
-    top, labels = response.max(dim=1)  # (A, h, w)
-    similarity = (torch.logsumexp(response, dim=1) - top).mean(dim=(1, 2))  # (A,)
-    continuity = response.new_zeros(models)
-    if response.shape[-2] > 1:
-        continuity = continuity + (response[..., 1:, :] - response[..., :-1, :]).abs().mean(
-            dim=(1, 2, 3)
-        )
-    if response.shape[-1] > 1:
-        continuity = continuity + (response[..., :, 1:] - response[..., :, :-1]).abs().mean(
-            dim=(1, 2, 3)
-        )
+    # The same fused arithmetic as DynaSegLoss, per model: (A,) each.
+    similarity, continuity, labels = similarity_and_continuity(response)
     # One bincount for all models: offset model a's labels by a*q.
     offsets = torch.arange(models, device=labels.device).view(-1, 1, 1) * channels
     num_labels = (

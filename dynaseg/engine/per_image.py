@@ -81,7 +81,7 @@ def optimize_image(
     *,
     seed: int = 0,
     silhouette: SilhouetteConfig | None = None,
-    channels_last: bool = False,
+    channels_last: bool = True,
     tune_allocator: bool = True,
     on_iteration: Callable[[int, int], None] | None = None,
     scribble: Tensor | None = None,
@@ -98,7 +98,10 @@ def optimize_image(
         schedule: stopping rule and resolution plan.
         seed: seeds the initialisation and the Silhouette phase; same seed, same labels.
         silhouette: the Silhouette phase settings; None or disabled = no floor on q.
-        channels_last: NHWC layout; measured slower here overall (BatchNorm backward), so off.
+        channels_last: NHWC layout, oneDNN's native one: the convolutions skip their layout
+            reorders (about 25% less CPU time per iteration at 321x481). It pays only because
+            the fused loss hands back an NHWC gradient; a mixed-layout BatchNorm backward is
+            several times slower.
         tune_allocator: keep freed buffers in the process (see ``allocator.py``).
         on_iteration: called as ``on_iteration(iteration, q)`` after each checked iteration.
         scribble: optional (H, W) int64 mask at the input size, 255 = no scribble, other values

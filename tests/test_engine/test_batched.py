@@ -146,9 +146,11 @@ def test_stopped_model_is_frozen_while_others_continue():
 
     for n in range(3):
         mine = torch.cat([p.flatten() for p in net.unstack(n, factory()).parameters()])
-        torch.testing.assert_close(mine, trained(n, stops[n]), rtol=1e-3, atol=1e-4)
+        # Grouped and single convolutions round differently: up to ~4e-4 apart after 17
+        # iterations here, while a model that kept moving after its stop is ~0.5 away.
+        torch.testing.assert_close(mine, trained(n, stops[n]), rtol=1e-3, atol=1e-3)
         # Had momentum kept moving it after its stop, it would look like this instead.
-        assert not torch.allclose(mine, trained(n, max(stops)), rtol=1e-3, atol=1e-4) or stops[
+        assert not torch.allclose(mine, trained(n, max(stops)), rtol=1e-3, atol=1e-3) or stops[
             n
         ] == max(stops)
     # Its optimiser state was restored too: the momentum buffer is the one at its stop.

@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from dynaseg.registry import MODELS
 
 from .dynamic_weight import DynamicWeight
+from .fused import similarity_and_continuity
 
 
 def feature_similarity_loss(response: Tensor, labels: Tensor) -> Tensor:
@@ -84,11 +85,10 @@ class DynaSegLoss(nn.Module):
             response: (B, C, H, W) output of the feature extractor.
             q_floor: lower bound on q (the Silhouette phase's k; 1 when disabled).
         """
-        # logsumexp - max is cross-entropy against the argmax target, computed from one
-        # reduction instead of argmax + log_softmax + gather; the gradient is identical.
-        top, labels = response.max(dim=1)
-        similarity = (torch.logsumexp(response, dim=1) - top).mean()
-        continuity = spatial_continuity_loss(response)
+        # Cross-entropy against the argmax target is logsumexp - max; both terms and their
+        # gradients come from one fused Function (same values as the expressions above).
+        similarity, continuity, labels = similarity_and_continuity(response)
+        similarity, continuity = similarity.mean(), continuity.mean()  # samples share a size
         num_labels = count_labels(labels, response.shape[1])
         weight = self.weight(num_labels.clamp(min=q_floor).to(response.dtype))
         weight = torch.as_tensor(weight, dtype=response.dtype, device=response.device)

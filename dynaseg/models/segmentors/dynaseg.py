@@ -54,7 +54,7 @@ class DynaSeg(BaseSegmentor):
         silhouette: dict | None = None,
         seed: int = 0,
         relabel: bool = False,
-        channels_last: bool = False,
+        channels_last: bool = True,
         tune_allocator: bool = True,
         scribble: dict | None = None,
         reference: dict | None = None,
