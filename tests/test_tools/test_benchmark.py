@@ -1,0 +1,78 @@
+"""tools/benchmark.py end to end on a tiny synthetic BSDS500 layout (timings are not asserted)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _make_bsds():
+    spec = importlib.util.spec_from_file_location(
+        '_dynaseg_runner_tests', REPO_ROOT / 'tests/test_apis/test_dataset_runner.py'
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.make_bsds
+
+
+def run_benchmark(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / 'tools/benchmark.py'), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO_ROOT,
+    )
+
+
+def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path: Path) -> None:
+    root = _make_bsds()(tmp_path / 'bsds', ['1001', '1002'], size=(40, 56))
+    cache, out = tmp_path / 'cache', tmp_path / 'out.json'
+    common = ['--data-root', str(root), '--images', '1001', '1002', '--threads', '1']
+    common += ['--cache', str(cache), '--max-iters', '4', '--scale', '0.5']
+    done = run_benchmark(
+        *common,
+        '--parts',
+        'per-iter',
+        'whole',
+        '--per-iter-iters',
+        '2',
+        '--repeats',
+        '2',
+        '--out',
+        str(out),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads(out.read_text())
+    per_iter = results['per_iter']
+    for loop in ('A', "A'", 'B'):
+        assert len(per_iter[loop]['runs']) == 2 and per_iter[loop]['s_per_iter'] > 0
+        assert per_iter[loop]['user_s'] >= 0 and per_iter[loop]['sys_s'] >= 0
+    assert per_iter['ratio'] == per_iter['B']['s_per_iter'] / per_iter['A']['s_per_iter']
+    assert 'ratio B/A' in done.stdout and "A' reference" in done.stdout
+
+    whole = results['whole']
+    assert [row['image'] for row in whole['rows']] == ['1001', '1002']
+    for row in whole['rows']:
+        assert row['a_iterations'] <= 4 and row['b_iterations'] >= 1
+        assert 0.0 <= row['a_miou'] <= 1.0 and 0.0 <= row['b_miou'] <= 1.0
+    assert whole['speedup'] == whole['total_a_seconds'] / whole['total_b_seconds']
+    cached = sorted(p.name for p in cache.rglob('*.npz'))
+    assert cached == ['1001.npz', '1002.npz']
+
+    # A rerun scores from the cache: A's label maps are not recomputed.
+    stamps = {p: p.stat().st_mtime_ns for p in cache.rglob('*.npz')}
+    again = run_benchmark(*common, '--parts', 'whole', '--per-iter-iters', '1')
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert {p: p.stat().st_mtime_ns for p in cache.rglob('*.npz')} == stamps
+
+
+def test_missing_data_root_is_a_clear_error(tmp_path: Path) -> None:
+    done = run_benchmark('--data-root', str(tmp_path / 'nowhere'), '--parts', 'per-iter')
+    assert done.returncode != 0
+    assert 'BSDS500 not found' in done.stderr and 'nowhere' in done.stderr
