@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from dynaseg.apis import build_segmentor, image_to_tensor, load_config
-from dynaseg.engine import Schedule, optimize_image
+from dynaseg.engine import DEFAULT_OPTIMIZER, Schedule, optimize_image
 from dynaseg.engine.allocator import keep_freed_memory, restore_default_malloc
 from dynaseg.engine.reference import reference_optimize
 from dynaseg.evaluation.functional import kim_image_scores, load_bsds_ground_truth, pooled_miou
@@ -57,7 +57,7 @@ DEFAULT_IMAGES = [
     '103029',
     '103078',
 ]
-SGD = dict(type='SGD', lr=0.1, momentum=0.9)
+SGD = DEFAULT_OPTIMIZER
 
 
 def parse_args() -> argparse.Namespace:

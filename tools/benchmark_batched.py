@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from dynaseg.engine import Schedule, optimize_image
+from dynaseg.engine import DEFAULT_OPTIMIZER, Schedule, optimize_image
 from dynaseg.engine.batched import optimize_many
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss
@@ -36,7 +36,7 @@ from dynaseg.testing import piecewise_image
 from dynaseg.utils.image_io import load_image
 
 REPO = Path(__file__).resolve().parents[1]
-SGD = dict(type='SGD', lr=0.1, momentum=0.9)
+SGD = DEFAULT_OPTIMIZER
 
 
 def parse_args() -> argparse.Namespace:

@@ -3,6 +3,7 @@
 from .allocator import keep_freed_memory
 from .batched import bucket_by_size, optimize_batch, optimize_many
 from .per_image import (
+    DEFAULT_OPTIMIZER,
     NonFiniteLossError,
     OptimizationRecord,
     SilhouetteConfig,
@@ -14,6 +15,7 @@ from .schedule import Schedule, fit_pixels
 
 __all__ = [
     'keep_freed_memory',
+    'DEFAULT_OPTIMIZER',
     'NonFiniteLossError',
     'OptimizationRecord',
     'SilhouetteConfig',

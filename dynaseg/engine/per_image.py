@@ -36,6 +36,8 @@ if TYPE_CHECKING:  # the loss is passed in; importing dynaseg.models here would 
 
 # Upsampling the response to a 12-megapixel input at once would need ~5 GB: do it in
 # bands of output rows that hold at most this many response values.
+#: Kim et al.'s optimiser, the default everywhere one is not configured.
+DEFAULT_OPTIMIZER = dict(type='SGD', lr=0.1, momentum=0.9)
 _UPSAMPLE_CHUNK_VALUES = 2**25
 
 

@@ -13,7 +13,13 @@ from mmseg.models.segmentors import BaseSegmentor
 from mmseg.structures import SegDataSample
 from torch import Tensor, nn
 
-from dynaseg.engine import OptimizationRecord, Schedule, SilhouetteConfig, optimize_image
+from dynaseg.engine import (
+    DEFAULT_OPTIMIZER,
+    OptimizationRecord,
+    Schedule,
+    SilhouetteConfig,
+    optimize_image,
+)
 from dynaseg.engine.reference_mode import load_reference_checkpoint, reference_segment
 from dynaseg.models.losses import DynaSegLoss
 from dynaseg.registry import MODELS
@@ -69,7 +75,7 @@ class DynaSeg(BaseSegmentor):
         # A resident copy gives the segmentor parameters (checkpoints, reference-image mode).
         self.backbone = MODELS.build(backbone)
         self.loss_fn: DynaSegLoss = MODELS.build(loss)
-        self.optimizer_cfg = dict(optimizer or dict(type='SGD', lr=0.1, momentum=0.9))
+        self.optimizer_cfg = dict(optimizer or DEFAULT_OPTIMIZER)
         self.schedule = Schedule(**(schedule or {}))
         self.silhouette = SilhouetteConfig(**(silhouette or {}))
         self.seed = seed
