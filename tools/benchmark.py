@@ -83,7 +83,13 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--scale', type=float, default=0.5, help="A's resolution in the whole part")
     p.add_argument('--max-iters', type=int, default=1000, help="A's iteration budget")
     p.add_argument('--per-iter-iters', type=int, default=10, help='iterations per timed run')
-    p.add_argument('--agreement-iters', type=int, default=100)
+    p.add_argument(
+        '--agreement-iters',
+        type=int,
+        nargs='+',
+        default=[10, 30, 100],
+        help='iteration counts at which A and B (same seed) are compared',
+    )
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--threads', type=int, default=torch.get_num_threads())
     p.add_argument('--device', default='cpu')
@@ -189,27 +195,36 @@ def best_match_agreement(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def part_agreement(args, image_path: Path) -> dict:
-    """A vs B with the same seed, and A vs A with one thread (the floating-point noise floor)."""
+    """A vs B with the same seed, and A vs A with one thread (the floating-point noise floor),
+    after each of ``--agreement-iters`` iterations (every count is a run from the same init)."""
     x = load_tensor(image_path, args.scale, args.device)
-    n = args.agreement_iters
-    la, _ = run_reference(x, n, args.seed, min_labels=0)
-    lb, _ = run_engine_faithful(x, n, args.seed, min_labels=0)
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    la1, _ = run_reference(x, n, args.seed, min_labels=0)
-    torch.set_num_threads(threads)
-    result = dict(
-        image=image_path.stem,
-        iterations=n,
-        a_vs_b=best_match_agreement(la, lb),
-        a_vs_a_1thread=best_match_agreement(la, la1),
-        pixels_equal_a_b=float((la == lb).mean()),
-        pixels_equal_a_a1=float((la == la1).mean()),
+    rows = []
+    print(
+        f'\n[agreement] {image_path.stem} at scale {args.scale}, same seed; best-match IoU '
+        f'(pixels equal) of B and of A with 1 thread against A with {threads}'
     )
-    print(f'\n[agreement] {image_path.stem} at scale {args.scale}, {n} iterations, same seed')
-    for k, v in result.items():
-        print(f'  {k}: {v:.4f}' if isinstance(v, float) else f'  {k}: {v}')
-    return result
+    print(f'{"iterations":>10}{"A vs B":>22}{"A vs A, 1 thread":>24}')
+    for n in args.agreement_iters:
+        la, _ = run_reference(x, n, args.seed, min_labels=0)
+        lb, _ = run_engine_faithful(x, n, args.seed, min_labels=0)
+        torch.set_num_threads(1)
+        la1, _ = run_reference(x, n, args.seed, min_labels=0)
+        torch.set_num_threads(threads)
+        row = dict(
+            iterations=n,
+            a_vs_b=best_match_agreement(la, lb),
+            a_vs_a_1thread=best_match_agreement(la, la1),
+            pixels_equal_a_b=float((la == lb).mean()),
+            pixels_equal_a_a1=float((la == la1).mean()),
+        )
+        rows.append(row)
+        print(
+            f'{n:>10}{row["a_vs_b"]:>13.4f} ({row["pixels_equal_a_b"]:.3f})'
+            f'{row["a_vs_a_1thread"]:>15.4f} ({row["pixels_equal_a_a1"]:.3f})',
+            flush=True,
+        )
+    return dict(image=image_path.stem, scale=args.scale, rows=rows)
 
 
 def fill_reference_cache(args, path: Path, cached: Path) -> None:

@@ -40,6 +40,10 @@ def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path
         '--parts',
         'per-iter',
         'whole',
+        'agreement',
+        '--agreement-iters',
+        '1',
+        '5',
         '--per-iter-iters',
         '2',
         '--repeats',
@@ -55,6 +59,11 @@ def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path
         assert per_iter[loop]['user_s'] >= 0 and per_iter[loop]['sys_s'] >= 0
     assert per_iter['ratio'] == per_iter['B']['s_per_iter'] / per_iter['A']['s_per_iter']
     assert 'ratio B/A' in done.stdout and "A' reference" in done.stdout
+
+    # Same seed, same work: after one iteration A and B label (almost) every pixel alike.
+    agreement = results['agreement']['rows']
+    assert [row['iterations'] for row in agreement] == [1, 5]
+    assert agreement[0]['pixels_equal_a_b'] >= 0.95 and agreement[0]['a_vs_b'] >= 0.9
 
     whole = results['whole']
     assert [row['image'] for row in whole['rows']] == ['1001', '1002']
