@@ -333,8 +333,9 @@ def part_whole(args, root: Path) -> dict:
 
 
 MEMORY_CHILD = """
-import resource, sys, numpy as np, torch
+import numpy as np, torch
 from dynaseg.apis import segment_image
+from dynaseg.utils.profiling import peak_rss_bytes
 torch.set_num_threads({threads})
 h, w = {h}, {w}
 rng = np.random.default_rng(0)
@@ -343,7 +344,7 @@ import cv2
 image = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.uint8)
 result = segment_image(image, {config!r}, **{{'model.schedule.max_iters': {iters}}})
 assert result.labels.shape == (h, w)
-print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, result.record.seconds)
+print('PEAK_RSS_BYTES', peak_rss_bytes(), result.record.seconds)
 """
 
 
@@ -359,12 +360,10 @@ def part_memory(args) -> dict:
             check=True,
             env=dict(os.environ),
         )
-        line = next(x for x in out.stdout.splitlines() if x.startswith('PEAK_RSS_KB'))
-        kb, seconds = int(line.split()[1]), float(line.split()[2])
-        results[name] = dict(peak_rss_mb=kb / 1024, seconds=seconds)
-        print(
-            f'  {name:<18} peak RSS {kb / 1024:8.0f} MB ({seconds:.1f} s, <= 60 coarse iterations)'
-        )
+        line = next(x for x in out.stdout.splitlines() if x.startswith('PEAK_RSS_BYTES'))
+        mb, seconds = int(line.split()[1]) / 2**20, float(line.split()[2])
+        results[name] = dict(peak_rss_mb=mb, seconds=seconds)
+        print(f'  {name:<18} peak RSS {mb:8.0f} MB ({seconds:.1f} s, <= 60 coarse iterations)')
     return results
 
 
