@@ -84,6 +84,12 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--max-iters', type=int, default=1000, help="A's iteration budget")
     p.add_argument('--per-iter-iters', type=int, default=10, help='iterations per timed run')
     p.add_argument(
+        '--per-iter-scale',
+        type=float,
+        default=1.0,
+        help='image size in the per-iter part, relative to the first image (321x481 for 100007)',
+    )
+    p.add_argument(
         '--agreement-iters',
         type=int,
         nargs='+',
@@ -152,7 +158,7 @@ def cpu_seconds() -> tuple[float, float]:
 
 
 def part_per_iter(args, image_path: Path) -> dict:
-    x = load_tensor(image_path, 1.0, args.device)
+    x = load_tensor(image_path, args.per_iter_scale, args.device)
     n = args.per_iter_iters
     wall: dict[str, list[float]] = {key: [] for key, _, _ in PER_ITER_LOOPS}
     cpu: dict[str, list[tuple[float, float]]] = {key: [] for key, _, _ in PER_ITER_LOOPS}

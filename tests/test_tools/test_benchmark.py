@@ -46,6 +46,8 @@ def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path
         '5',
         '--per-iter-iters',
         '2',
+        '--per-iter-scale',
+        '0.75',
         '--repeats',
         '2',
         '--out',
@@ -54,6 +56,7 @@ def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads(out.read_text())
     per_iter = results['per_iter']
+    assert per_iter['size'] == [30, 42]  # 40x56 at --per-iter-scale 0.75
     for loop in ('A', "A'", 'B'):
         assert len(per_iter[loop]['runs']) == 2 and per_iter[loop]['s_per_iter'] > 0
         assert per_iter[loop]['user_s'] >= 0 and per_iter[loop]['sys_s'] >= 0
