@@ -179,6 +179,31 @@ def test_table_reads_results_and_marks_missing_runs(data_root: Path, tmp_path: P
     assert not (tmp_path / 'a').exists()  # --table-only draws nothing
 
 
+def test_only_reports_the_selected_runs(data_root: Path, tmp_path: Path) -> None:
+    # A larger BSDS subset for a few configs goes to its own report, with only their rows.
+    work = tmp_path / 'work'
+    fake_run(work / 'kim-fixed_cnn-m2_fast_bsds500' / 'test_first3', IDS[1:3], 0.25)
+    output = tmp_path / 'first3.md'
+    argv = ['--data-root', str(data_root), '--work-dir', str(work), '--images', '3']
+    argv += ['--only', 'kim-fixed_cnn-m2_fast_bsds500', 'dynaseg-fsf_cnn-m2_fast_bsds500']
+    code = reproduce.main([*argv, '--table-only', '--output', str(output)])
+    assert code == 0
+    text = output.read_text()
+    rows = [line for line in text.splitlines() if line.startswith(('| Kim', '| DynaSeg'))]
+    assert len(rows) == 2
+    assert '**2/3 (partial)**' in rows[0] and '0.2500' in rows[0] and '| not run |' in rows[1]
+    assert '## BSDS500 test' in text and 'VOC' not in text and 'COCO-Stuff' not in text
+    # The command that regenerates this report, not the default one.
+    regenerate = shlex.split(text.split('Everything')[1].split('```')[1].strip())
+    assert regenerate[regenerate.index('--only') + 1 :][:2] == [
+        'kim-fixed_cnn-m2_fast_bsds500',
+        'dynaseg-fsf_cnn-m2_fast_bsds500',
+    ]
+    assert regenerate[regenerate.index('--output') + 1] == str(output)
+    assert '--table-only' not in regenerate
+    assert 'assets/qualitative_bsds500.png' not in text  # its runs are not all in this report
+
+
 def test_figures_from_label_maps_and_records(data_root: Path, tmp_path: Path) -> None:
     work = tmp_path / 'work'
     for k, name in enumerate(
