@@ -41,11 +41,28 @@ def test_weighting_by_name():
         assert type(model.loss_fn.weight).__name__ == weight and model.loss_fn.weight.mu == mu
 
 
-def test_ablation_only_changes_silhouette():
-    base = Config.fromfile(str(CONFIG_DIR / 'dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py'))
-    ablation = Config.fromfile(
-        str(CONFIG_DIR / 'dynaseg/dynaseg-scf_cnn-m2_fast_bsds500_no-silhouette.py')
-    )
+@pytest.mark.parametrize(
+    'stem',
+    [
+        'dynaseg-scf_cnn-m2_fast_bsds500',
+        'dynaseg-fsf_cnn-m2_fast_bsds500',
+        'dynaseg-scf_resnet18-fpn_fast_bsds500',
+        'dynaseg-fsf_resnet18-fpn_fast_bsds500',
+    ],
+)
+def test_ablation_only_changes_silhouette(stem):
+    base = Config.fromfile(str(CONFIG_DIR / f'dynaseg/{stem}.py'))
+    ablation = Config.fromfile(str(CONFIG_DIR / f'dynaseg/{stem}_no-silhouette.py'))
     assert base.model.silhouette.enabled and not ablation.model.silhouette.enabled
     base.model.silhouette.enabled = False
     assert base.model.to_dict() == ablation.model.to_dict()
+
+
+@pytest.mark.parametrize('extractor', ['cnn-m2', 'resnet18-fpn'])
+def test_kim_differs_from_scf_only_in_the_weight(extractor):
+    scf = Config.fromfile(str(CONFIG_DIR / f'dynaseg/dynaseg-scf_{extractor}_fast_bsds500.py'))
+    kim = Config.fromfile(str(CONFIG_DIR / f'kim/kim-fixed_{extractor}_fast_bsds500.py'))
+    assert kim.model.loss.weight == dict(type='FixedWeight', mu=1.0)
+    scf.model.loss.weight = kim.model.loss.weight
+    scf.model.silhouette.enabled = False
+    assert scf.model.to_dict() == kim.model.to_dict()

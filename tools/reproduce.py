@@ -57,67 +57,34 @@ class Run:
         return Path(self.config).stem
 
 
+KIM, SCF, FSF = 'Kim et al., fixed mu=1', 'DynaSeg-SCF, mu=50', 'DynaSeg-FSF, mu=15'
+CNN2, CNN3, RESNET = 'CNN M=2', 'CNN M=3', 'ResNet-18+FPN (random init)'
 RUNS: tuple[Run, ...] = (
+    Run('configs/kim/kim-fixed_cnn-m2_fast_bsds500.py', KIM, CNN2, 'bsds500'),
+    Run('configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py', SCF, CNN2, 'bsds500'),
+    Run('configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500_no-silhouette.py', SCF, CNN2, 'bsds500'),
+    Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py', FSF, CNN2, 'bsds500'),
+    Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500_no-silhouette.py', FSF, CNN2, 'bsds500'),
+    Run('configs/kim/kim-fixed_resnet18-fpn_fast_bsds500.py', KIM, RESNET, 'bsds500'),
+    Run('configs/dynaseg/dynaseg-scf_resnet18-fpn_fast_bsds500.py', SCF, RESNET, 'bsds500'),
     Run(
-        'configs/kim/kim-fixed_cnn-m2_fast_bsds500.py',
-        'Kim et al., fixed mu=1',
-        'CNN M=2',
+        'configs/dynaseg/dynaseg-scf_resnet18-fpn_fast_bsds500_no-silhouette.py',
+        SCF,
+        RESNET,
         'bsds500',
     ),
+    Run('configs/dynaseg/dynaseg-fsf_resnet18-fpn_fast_bsds500.py', FSF, RESNET, 'bsds500'),
     Run(
-        'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py',
-        'DynaSeg-SCF, mu=50',
-        'CNN M=2',
+        'configs/dynaseg/dynaseg-fsf_resnet18-fpn_fast_bsds500_no-silhouette.py',
+        FSF,
+        RESNET,
         'bsds500',
     ),
-    Run(
-        'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500_no-silhouette.py',
-        'DynaSeg-SCF, mu=50',
-        'CNN M=2',
-        'bsds500',
-    ),
-    Run(
-        'configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py',
-        'DynaSeg-FSF, mu=15',
-        'CNN M=2',
-        'bsds500',
-    ),
-    Run(
-        'configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500_no-silhouette.py',
-        'DynaSeg-FSF, mu=15',
-        'CNN M=2',
-        'bsds500',
-    ),
-    Run(
-        'configs/dynaseg/dynaseg-scf_resnet18-fpn_fast_bsds500.py',
-        'DynaSeg-SCF, mu=50',
-        'ResNet-18+FPN (random init)',
-        'bsds500',
-    ),
-    Run(
-        'configs/dynaseg/dynaseg-fsf_resnet18-fpn_fast_bsds500.py',
-        'DynaSeg-FSF, mu=15',
-        'ResNet-18+FPN (random init)',
-        'bsds500',
-    ),
-    Run(
-        'configs/kim/kim-fixed_cnn-m2_fast_voc2012.py',
-        'Kim et al., fixed mu=1',
-        'CNN M=2',
-        'voc2012',
-    ),
-    Run(
-        'configs/dynaseg/dynaseg-scf_cnn-m2_fast_voc2012.py',
-        'DynaSeg-SCF, mu=50',
-        'CNN M=2',
-        'voc2012',
-    ),
-    Run(
-        'configs/dynaseg/dynaseg-fsf_cnn-m3_fast_coco-stuff27.py',
-        'DynaSeg-FSF, mu=15',
-        'CNN M=3',
-        'cocostuff27',
-    ),
+    Run('configs/kim/kim-fixed_cnn-m2_fast_voc2012.py', KIM, CNN2, 'voc2012'),
+    Run('configs/dynaseg/dynaseg-scf_cnn-m2_fast_voc2012.py', SCF, CNN2, 'voc2012'),
+    Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast_voc2012.py', FSF, CNN2, 'voc2012'),
+    Run('configs/dynaseg/dynaseg-scf_cnn-m3_fast_coco-stuff27.py', SCF, CNN3, 'cocostuff27'),
+    Run('configs/dynaseg/dynaseg-fsf_cnn-m3_fast_coco-stuff27.py', FSF, CNN3, 'cocostuff27'),
 )
 
 #: Published numbers (not produced here), with their source; see /work/shared/notes/dynaseg.md.

@@ -106,7 +106,7 @@ def test_dry_run_lists_one_command_per_run(
             '--threads',
             '1',
             '--only',
-            'kim-*bsds500',
+            'kim-*cnn*bsds500',
             'dynaseg-scf_cnn-m2_fast_bsds500',
             '--dry-run',
         ]

@@ -1,0 +1,3 @@
+# Ablation: no Silhouette phase, q is the raw label count.
+_base_ = ['./dynaseg-scf_resnet18-fpn_fast_bsds500.py']
+model = dict(silhouette=dict(enabled=False))
