@@ -186,6 +186,7 @@ def test_only_reports_the_selected_runs(data_root: Path, tmp_path: Path) -> None
     output = tmp_path / 'first3.md'
     argv = ['--data-root', str(data_root), '--work-dir', str(work), '--images', '3']
     argv += ['--only', 'kim-fixed_cnn-m2_fast_bsds500', 'dynaseg-fsf_cnn-m2_fast_bsds500']
+    argv += ['--device', 'cuda', '--machine', 'one test GPU']
     code = reproduce.main([*argv, '--table-only', '--output', str(output)])
     assert code == 0
     text = output.read_text()
@@ -201,6 +202,9 @@ def test_only_reports_the_selected_runs(data_root: Path, tmp_path: Path) -> None
     ]
     assert regenerate[regenerate.index('--output') + 1] == str(output)
     assert '--table-only' not in regenerate
+    assert regenerate[regenerate.index('--device') + 1] == 'cuda'
+    assert 'Machine: one test GPU.' in text
+    assert '--device cuda' in text.split('which runs each of these in turn')[1]
     assert 'assets/qualitative_bsds500.png' not in text  # its runs are not all in this report
 
 
