@@ -186,7 +186,7 @@ def part_per_iter(args, image_path: Path) -> dict:
         system = median([s for _, s in cpu[key]])
         runs = str([round(t, 3) for t in wall[key]])
         print(
-            f'{key + " " + name:<36}{seconds:>16.3f}{user:>8.2f}{system:>8.2f}'
+            f'{key + " " + name:<36}{seconds:>16.4f}{user:>8.2f}{system:>8.2f}'
             f'{reference / seconds:>9.2f}x{runs:>26}'
         )
         out[key] = dict(s_per_iter=seconds, user_s=user, sys_s=system, runs=wall[key])
