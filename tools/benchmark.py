@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """Benchmark DynaSeg's engine (B) against a plain mirror of the authors' loop (A), in one process.
 
-Three parts, each printed as a table (and all saved with --out):
+Parts, each printed as a table (and all saved with --out):
 
-* ``per-iter``: the same work — M=2, 100 channels, full-size image, SGD — timed per iteration,
+* ``per-iter``: the same work — M=2, 100 channels, the first image at ``--per-iter-scale``,
+  SGD — timed per iteration,
   A and B interleaved, medians over repeats; ratio B/A. A' (A's loop with the engine's malloc
   setting) separates what B saves in page faults (A's system time) from what it saves in
   compute (user time).
@@ -12,10 +13,15 @@ Three parts, each printed as a table (and all saved with --out):
   scored with Kim's best-match mIoU (mode 1) against BSDS500 ground truth at full resolution.
   A's label maps are cached in ``--cache`` so B variants can be rescored without rerunning A.
 * ``memory``: peak resident memory of B on a 321x481 image and on a 12-megapixel photo,
-  each in a fresh subprocess.
+  each in a fresh subprocess (and peak GPU memory with ``--device cuda``).
+* ``agreement``: A's and B's label maps for the same seed after ``--agreement-iters``
+  iterations, next to A against itself on one thread (the floating-point noise floor).
+* ``reference-cache``: only compute and store A's whole-image runs (resumable).
+* ``configs``: parameters and time per iteration of every config's extractor.
 
-Example (the numbers in the README):
-    python tools/benchmark.py --parts per-iter whole memory --out work_dirs/benchmark.json
+Example (the numbers in the README; docs/benchmarks/ holds its JSON):
+    python tools/benchmark.py --parts per-iter agreement whole memory \
+        --per-iter-iters 10 --repeats 3 --threads 2 --out work_dirs/benchmark_final.json
 """
 
 from __future__ import annotations
