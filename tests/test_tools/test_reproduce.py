@@ -106,7 +106,7 @@ def test_dry_run_lists_one_command_per_run(
             '--threads',
             '1',
             '--only',
-            'kim-*cnn*bsds500',
+            'kim-*cnn*fast_bsds500',
             'dynaseg-scf_cnn-m2_fast_bsds500',
             '--dry-run',
         ]
@@ -206,6 +206,20 @@ def test_only_reports_the_selected_runs(data_root: Path, tmp_path: Path) -> None
     assert 'Machine: one test GPU.' in text
     assert '--device cuda' in text.split('which runs each of these in turn')[1]
     assert 'assets/qualitative_bsds500.png' not in text  # its runs are not all in this report
+
+
+def test_slow_runs_only_when_named(data_root: Path, tmp_path: Path) -> None:
+    slow = {r.name for r in reproduce.RUNS if not r.by_default}
+    assert 'kim-fixed_cnn-m2_faithful-40k_bsds500' in slow
+    assert not slow & {r.name for r in reproduce.selected_runs(None)}
+    assert {r.name for r in reproduce.selected_runs(['*faithful-40k*'])} == slow
+    output = tmp_path / 'faithful.md'
+    argv = ['--data-root', str(data_root), '--work-dir', str(tmp_path / 'w'), '--images', '2']
+    reproduce.main([*argv, '--only', '*faithful-40k*', '--table-only', '--output', str(output)])
+    text = output.read_text()
+    # The paragraph on differences describes the schedule these rows used, not the default one.
+    assert "Every faithful-40k run runs the authors' loop" in text
+    assert 'Every fast run' not in text and 'ResNet' not in text
 
 
 def test_figures_from_label_maps_and_records(data_root: Path, tmp_path: Path) -> None:
