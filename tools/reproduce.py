@@ -305,7 +305,8 @@ def schedule_text(model: dict[str, Any]) -> str:
             f'(max {s.get("max_iters")}, stop q <= {s.get("min_labels")}), refine '
             f'{s.get("refine_iters", 0)} it, label at <= {s.get("max_pixels", 0):,} px'
         )
-    return f'full size, up to {s.get("max_iters")} it, stop q <= {s.get("min_labels")}'
+    size = f'<= {s["max_pixels"]:,} px' if s.get('max_pixels') else 'full size'
+    return f'{size}, up to {s.get("max_iters")} it, stop q <= {s.get("min_labels")}'
 
 
 def model_config(run: Run, args: argparse.Namespace) -> dict[str, Any]:

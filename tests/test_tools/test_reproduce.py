@@ -253,3 +253,14 @@ def test_figures_from_label_maps_and_records(data_root: Path, tmp_path: Path) ->
     grid = np.asarray(Image.open(assets / 'qualitative_bsds500.png'))
     assert grid.ndim == 3 and grid.shape[1] > grid.shape[0]  # 5 panels side by side, 2 rows
     assert (assets / 'label_count_loss.png').stat().st_size > 1000
+
+
+def test_schedule_text_names_the_working_size() -> None:
+    text = reproduce.schedule_text
+    assert text({'schedule': {'max_iters': 1000, 'min_labels': 3}}) == (
+        'full size, up to 1000 it, stop q <= 3'
+    )
+    faithful_40k = {'schedule': {'max_iters': 1000, 'min_labels': 3, 'max_pixels': 40000}}
+    assert text(faithful_40k) == '<= 40,000 px, up to 1000 it, stop q <= 3'
+    fast = dict(max_iters=1000, min_labels=3, patience=40, coarse_max_pixels=40000)
+    assert text({'schedule': {**fast, 'max_pixels': 500000}}).startswith('fast: <= 40,000 px')
