@@ -196,11 +196,12 @@ def coco_present_list(data_root: Path, work_dir: Path, write: bool) -> tuple[Pat
     return path, ids, sum(i in curated for i in ids)
 
 
-def subset_for(run: Run, args: argparse.Namespace, write: bool = False) -> Subset:
+def subset_for(dataset: str, args: argparse.Namespace, write: bool = False) -> Subset:
+    """The fixed subset every run on ``dataset`` uses (it depends on the dataset alone)."""
     data_root = Path(args.data_root)
-    if run.dataset == 'bsds500':
+    if dataset == 'bsds500':
         return bsds_subset(data_root, args.images, args.ids)
-    if run.dataset == 'voc2012':
+    if dataset == 'voc2012':
         listed = data_root / 'voc2012' / 'ImageSets' / 'Segmentation' / 'val_with_images.txt'
         n = len(listed.read_text().split()) if listed.is_file() else None
         return Subset(
@@ -224,6 +225,12 @@ def work_dir_for(run: Run, subset: Subset, work_root: str) -> Path:
     return Path(work_root) / run.name / subset.tag
 
 
+def run_options(args: argparse.Namespace) -> list[str]:
+    """``--device`` / ``--threads`` as both reproduce.py and evaluate_config.py take them."""
+    options = ['--device', args.device] if args.device != 'cpu' else []
+    return options + (['--threads', str(args.threads)] if args.threads else [])
+
+
 def command_for(
     run: Run, subset: Subset, args: argparse.Namespace, score_only: bool = False
 ) -> list[str]:
@@ -240,10 +247,7 @@ def command_for(
         '--work-dir',
         str(work_dir_for(run, subset, args.work_dir)),
     ]
-    if args.device != 'cpu':
-        command += ['--device', args.device]
-    if args.threads:
-        command += ['--threads', str(args.threads)]
+    command += run_options(args)
     if score_only:
         command += ['--limit', '0']
     options = dict(subset.options, **dict(o.split('=', 1) for o in args.cfg_options))
@@ -374,7 +378,7 @@ def table_rows(
     """Markdown rows of one dataset's table and the notes on rows not complete."""
     rows, notes = [], []
     for run in (r for r in runs if r.dataset == dataset):
-        subset = subset_for(run, args)
+        subset = subset_for(run.dataset, args)
         summary = run_summary(run, work_dir_for(run, subset, args.work_dir), args)
         res = summary['results']
         status = _status(summary, subset, command_for(run, subset, args))
@@ -455,10 +459,7 @@ def regenerate_command(args: argparse.Namespace) -> str:
         args.work_dir,
     ]
     command += ['--ids', *args.ids] if args.ids else ['--images', str(args.images)]
-    if args.device != 'cpu':
-        command += ['--device', args.device]
-    if args.threads:
-        command += ['--threads', str(args.threads)]
+    command += run_options(args)
     if args.cfg_options:
         command += ['--cfg-options', *args.cfg_options]
     if args.only:
@@ -466,6 +467,35 @@ def regenerate_command(args: argparse.Namespace) -> str:
     if args.output != DEFAULT_OUTPUT:
         command += ['--output', args.output]
     return shlex.join(command)
+
+
+#: Per dataset, in report order: its heading, the paragraph under it, the table header.
+SECTIONS: dict[str, tuple[str, str, str]] = {
+    'bsds500': (
+        'BSDS500 test',
+        "Kim et al.'s best-match segment mIoU (modes: all annotations / fine / coarse) "
+        'and the BSDS region benchmarks (PRI, VOI, segmentation covering).',
+        '| method | extractor | Silhouette | images | all | fine | coarse | PRI | VOI '
+        '| covering | run | schedule |',
+    ),
+    'voc2012': (
+        'PASCAL VOC 2012 val',
+        'Kim metric, **{gt_kind} masks** (object masks are used when '
+        "SegmentationObject/ exists, class masks otherwise): Kim et al.'s "
+        'blank-prediction baseline of 0.2972 was computed with object masks, so with '
+        'class masks these numbers are not directly comparable with theirs.',
+        '| method | extractor | Silhouette | images | mIoU | run | schedule |',
+    ),
+    'cocostuff27': (
+        'COCO-Stuff-27 val2017',
+        'Each cell: mIoU / thing mIoU / stuff mIoU / pixel accuracy, in percent. '
+        'Protocols: (a) dataset-level Hungarian match; (b) Hungarian per image, averaged '
+        'over images; (c) per-image match, counts summed over the set. No epoch or '
+        'prediction is chosen with the ground truth.',
+        '| method | extractor | Silhouette | images | (a) dataset | (b) per image '
+        '| (c) per image, summed | run | schedule |',
+    ),
+}
 
 
 def _section(
@@ -507,7 +537,7 @@ def _differences(
 ) -> str:
     """The paragraph on what differs from the published setting, for the runs shown."""
     sizes = []
-    bsds = subset_for(RUNS[0], args)
+    bsds = subset_for('bsds500', args)
     whole_bsds = bsds.tag == 'test_all'
     if 'bsds500' in datasets:
         sizes.append(
@@ -517,7 +547,7 @@ def _differences(
         )
     for dataset, what in (('voc2012', 'VOC'), ('cocostuff27', 'COCO')):
         if dataset in datasets:
-            size = subset_for(next(r for r in RUNS if r.dataset == dataset), args).size
+            size = subset_for(dataset, args).size
             sizes.append(f'{size} {what} images')
     small = not (whole_bsds and datasets == {'bsds500'})
     text = (
@@ -585,53 +615,11 @@ def render(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
         'seconds.',
         '',
     ]
-    if 'bsds500' in datasets:
-        lines += _section(
-            runs,
-            args,
-            'bsds500',
-            [
-                f'## BSDS500 test -- {subset_for(RUNS[0], args).description}',
-                '',
-                "Kim et al.'s best-match segment mIoU (modes: all annotations / fine / coarse) "
-                'and the BSDS region benchmarks (PRI, VOI, segmentation covering).',
-            ],
-            '| method | extractor | Silhouette | images | all | fine | coarse | PRI | VOI '
-            '| covering | run | schedule |',
-        )
-    if 'voc2012' in datasets:
-        voc = subset_for(next(r for r in RUNS if r.dataset == 'voc2012'), args)
-        lines += _section(
-            runs,
-            args,
-            'voc2012',
-            [
-                f'## PASCAL VOC 2012 val -- {voc.description}',
-                '',
-                f'Kim metric, **{gt_kind} masks** (object masks are used when '
-                "SegmentationObject/ exists, class masks otherwise): Kim et al.'s "
-                'blank-prediction baseline of 0.2972 was computed with object masks, so with '
-                'class masks these numbers are not directly comparable with theirs.',
-            ],
-            '| method | extractor | Silhouette | images | mIoU | run | schedule |',
-        )
-    if 'cocostuff27' in datasets:
-        coco = subset_for(next(r for r in RUNS if r.dataset == 'cocostuff27'), args)
-        lines += _section(
-            runs,
-            args,
-            'cocostuff27',
-            [
-                f'## COCO-Stuff-27 val2017 -- {coco.description}',
-                '',
-                'Each cell: mIoU / thing mIoU / stuff mIoU / pixel accuracy, in percent. '
-                'Protocols: (a) dataset-level Hungarian match; (b) Hungarian per image, averaged '
-                'over images; (c) per-image match, counts summed over the set. No epoch or '
-                'prediction is chosen with the ground truth.',
-            ],
-            '| method | extractor | Silhouette | images | (a) dataset | (b) per image '
-            '| (c) per image, summed | run | schedule |',
-        )
+    for dataset in (d for d in SECTIONS if d in datasets):
+        title, intro, header = SECTIONS[dataset]
+        description = subset_for(dataset, args).description
+        intro = intro.format(gt_kind=gt_kind)
+        lines += _section(runs, args, dataset, [f'## {title} -- {description}', '', intro], header)
     lines += [
         '## What differs from the published setting, and why',
         '',
@@ -650,7 +638,7 @@ def render(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
         '```',
     ]
     for run in runs:
-        subset = subset_for(run, args)
+        subset = subset_for(run.dataset, args)
         lines.append(shlex.join(command_for(run, subset, args)))
     lines += ['```', '']
     if {name for _, name in FIGURE_RUNS} <= {run.name for run in runs}:
@@ -823,12 +811,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     invocation = shlex.join(['python', 'tools/reproduce.py', *given])
     if args.dry_run:
         for run in runs:
-            print(shlex.join(command_for(run, subset_for(run, args), args)))
+            print(shlex.join(command_for(run, subset_for(run.dataset, args), args)))
         return 0
     code = 0
     if not (args.table_only or args.figures_only):
         for run in runs:
-            command = command_for(run, subset_for(run, args, write=True), args, args.score_only)
+            command = command_for(
+                run, subset_for(run.dataset, args, write=True), args, args.score_only
+            )
             print(f'$ {shlex.join(command)}', flush=True)
             start = time.monotonic()
             # The tool by absolute path, from the caller's directory (relative work dirs hold).

@@ -129,7 +129,9 @@ def test_dry_run_lists_one_command_per_run(
     assert not work.exists()  # a dry run writes nothing
     args = reproduce.parse_args(['--data-root', str(data_root), '--images', '2', '--score-only'])
     run = reproduce.RUNS[0]
-    scoring = reproduce.command_for(run, reproduce.subset_for(run, args), args, score_only=True)
+    scoring = reproduce.command_for(
+        run, reproduce.subset_for(run.dataset, args), args, score_only=True
+    )
     assert scoring[scoring.index('--limit') + 1] == '0'  # scores what is there, segments nothing
     with pytest.raises(SystemExit):
         reproduce.main(['--data-root', str(data_root), '--only', 'nothing-like-this', '--dry-run'])
