@@ -66,3 +66,27 @@ def test_kim_differs_from_scf_only_in_the_weight(extractor):
     scf.model.loss.weight = kim.model.loss.weight
     scf.model.silhouette.enabled = False
     assert scf.model.to_dict() == kim.model.to_dict()
+
+
+# Ablations inherit their own parent; every other FSF config is its SCF twin plus the weighting.
+FSF_CONFIGS = [
+    p for p in CONFIGS if p.stem.startswith('dynaseg-fsf') and 'no-silhouette' not in p.stem
+]
+
+
+@pytest.mark.parametrize('fsf', FSF_CONFIGS, ids=lambda p: p.stem)
+def test_every_fsf_config_is_its_scf_twin_with_the_fsf_weight(fsf):
+    scf_path = fsf.with_name(fsf.name.replace('dynaseg-fsf', 'dynaseg-scf'))
+    scf, fsf_cfg = Config.fromfile(str(scf_path)), Config.fromfile(str(fsf))
+    assert fsf_cfg.model.loss.weight == dict(type='FSFWeight', mu=15.0)
+    assert scf.model.loss.weight == dict(type='SCFWeight', mu=50.0)
+    scf.model.loss.weight = fsf_cfg.model.loss.weight
+    assert scf.model.to_dict() == fsf_cfg.model.to_dict()
+    assert scf.dataset == fsf_cfg.dataset and scf.evaluator == fsf_cfg.evaluator
+
+
+def test_configs_hold_one_test_path():
+    # `dataset`/`evaluator` drive tools/evaluate_config.py; no second, unread copy of them.
+    for path in CONFIGS:
+        cfg = Config.fromfile(str(path))
+        assert 'test_dataloader' not in cfg and 'test_evaluator' not in cfg, path.stem

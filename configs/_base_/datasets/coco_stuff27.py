@@ -1,11 +1,8 @@
 # COCO-Stuff-27 on the curated val2017 list (PiCIE split, 2175 ids). Images listed but absent are
 # reported and skipped; every result states how many images were scored.
-_base_ = ['./bsds500.py']
 data_root = 'data/cocostuff'
 split = 'val2017'
-dataset = dict(
-    _delete_=True, type='CocoStuff27Dataset', data_root=data_root, split=split, on_missing='skip'
-)
+dataset = dict(type='CocoStuff27Dataset', data_root=data_root, split=split, on_missing='skip')
 # The three protocols are never mixed in one number: (a) dataset-level Hungarian (PiCIE/STEGO),
 # (b) per-image Hungarian averaged over images (DynaSeg), (c) per-image match, counts summed (DiffSeg).
 evaluator = [
@@ -13,14 +10,3 @@ evaluator = [
     dict(type='CocoStuffMetric', protocol='per_image', prefix='b_per_image'),
     dict(type='CocoStuffMetric', protocol='per_image_summed', prefix='c_per_image_summed'),
 ]
-test_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        pipeline={{_base_.test_dataloader.dataset.pipeline}},
-        type='CocoStuff27Dataset',
-        data_root=data_root,
-        split=split,
-        on_missing='skip',
-    )
-)
-test_evaluator = evaluator
