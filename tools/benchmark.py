@@ -41,7 +41,7 @@ import torch
 from dynaseg.apis import build_segmentor, image_to_tensor, load_config
 from dynaseg.engine import DEFAULT_OPTIMIZER, Schedule, optimize_image
 from dynaseg.engine.allocator import keep_freed_memory, restore_default_malloc
-from dynaseg.engine.reference import reference_optimize
+from dynaseg.engine.baseline_loop import reference_optimize
 from dynaseg.evaluation.functional import kim_image_scores, load_bsds_ground_truth, pooled_miou
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss, SCFWeight
@@ -50,6 +50,20 @@ from dynaseg.utils.labels import resize_nearest
 from dynaseg.utils.profiling import median
 
 REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CONFIG = 'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py'
+
+
+def data_root() -> Path:
+    """The project's data root: ``$DYNASEG_DATA_ROOT``, else ``data/`` in the repository."""
+    env = os.environ.get('DYNASEG_DATA_ROOT')
+    return Path(env) if env else REPO / 'data'
+
+
+def repo_relative(path: str | Path) -> str:
+    """``path`` relative to the repository root, as results record it (never absolute)."""
+    return os.path.relpath(os.path.abspath(path), REPO)
+
+
 # Ten BSDS500 test images, the first ten ids in sorted order (no selection on results).
 DEFAULT_IMAGES = [
     '100007',
@@ -70,8 +84,9 @@ def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument(
         '--data-root',
-        default=str(REPO.parent / 'shared' / 'data' / 'bsds500'),
-        help='BSDS500 root (images/test, groundTruth/test)',
+        default=None,
+        help='BSDS500 root (images/test, groundTruth/test); default: bsds500/ under '
+        '$DYNASEG_DATA_ROOT, else under data/ in the repository',
     )
     p.add_argument('--images', nargs='+', default=DEFAULT_IMAGES, help='BSDS500 test ids')
     p.add_argument(
@@ -83,8 +98,8 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument(
         '--config',
-        default=str(REPO / 'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py'),
-        help='config of B in the whole-image part',
+        default=str(REPO / DEFAULT_CONFIG),
+        help=f'config of B in the whole-image part (default: {DEFAULT_CONFIG})',
     )
     p.add_argument('--scale', type=float, default=0.5, help="A's resolution in the whole part")
     p.add_argument('--max-iters', type=int, default=1000, help="A's iteration budget")
@@ -340,7 +355,7 @@ def part_whole(args, root: Path) -> dict:
         total_a_seconds=total_a,
         total_b_seconds=total_b,
         speedup=total_a / total_b,
-        config=args.config,
+        config=repo_relative(args.config),
     )
 
 
@@ -435,11 +450,11 @@ def part_configs(args, image_path: Path) -> dict:
 def main() -> None:
     args = parse_args()
     torch.set_num_threads(args.threads)
-    root = Path(args.data_root)
+    root = Path(args.data_root) if args.data_root else data_root() / 'bsds500'
     if not (root / 'images' / 'test').is_dir():
         sys.exit(
             f'BSDS500 not found under {root} (expected images/test/ and groundTruth/test/); '
-            'pass --data-root'
+            'pass --data-root, or set DYNASEG_DATA_ROOT to the folder holding bsds500/'
         )
     results: dict = dict(
         threads=args.threads,

@@ -13,6 +13,11 @@ and the figures are drawn from the label maps and records those runs wrote.
 
 ``--score-only`` scores what has been segmented so far (a run cut short is reported as partial).
 
+The report's prose is the Markdown template ``docs/templates/results.md.in``; its row labels
+(weighting and mu, extractor, Silhouette phase, schedule) are read from each run's config, and
+each subset is listed by the config's own dataset class. Every command runs from the repository
+root, and every path the report prints is relative to it: a report holds no absolute path.
+
 Subsets, fixed before any result exists: BSDS500 test, the first N ids of its sorted list (or
 the ids given); VOC2012, the ``val_with_images`` list (the val images whose JPEG is present);
 COCO-Stuff-27, a list of the val2017 images present with their labels, generated into the work dir.
@@ -28,109 +33,232 @@ import math
 import os
 import pickle
 import platform
+import re
 import shlex
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from string import Template
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mmengine.config import Config
+
+    from dynaseg.datasets import ListedImageDataset
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EVAL_TOOL = 'tools/evaluate_config.py'
 RESULTS_JSON = 'eval_results.json'
 DEFAULT_OUTPUT = 'docs/results.md'
+TEMPLATE = 'docs/templates/results.md.in'
+
+#: The configs of the default report, in table order (grouped by dataset when rendered).
+DEFAULT_CONFIGS = (
+    'configs/kim/kim-fixed_cnn-m2_fast_bsds500.py',
+    'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py',
+    'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500_no-silhouette.py',
+    'configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py',
+    'configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500_no-silhouette.py',
+    'configs/kim/kim-fixed_resnet18-fpn_fast_bsds500.py',
+    'configs/dynaseg/dynaseg-scf_resnet18-fpn_fast_bsds500.py',
+    'configs/dynaseg/dynaseg-scf_resnet18-fpn_fast_bsds500_no-silhouette.py',
+    'configs/dynaseg/dynaseg-fsf_resnet18-fpn_fast_bsds500.py',
+    'configs/dynaseg/dynaseg-fsf_resnet18-fpn_fast_bsds500_no-silhouette.py',
+    'configs/kim/kim-fixed_cnn-m2_fast_voc2012.py',
+    'configs/dynaseg/dynaseg-scf_cnn-m2_fast_voc2012.py',
+    'configs/dynaseg/dynaseg-fsf_cnn-m2_fast_voc2012.py',
+    'configs/dynaseg/dynaseg-scf_cnn-m3_fast_coco-stuff27.py',
+    'configs/dynaseg/dynaseg-fsf_cnn-m3_fast_coco-stuff27.py',
+)
+#: Too slow for a CPU report (the authors' 1000-iteration loop at <= 40k pixels: about 4
+#: CPU-minutes per image and config): run and reported only when --only names them.
+NAMED_ONLY_CONFIGS = (
+    'configs/kim/kim-fixed_cnn-m2_faithful-40k_bsds500.py',
+    'configs/dynaseg/dynaseg-scf_cnn-m2_faithful-40k_bsds500.py',
+    'configs/dynaseg/dynaseg-fsf_cnn-m2_faithful-40k_bsds500.py',
+)
+#: Report order of the datasets; each has a ``section-<name>`` block in the template.
+DATASETS = ('bsds500', 'voc2012', 'cocostuff27')
 
 
 @dataclass(frozen=True)
 class Run:
-    """One row of the report: a config on one dataset."""
+    """One row of the report: a config (on the dataset it names)."""
 
     config: str  # relative to the repository root
-    method: str  # the weighting (and mu)
-    extractor: str
-    dataset: str  # 'bsds500' | 'voc2012' | 'cocostuff27'
     by_default: bool = True  # False: too slow for a CPU report; run only when --only names it
 
     @property
     def name(self) -> str:
         return Path(self.config).stem
 
+    @cached_property
+    def cfg(self) -> Config:
+        """The config file as written (no --cfg-options)."""
+        from mmengine.config import Config
 
-KIM, SCF, FSF = 'Kim et al., fixed mu=1', 'DynaSeg-SCF, mu=50', 'DynaSeg-FSF, mu=15'
-CNN2, CNN3, RESNET = 'CNN M=2', 'CNN M=3', 'ResNet-18+FPN (random init)'
+        return Config.fromfile(str(REPO_ROOT / self.config))
+
+    @cached_property
+    def dataset(self) -> str:
+        """The dataset's name, as its class declares it (``METAINFO['dataset_name']``)."""
+        return dataset_class(self.cfg.dataset.type).METAINFO['dataset_name']
+
+    @property
+    def folder(self) -> str:
+        """The dataset's folder under ``--data-root``: that of the config's ``data_root``."""
+        return Path(self.cfg.dataset.data_root).name
+
+
 RUNS: tuple[Run, ...] = (
-    Run('configs/kim/kim-fixed_cnn-m2_fast_bsds500.py', KIM, CNN2, 'bsds500'),
-    Run('configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py', SCF, CNN2, 'bsds500'),
-    Run('configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500_no-silhouette.py', SCF, CNN2, 'bsds500'),
-    Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py', FSF, CNN2, 'bsds500'),
-    Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500_no-silhouette.py', FSF, CNN2, 'bsds500'),
-    Run('configs/kim/kim-fixed_resnet18-fpn_fast_bsds500.py', KIM, RESNET, 'bsds500'),
-    Run('configs/dynaseg/dynaseg-scf_resnet18-fpn_fast_bsds500.py', SCF, RESNET, 'bsds500'),
-    Run(
-        'configs/dynaseg/dynaseg-scf_resnet18-fpn_fast_bsds500_no-silhouette.py',
-        SCF,
-        RESNET,
-        'bsds500',
-    ),
-    Run('configs/dynaseg/dynaseg-fsf_resnet18-fpn_fast_bsds500.py', FSF, RESNET, 'bsds500'),
-    Run(
-        'configs/dynaseg/dynaseg-fsf_resnet18-fpn_fast_bsds500_no-silhouette.py',
-        FSF,
-        RESNET,
-        'bsds500',
-    ),
-    Run('configs/kim/kim-fixed_cnn-m2_fast_voc2012.py', KIM, CNN2, 'voc2012'),
-    Run('configs/dynaseg/dynaseg-scf_cnn-m2_fast_voc2012.py', SCF, CNN2, 'voc2012'),
-    Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast_voc2012.py', FSF, CNN2, 'voc2012'),
-    Run('configs/dynaseg/dynaseg-scf_cnn-m3_fast_coco-stuff27.py', SCF, CNN3, 'cocostuff27'),
-    Run('configs/dynaseg/dynaseg-fsf_cnn-m3_fast_coco-stuff27.py', FSF, CNN3, 'cocostuff27'),
-    # The authors' 1000-iteration loop at <= 40k pixels: about 4 CPU-minutes per image and config.
-    *(
-        Run(config, method, CNN2, 'bsds500', by_default=False)
-        for config, method in (
-            ('configs/kim/kim-fixed_cnn-m2_faithful-40k_bsds500.py', KIM),
-            ('configs/dynaseg/dynaseg-scf_cnn-m2_faithful-40k_bsds500.py', SCF),
-            ('configs/dynaseg/dynaseg-fsf_cnn-m2_faithful-40k_bsds500.py', FSF),
-        )
-    ),
+    *(Run(config) for config in DEFAULT_CONFIGS),
+    *(Run(config, by_default=False) for config in NAMED_ONLY_CONFIGS),
 )
 
-#: Published numbers (not produced here), with their source; see /work/shared/notes/dynaseg.md.
-PUBLISHED: dict[str, list[tuple[str, str, str]]] = {
-    'bsds500': [
-        (
-            'Kim et al. (TIP 2020)',
-            'all / fine / coarse 0.3050 / 0.2592 / 0.3739; 200 test images, 1000 iterations',
-            'maintainer, kanezaki/pytorch-unsupervised-segmentation-tip#6',
-        ),
-        (
-            'DynaSeg-FSF (paper)',
-            'all / fine / coarse 0.349 / 0.307 / 0.420',
-            "authors' DynaGuide README",
-        ),
-    ],
-    'voc2012': [
-        (
-            'Kim et al. (TIP 2020)',
-            'mIoU 0.3520 (0.6174 with scribbles); object masks, where a '
-            'blank prediction scores 0.2972',
-            'maintainer, kanezaki/pytorch-unsupervised-segmentation-tip#6',
-        ),
-        ('DynaSeg-SCF (paper)', 'mIoU 0.396', "authors' DynaGuide README"),
-    ],
-    'cocostuff27': [
-        (
-            'DynaSeg-FSF (paper)',
-            'protocol (b): COCO-All mIoU 30.51, COCO-Stuff mIoU 54.10, pixel '
-            'accuracy 81.1 -- **with an oracle epoch choice** (each image keeps its best epoch as '
-            'judged against ground truth), 2,175 curated images',
-            "authors' DynaGuide README",
-        ),
-        ('PiCIE / STEGO ViT-B', 'protocol (a): mIoU 13.84 / 28.2', 'PiCIE#3, STEGO#3'),
-    ],
+
+# ----------------------------------------------------------------------------- paths
+
+
+def repo_relative(path: str | Path) -> str:
+    """``path`` as seen from the repository root, where every command runs (never absolute)."""
+    return os.path.relpath(os.path.abspath(path), REPO_ROOT)
+
+
+def shell_line(command: Sequence[str]) -> str:
+    """``command`` as printed, for a shell in the repository root. A ``key=value`` word whose
+    value must be absolute (a config option read relative to some other folder) is written as
+    ``key="$PWD"/<path from the repository root>``."""
+    words = []
+    for word in command:
+        key, equals, value = word.partition('=')
+        if equals and os.path.isabs(value):
+            words.append(f'{shlex.quote(key + equals)}"$PWD"/{shlex.quote(repo_relative(value))}')
+        else:
+            words.append(shlex.quote(word))
+    return ' '.join(words)
+
+
+#: reproduce.py's options that take a path: printed relative to the repository root.
+PATH_OPTIONS = ('--data-root', '--work-dir', '--output', '--assets')
+
+
+def invocation_line(argv: Sequence[str]) -> str:
+    """The reproduce.py command as given, its path options relative to the repository root."""
+    words, after_path_option = [], False
+    for word in argv:
+        option, equals, value = word.partition('=')
+        if after_path_option:
+            word = repo_relative(word)
+        elif equals and option in PATH_OPTIONS:
+            word = f'{option}={repo_relative(value)}'
+        words.append(word)
+        after_path_option = word in PATH_OPTIONS
+    return shlex.join(['python', 'tools/reproduce.py', *words])
+
+
+# ----------------------------------------------------------------------------- the template
+
+
+_BLOCK = re.compile(r'<!-- block: (?P<name>[\w-]+) -->')
+
+
+@cache
+def template_blocks(path: str = TEMPLATE) -> dict[str, Template]:
+    """The named blocks of the report template (see its preamble for the format)."""
+    blocks: dict[str, list[str]] = {}
+    lines: list[str] | None = None
+    for line in (REPO_ROOT / path).read_text(encoding='utf-8').splitlines():
+        match = _BLOCK.fullmatch(line.strip())
+        if match:
+            lines = blocks.setdefault(match['name'], [])
+        elif lines is not None:
+            lines.append(line)
+    return {name: Template('\n'.join(lines).strip('\n')) for name, lines in blocks.items()}
+
+
+def fill(block: str, **values: Any) -> str:
+    """The template block ``block`` with ``values`` substituted (every placeholder required)."""
+    return template_blocks()[block].substitute(values)
+
+
+# ----------------------------------------------------------------------------- configs
+
+
+def dataset_class(type_name: str) -> type[ListedImageDataset]:
+    from dynaseg.registry import DATASETS
+    from dynaseg.utils import register_all_modules
+
+    register_all_modules()
+    return DATASETS.get(type_name)
+
+
+def model_config(run: Run, args: argparse.Namespace) -> dict[str, Any]:
+    """The run's model config as the runner will see it (the config plus --cfg-options)."""
+    cfg = run.cfg.copy()
+    options = dict(o.split('=', 1) for o in args.cfg_options)
+    model_options = {k: v for k, v in options.items() if k.startswith('model.')}
+    if model_options:
+        from mmengine.config import DictAction
+
+        cfg.merge_from_dict({k: DictAction._parse_iterable(v) for k, v in model_options.items()})
+    return cfg.model.to_dict()
+
+
+#: The row label of each registered continuity weighting; ``mu=<value>`` follows it.
+WEIGHTINGS = {
+    'FixedWeight': 'Kim et al., fixed',
+    'SCFWeight': 'DynaSeg-SCF,',
+    'FSFWeight': 'DynaSeg-FSF,',
 }
+
+
+def method_label(model: dict[str, Any]) -> str:
+    """The weighting and its mu, from ``model.loss.weight``."""
+    weight = model['loss']['weight']
+    return f'{WEIGHTINGS.get(weight["type"], weight["type"])} mu={weight["mu"]:g}'
+
+
+def random_resnet(backbone: dict[str, Any]) -> bool:
+    return backbone['type'] == 'ResNetFPNExtractor' and not backbone.get('checkpoint')
+
+
+def extractor_label(model: dict[str, Any]) -> str:
+    """The feature extractor, from ``model.backbone``."""
+    backbone = model['backbone']
+    if backbone['type'] == 'DynaSegCNN':
+        return f'CNN M={backbone["num_convs"]}'
+    if backbone['type'] == 'ResNetFPNExtractor':
+        weights = 'random init' if random_resnet(backbone) else Path(backbone['checkpoint']).name
+        return f'ResNet-{backbone["depth"]}+FPN ({weights})'
+    return backbone['type']
+
+
+def schedule_kind(model: dict[str, Any]) -> tuple[str, str]:
+    """(template block, name) of the run's schedule: the fast coarse-to-fine one, or the
+    authors' loop at a capped working size or at full size."""
+    s = model.get('schedule') or {}
+    if s.get('coarse_max_pixels'):
+        return 'schedule-fast', 'fast'
+    if s.get('max_pixels'):
+        return 'schedule-capped', f'faithful-{s["max_pixels"] // 1000}k'
+    return 'schedule-full', 'faithful'
+
+
+def schedule_text(model: dict[str, Any]) -> str:
+    """The resolution / schedule of a run, from its model config."""
+    s = model.get('schedule') or {}
+    if s.get('coarse_max_pixels'):
+        return (
+            f'fast: <= {s["coarse_max_pixels"]:,} px until q stable {s.get("patience")} it '
+            f'(max {s.get("max_iters")}, stop q <= {s.get("min_labels")}), refine '
+            f'{s.get("refine_iters", 0)} it, label at <= {s.get("max_pixels", 0):,} px'
+        )
+    size = f'<= {s["max_pixels"]:,} px' if s.get('max_pixels') else 'full size'
+    return f'{size}, up to {s.get("max_iters")} it, stop q <= {s.get("min_labels")}'
 
 
 # ----------------------------------------------------------------------------- subsets
@@ -138,84 +266,116 @@ PUBLISHED: dict[str, list[tuple[str, str, str]]] = {
 
 @dataclass(frozen=True)
 class Subset:
-    """Which images a run covers: a work-dir name, a description and the config overrides."""
+    """Which images a run covers: a work-dir name, descriptions and the config overrides."""
 
     tag: str
-    description: str
+    description: str  # the section heading's
+    summary: str  # the short form, in the paragraph on differences
     options: dict[str, str]
     size: int | None  # the images the subset should have (None: whatever is present)
 
 
-def bsds_test_ids(data_root: Path) -> list[str]:
-    """The BSDS500 test ids as :class:`BSDS500Dataset` lists them: sorted .mat stems."""
-    gt = data_root / 'bsds500' / 'groundTruth' / 'test'
-    ids = sorted(p.stem for p in gt.glob('*.mat'))
-    return ids or sorted(p.stem for p in (data_root / 'bsds500' / 'images' / 'test').glob('*.jpg'))
+def run_dataset(run: Run, data_root: str | Path, **overrides: Any) -> ListedImageDataset:
+    """The run's dataset under ``<data_root>/<folder>``, with ``overrides``, not yet loaded."""
+    from mmengine.config import Config
+
+    from dynaseg.apis.dataset_runner import build_dataset
+
+    root = str(Path(data_root) / run.folder)
+    dataset = dict(run.cfg.dataset.to_dict(), data_root=root, lazy_init=True, **overrides)
+    return build_dataset(Config(dict(dataset=dataset)))
 
 
-def bsds_subset(data_root: Path, images: int, ids: Sequence[str] | None) -> Subset:
-    """The first ``images`` sorted test ids (0: all), or exactly ``ids``, as dataset indices."""
-    listed = bsds_test_ids(data_root)
+def listed_ids(dataset: ListedImageDataset) -> list[str]:
+    """The ids the dataset lists, present or not, in its order."""
+    return [sample['img_id'] for sample in dataset.list_samples()]
+
+
+def bsds_subset(listed: Sequence[str], images: int, ids: Sequence[str] | None) -> Subset:
+    """The first ``images`` of the ``listed`` test ids (0: all), or exactly ``ids``, as dataset
+    indices."""
+    listed = list(listed)
     if ids:
         unknown = [i for i in ids if i not in listed]
         if unknown:
             raise SystemExit(f'error: not BSDS500 test ids: {" ".join(unknown)}')
         indices = sorted(listed.index(i) for i in ids)
         digest = hashlib.sha1(' '.join(sorted(ids)).encode()).hexdigest()[:8]
+        given = f'{len(ids)} given ids: {" ".join(listed[i] for i in indices)}'
         return Subset(
             f'test_ids{len(ids)}-{digest}',
-            f'{len(ids)} given ids: {" ".join(listed[i] for i in indices)}',
+            given,
+            given,
             {'dataset.indices': '[' + ','.join(map(str, indices)) + ']'},
             len(ids),
         )
     if images <= 0 or images >= len(listed):
-        return Subset('test_all', f'all {len(listed)} test images', {}, len(listed))
+        every = f'all {len(listed)} test images'
+        return Subset('test_all', every, every, {}, len(listed))
+    first = f'the first {images} ids of the sorted test list'
     return Subset(
         f'test_first{images}',
-        f'the first {images} ids of the sorted test list ({" ".join(listed[:images])})',
+        f'{first} ({" ".join(listed[:images])})',
+        first,
         {'dataset.indices': str(images)},
         images,
     )
 
 
-def coco_present_list(data_root: Path, work_dir: Path, write: bool) -> tuple[Path, list[str], int]:
-    """Write (if ``write``) the list of val2017 images present with labels; also count how many
-    of them are in the curated 2,175-id list. Returns (list path, ids, in-curated count)."""
-    root = data_root / 'cocostuff'
-    ids = sorted(
-        p.stem
-        for p in (root / 'images' / 'val2017').glob('*.jpg')
-        if (root / 'stuffthingmaps_trainval2017' / 'val2017' / f'{p.stem}.png').is_file()
-    )
-    curated_file = root / 'curated' / 'val2017' / 'Coco164kFull_Stuff_Coarse_7.txt'
-    curated = set(curated_file.read_text().split()) if curated_file.is_file() else set()
-    path = (work_dir / 'lists' / 'cocostuff27_val2017_present.txt').resolve()
+def coco_present_list(
+    run: Run, data_root: str | Path, work_dir: str | Path, write: bool
+) -> tuple[Path, list[str], int]:
+    """Write (if ``write``) the list of the split's images present with their labels; also count
+    how many of them the config's own list (the curated one) holds. Returns (list path, ids,
+    in-curated count). The images are those an :class:`ImageFolderDataset` finds; whether each
+    has labels is what the config's dataset class says of it."""
+    import tempfile
+
+    from dynaseg.datasets import ImageFolderDataset
+
+    curated = run_dataset(run, data_root)
+    folder = ImageFolderDataset(str(curated.root / 'images' / curated.split), lazy_init=True)
+    try:
+        images = sorted(listed_ids(folder))
+    except NotADirectoryError:  # the dataset is absent: no image is present
+        images = []
+    with tempfile.TemporaryDirectory() as tmp:
+        candidates = Path(tmp) / 'images.txt'
+        candidates.write_text(''.join(f'{i}\n' for i in images))
+        samples = run_dataset(run, data_root, list_file=str(candidates)).list_samples()
+    ids = [s['img_id'] for s in samples if s['gt_path'] is not None]
+    try:
+        in_curated = set(listed_ids(curated))
+    except FileNotFoundError:  # no curated list: none of them is in it
+        in_curated = set()
+    path = Path(work_dir).absolute() / 'lists' / f'{run.dataset}_{curated.split}_present.txt'
     if write:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(''.join(f'{i}\n' for i in ids))
-    return path, ids, sum(i in curated for i in ids)
+    return path, ids, sum(i in in_curated for i in ids)
 
 
-def subset_for(dataset: str, args: argparse.Namespace, write: bool = False) -> Subset:
-    """The fixed subset every run on ``dataset`` uses (it depends on the dataset alone)."""
-    data_root = Path(args.data_root)
-    if dataset == 'bsds500':
-        return bsds_subset(data_root, args.images, args.ids)
-    if dataset == 'voc2012':
-        listed = data_root / 'voc2012' / 'ImageSets' / 'Segmentation' / 'val_with_images.txt'
-        n = len(listed.read_text().split()) if listed.is_file() else None
-        return Subset(
-            'val_with_images',
-            f'the {n or "(list missing)"} val images whose JPEG is '
-            'present (ImageSets/Segmentation/val_with_images.txt)',
-            {'dataset.split': 'val_with_images'},
-            n,
+def subset_for(run: Run, args: argparse.Namespace, write: bool = False) -> Subset:
+    """The fixed subset every run on ``run``'s dataset uses (it depends on the dataset alone)."""
+    if run.dataset == 'bsds500':
+        return bsds_subset(listed_ids(run_dataset(run, args.data_root)), args.images, args.ids)
+    if run.dataset == 'voc2012':
+        split = 'val_with_images'
+        try:
+            n: int | None = len(listed_ids(run_dataset(run, args.data_root, split=split)))
+        except FileNotFoundError:
+            n = None
+        description = (
+            f'the {n or "(list missing)"} val images whose JPEG is present '
+            f'(ImageSets/Segmentation/{split}.txt)'
         )
-    path, ids, in_curated = coco_present_list(data_root, Path(args.work_dir), write)
+        return Subset(split, description, f'{n} VOC images', {'dataset.split': split}, n)
+    path, ids, in_curated = coco_present_list(run, args.data_root, args.work_dir, write)
     return Subset(
         'val2017_present',
         f'the {len(ids)} val2017 images present with labels '
         f'({" ".join(ids)}); {in_curated} of them in the curated 2,175-id list',
+        f'{len(ids)} COCO images',
         {'dataset.list_file': str(path)},
         len(ids),
     )
@@ -234,18 +394,18 @@ def run_options(args: argparse.Namespace) -> list[str]:
 def command_for(
     run: Run, subset: Subset, args: argparse.Namespace, score_only: bool = False
 ) -> list[str]:
-    """The tools/evaluate_config.py command of one run (what is executed and what is reported);
-    ``score_only`` adds ``--limit 0``: score the predictions present, segment nothing."""
-    data_root = Path(args.data_root) / {'cocostuff27': 'cocostuff'}.get(run.dataset, run.dataset)
+    """The tools/evaluate_config.py command of one run, to run from the repository root (what is
+    executed and, through :func:`shell_line`, what is reported); ``score_only`` adds
+    ``--limit 0``: score the predictions present, segment nothing."""
     command = [
         'python',
         EVAL_TOOL,
         '--config',
         run.config,
         '--data-root',
-        str(data_root),
+        repo_relative(Path(args.data_root) / run.folder),
         '--work-dir',
-        str(work_dir_for(run, subset, args.work_dir)),
+        repo_relative(work_dir_for(run, subset, args.work_dir)),
     ]
     command += run_options(args)
     if score_only:
@@ -300,47 +460,21 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def schedule_text(model: dict[str, Any]) -> str:
-    """The resolution / schedule of a run, from the model config saved in its records."""
-    s = model.get('schedule') or {}
-    if s.get('coarse_max_pixels'):
-        return (
-            f'fast: <= {s["coarse_max_pixels"]:,} px until q stable {s.get("patience")} it '
-            f'(max {s.get("max_iters")}, stop q <= {s.get("min_labels")}), refine '
-            f'{s.get("refine_iters", 0)} it, label at <= {s.get("max_pixels", 0):,} px'
-        )
-    size = f'<= {s["max_pixels"]:,} px' if s.get('max_pixels') else 'full size'
-    return f'{size}, up to {s.get("max_iters")} it, stop q <= {s.get("min_labels")}'
-
-
-def model_config(run: Run, args: argparse.Namespace) -> dict[str, Any]:
-    """The run's model config as the runner will see it (the config plus --cfg-options)."""
-    from mmengine.config import Config
-
-    cfg = Config.fromfile(str(REPO_ROOT / run.config))
-    options = dict(o.split('=', 1) for o in args.cfg_options)
-    model_options = {k: v for k, v in options.items() if k.startswith('model.')}
-    if model_options:
-        from mmengine.config import DictAction
-
-        cfg.merge_from_dict({k: DictAction._parse_iterable(v) for k, v in model_options.items()})
-    return cfg.model.to_dict()
-
-
 def run_summary(run: Run, work_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
-    """Counts, timings and label counts of one run (from its outputs), schedule from its config."""
+    """Counts and timings of one run (from its outputs); its labels from its config."""
     results = read_results(work_dir)
     records = read_records(work_dir)
     model = model_config(run, args)
-    sil = (model.get('silhouette') or {}).get('enabled', False)
     return {
         'results': results,
         'scored': results['counts']['scored'] if results else 0,
         'seconds': _mean([r['seconds'] for r in records if 'seconds' in r]),
         'iterations': _mean([r['iterations'] for r in records if 'iterations' in r]),
         'labels': _mean([r['num_labels'] for r in records if 'num_labels' in r]),
+        'method': method_label(model),
+        'extractor': extractor_label(model),
         'schedule': schedule_text(model),
-        'silhouette': 'yes' if sil else 'no',
+        'silhouette': 'yes' if (model.get('silhouette') or {}).get('enabled', False) else 'no',
     }
 
 
@@ -350,11 +484,11 @@ def run_summary(run: Run, work_dir: Path, args: argparse.Namespace) -> dict[str,
 def _status(summary: dict[str, Any], subset: Subset, command: list[str]) -> str | None:
     """None if the run is complete, else what the row says instead of (or beside) numbers."""
     if summary['results'] is None or summary['scored'] == 0:
-        return f'not run: `{shlex.join(command)}`'
+        return f'not run: `{shell_line(command)}`'
     if subset.size is not None and summary['scored'] < subset.size:
         return (
             f'partial: {summary["scored"]} of {subset.size} scored; resume with '
-            f'`{shlex.join(command)}`'
+            f'`{shell_line(command)}`'
         )
     return None
 
@@ -370,17 +504,31 @@ def _bsds_region_prefix(results: dict[str, Any] | None) -> str:
     return ''
 
 
+def _scores(dataset: str, results: dict[str, Any] | None) -> list[str]:
+    """The score cells of one row, in the columns of the dataset's table."""
+    if dataset == 'bsds500':
+        region = _bsds_region_prefix(results)
+        values = [_f(_metric(results, p, 'mIoU')) for p in ('all', 'fine', 'coarse')]
+        return values + [_f(_metric(results, region, k), 3) for k in ('PRI', 'VOI', 'covering')]
+    if dataset == 'voc2012':
+        return [_f(_metric(results, 'voc', 'mIoU'))]
+    return [
+        ' / '.join(
+            _f(_metric(results, prefix, k), 2, 100)
+            for k in ('mIoU', 'thing_mIoU', 'stuff_mIoU', 'pixel_accuracy')
+        )
+        for prefix in ('a_dataset', 'b_per_image', 'c_per_image_summed')
+    ]
+
+
 def table_rows(
-    runs: Sequence[Run],
-    args: argparse.Namespace,
-    dataset: str,
+    runs: Sequence[Run], args: argparse.Namespace, dataset: str
 ) -> tuple[list[str], list[str]]:
     """Markdown rows of one dataset's table and the notes on rows not complete."""
     rows, notes = [], []
     for run in (r for r in runs if r.dataset == dataset):
-        subset = subset_for(run.dataset, args)
+        subset = subset_for(run, args)
         summary = run_summary(run, work_dir_for(run, subset, args.work_dir), args)
-        res = summary['results']
         status = _status(summary, subset, command_for(run, subset, args))
         if status:
             notes.append(f'- `{run.name}`: {status}')
@@ -391,43 +539,15 @@ def table_rows(
             f'{_f(summary["iterations"], 0)} it, {_f(summary["labels"], 1)} labels, '
             f'{_f(summary["seconds"], 1 if (summary["seconds"] or 0) < 10 else 0)} s'
         )
-        head = [run.method, run.extractor, summary['silhouette'], n]
-        if dataset == 'bsds500':
-            region = _bsds_region_prefix(res)
-            values = [_f(_metric(res, p, 'mIoU')) for p in ('all', 'fine', 'coarse')]
-            values += [_f(_metric(res, region, k), 3) for k in ('PRI', 'VOI', 'covering')]
-            rows.append('| ' + ' | '.join(head + values + [timing, summary['schedule']]) + ' |')
-        elif dataset == 'voc2012':
-            rows.append(
-                '| '
-                + ' | '.join(head + [_f(_metric(res, 'voc', 'mIoU')), timing, summary['schedule']])
-                + ' |'
-            )
-        else:
-            values = []
-            for prefix in ('a_dataset', 'b_per_image', 'c_per_image_summed'):
-                values.append(
-                    ' / '.join(
-                        _f(_metric(res, prefix, k), 2, 100)
-                        for k in ('mIoU', 'thing_mIoU', 'stuff_mIoU', 'pixel_accuracy')
-                    )
-                )
-            rows.append('| ' + ' | '.join(head + values + [timing, summary['schedule']]) + ' |')
+        cells = [summary['method'], summary['extractor'], summary['silhouette'], n]
+        cells += [*_scores(dataset, summary['results']), timing, summary['schedule']]
+        rows.append('| ' + ' | '.join(cells) + ' |')
     return rows, notes
 
 
-def voc_gt_kind(data_root: Path) -> str:
-    """Which VOC masks the dataset resolves to ('object' or 'class')."""
-    sys.path.insert(0, str(REPO_ROOT))
-    from dynaseg.datasets.voc import VOC2012SegmentDataset
-
-    dataset = VOC2012SegmentDataset(
-        data_root=str(data_root / 'voc2012'),
-        split='val_with_images',
-        on_missing='skip',
-        lazy_init=True,
-    )
-    return dataset.resolved_gt_kind()
+def voc_gt_kind(run: Run, data_root: str | Path) -> str:
+    """Which VOC masks the run's dataset resolves to ('object' or 'class')."""
+    return run_dataset(run, data_root, split='val_with_images').resolved_gt_kind()
 
 
 def machine_text(threads: int | None) -> str:
@@ -454,9 +574,9 @@ def regenerate_command(args: argparse.Namespace) -> str:
         'python',
         'tools/reproduce.py',
         '--data-root',
-        args.data_root,
+        repo_relative(args.data_root),
         '--work-dir',
-        args.work_dir,
+        repo_relative(args.work_dir),
     ]
     command += ['--ids', *args.ids] if args.ids else ['--images', str(args.images)]
     command += run_options(args)
@@ -464,192 +584,74 @@ def regenerate_command(args: argparse.Namespace) -> str:
         command += ['--cfg-options', *args.cfg_options]
     if args.only:
         command += ['--only', *args.only]
-    if args.output != DEFAULT_OUTPUT:
-        command += ['--output', args.output]
-    return shlex.join(command)
+    if repo_relative(args.output) != DEFAULT_OUTPUT:
+        command += ['--output', repo_relative(args.output)]
+    return shell_line(command)
 
 
-#: Per dataset, in report order: its heading, the paragraph under it, the table header.
-SECTIONS: dict[str, tuple[str, str, str]] = {
-    'bsds500': (
-        'BSDS500 test',
-        "Kim et al.'s best-match segment mIoU (modes: all annotations / fine / coarse) "
-        'and the BSDS region benchmarks (PRI, VOI, segmentation covering).',
-        '| method | extractor | Silhouette | images | all | fine | coarse | PRI | VOI '
-        '| covering | run | schedule |',
-    ),
-    'voc2012': (
-        'PASCAL VOC 2012 val',
-        'Kim metric, **{gt_kind} masks** (object masks are used when '
-        "SegmentationObject/ exists, class masks otherwise): Kim et al.'s "
-        'blank-prediction baseline of 0.2972 was computed with object masks, so with '
-        'class masks these numbers are not directly comparable with theirs.',
-        '| method | extractor | Silhouette | images | mIoU | run | schedule |',
-    ),
-    'cocostuff27': (
-        'COCO-Stuff-27 val2017',
-        'Each cell: mIoU / thing mIoU / stuff mIoU / pixel accuracy, in percent. '
-        'Protocols: (a) dataset-level Hungarian match; (b) Hungarian per image, averaged '
-        'over images; (c) per-image match, counts summed over the set. No epoch or '
-        'prediction is chosen with the ground truth.',
-        '| method | extractor | Silhouette | images | (a) dataset | (b) per image '
-        '| (c) per image, summed | run | schedule |',
-    ),
-}
-
-
-def _section(
-    runs: Sequence[Run], args: argparse.Namespace, dataset: str, intro: list[str], header: str
-) -> list[str]:
-    """One dataset's table: the intro, the header, the rows and notes, the published values."""
-    rows, notes = table_rows(runs, args, dataset)
-    columns = header.count('|') - 1
-    lines = [*intro, '', header, '|' + '---|' * columns, *rows, '', *notes, '']
-    where = {'bsds500': '200 test images', 'voc2012': 'VOC2012 val'}.get(dataset)
-    lines += [f'Published ({where + ", " if where else ""}not run here):', '']
-    lines += [f'- {who}: {what} ({src})' for who, what, src in PUBLISHED[dataset]]
-    return [*lines, '']
-
-
-SCHEDULE_NOTES = {
-    'fast': (
-        'uses the fast schedule (optimise at about 40k pixels until the label count has been '
-        'stable for 40 iterations, then label the full image with one forward pass) instead '
-        "of the authors' up to 1000 full-resolution iterations: it is the project's default, "
-        'what makes a 2-core CPU practical, and since the coarse score is decided by how many '
-        'labels remain, stopping earlier leaves more labels (higher all/fine, lower coarse).'
-    ),
-    'faithful-40k': (
-        "runs the authors' loop (up to 1000 iterations, stop at 3 labels, no early stop) at a "
-        'working size of at most 40k pixels (about half the side of a BSDS500 image), its '
-        'labels upsampled to full size: the published runs were at full resolution, about '
-        'four times the work per iteration.'
-    ),
-}
-
-
-def _schedule_of(run: Run) -> str:
-    return run.name.split('_')[2]  # <method>_<extractor>_<schedule>_<dataset>[_ablation]
-
-
-def _differences(
-    runs: Sequence[Run], datasets: set[str], args: argparse.Namespace, gt_kind: str
-) -> str:
+def _differences(runs: Sequence[Run], args: argparse.Namespace, gt_kind: str) -> str:
     """The paragraph on what differs from the published setting, for the runs shown."""
-    sizes = []
-    bsds = subset_for('bsds500', args)
-    whole_bsds = bsds.tag == 'test_all'
-    if 'bsds500' in datasets:
-        sizes.append(
-            f"{bsds.description.split(' (')[0]} of BSDS500's 200"
-            if not whole_bsds
-            else 'the whole BSDS500 test set'
-        )
-    for dataset, what in (('voc2012', 'VOC'), ('cocostuff27', 'COCO')):
-        if dataset in datasets:
-            size = subset_for(dataset, args).size
-            sizes.append(f'{size} {what} images')
-    small = not (whole_bsds and datasets == {'bsds500'})
-    text = (
-        (
-            f'These are small, fixed subsets ({"; ".join(sizes)}) chosen before any result '
-            'existed, and each image is segmented once (seed 0), so a difference of a few '
-            'hundredths between rows is within subset and seed noise. '
-            if small
-            else 'This is the whole BSDS500 test set, each image segmented once (seed 0). '
-        )
-        + ' '.join(
-            f'Every {schedule} run {SCHEDULE_NOTES[schedule]}'
-            for schedule in sorted({_schedule_of(run) for run in runs})
-        )
-        + ' Predictions are scored once, as produced: no best epoch is chosen against the '
-        "ground truth, unlike the published DynaSeg COCO numbers (oracle), and the authors' "
-        'code defects listed in the notes (detached continuity loss, Silhouette phase never '
-        'called) are not reproduced.'
-    )
-    if any(run.extractor == RESNET for run in runs):
-        text += ' The ResNet-18+FPN extractor is randomly initialised (no checkpoint offline).'
-    if 'bsds500' in datasets:
-        text += (
-            " Kim et al.'s rows have no Silhouette variant: the phase only floors q in w(q), "
-            'which a fixed weight ignores, so with and without it they are the same run.'
-        )
-    if 'voc2012' in datasets or 'cocostuff27' in datasets:
-        text += (
-            f' VOC is scored with {gt_kind} masks, not the object masks of '
-            "Kim et al.'s setting, and COCO with the few images present, most of which are not "
-            'in the curated list, so neither is comparable with the published values beyond '
-            'a sanity check.'
-        )
-    return text
+    first = {run.dataset: run for run in reversed(runs)}  # the first run of each dataset
+    subsets = {dataset: subset_for(run, args) for dataset, run in first.items()}
+    whole_bsds = 'bsds500' in subsets and subsets['bsds500'].tag == 'test_all'
+    if whole_bsds and set(subsets) == {'bsds500'}:
+        sentences = [fill('differences-whole-bsds500')]
+    else:
+        sizes = [
+            'the whole BSDS500 test set'
+            if whole_bsds and dataset == 'bsds500'
+            else subset.summary + (" of BSDS500's 200" if dataset == 'bsds500' else '')
+            for dataset, subset in sorted(subsets.items(), key=lambda d: DATASETS.index(d[0]))
+        ]
+        sentences = [fill('differences-small-subsets', sizes='; '.join(sizes))]
+    models = [model_config(run, args) for run in runs]
+    schedules = dict(sorted({schedule_kind(m)[::-1] for m in models}))
+    sentences += [fill(block, name=name) for name, block in schedules.items()]
+    sentences.append(fill('differences-scoring'))
+    if any(random_resnet(m['backbone']) for m in models):
+        sentences.append(fill('differences-random-resnet'))
+    if 'bsds500' in subsets:
+        sentences.append(fill('differences-kim-silhouette'))
+    if {'voc2012', 'cocostuff27'} & set(subsets):
+        sentences.append(fill('differences-voc-coco', gt_kind=gt_kind))
+    return ' '.join(sentences)
 
 
 def render(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
     """The report for ``runs``: one section per dataset they cover, then the commands."""
-    data_root = Path(args.data_root)
-    datasets = {run.dataset for run in runs}
+    first = {run.dataset: run for run in reversed(runs)}
     gt_kind = 'class'
-    if 'voc2012' in datasets:
+    if 'voc2012' in first:
         try:
-            gt_kind = voc_gt_kind(data_root)
+            gt_kind = voc_gt_kind(first['voc2012'], args.data_root)
         except Exception as err:  # the dataset may be absent: say so rather than guess
             gt_kind = f'unknown ({type(err).__name__})'
-    lines = [
-        '# Reproduction results',
-        '',
-        f'Generated by `{command}` on {time.strftime("%Y-%m-%d")}; every number in the tables '
-        'below (not the published ones) is read from an `eval_results.json` written by '
-        '`tools/evaluate_config.py`'
-        + (
-            ' (`--score-only`: the predictions had been made by '
-            'the commands at the end, then scored)'
-            if args.score_only
-            else ''
+    sections = []
+    for dataset in (d for d in DATASETS if d in first):
+        rows, notes = table_rows(runs, args, dataset)
+        sections.append(
+            fill(
+                f'section-{dataset}',
+                subset=subset_for(first[dataset], args).description,
+                rows='\n'.join(rows),
+                notes=''.join(f'{note}\n' for note in notes),
+                gt_kind=gt_kind,
+            )
         )
-        + '. Machine: '
-        + (args.machine or machine_text(args.threads))
-        + '.',
-        '',
-        'Columns: Silhouette = the Silhouette phase lower-bounds q; images = scored / in the '
-        'subset; "run" = mean over images of iterations, final label count and segmentation '
-        'seconds.',
-        '',
-    ]
-    for dataset in (d for d in SECTIONS if d in datasets):
-        title, intro, header = SECTIONS[dataset]
-        description = subset_for(dataset, args).description
-        intro = intro.format(gt_kind=gt_kind)
-        lines += _section(runs, args, dataset, [f'## {title} -- {description}', '', intro], header)
-    lines += [
-        '## What differs from the published setting, and why',
-        '',
-        _differences(runs, datasets, args, gt_kind),
-        '',
-        '## Commands',
-        '',
-        'Everything (resumable: rerunning skips the images already segmented, then re-scores):',
-        '',
-        '```',
-        regenerate_command(args),
-        '```',
-        '',
-        'which runs each of these in turn:',
-        '',
-        '```',
-    ]
-    for run in runs:
-        subset = subset_for(run.dataset, args)
-        lines.append(shlex.join(command_for(run, subset, args)))
-    lines += ['```', '']
-    if {name for _, name in FIGURE_RUNS} <= {run.name for run in runs}:
-        lines += [
-            'Figures: `assets/qualitative_bsds500.png` (image | SCF | FSF | Kim | one '
-            'human annotation) and `assets/label_count_loss.png` (label count and loss per '
-            'iteration of the coarse stage), drawn from the label maps and records of the runs '
-            'above.',
-            '',
-        ]
-    return '\n'.join(lines)
+    commands = [shell_line(command_for(run, subset_for(run, args), args)) for run in runs]
+    figures = {name for _, name in FIGURE_RUNS} <= {run.name for run in runs}
+    return fill(
+        'report',
+        command=command,
+        date=time.strftime('%Y-%m-%d'),
+        score_only=' ' + fill('score-only') if args.score_only else '',
+        machine=args.machine or machine_text(args.threads),
+        sections='\n\n'.join(sections),
+        differences=_differences(runs, args, gt_kind),
+        regenerate=regenerate_command(args),
+        commands='\n'.join(commands),
+        figures=f'\n{fill("figures")}\n' if figures else '',
+    )
 
 
 # ----------------------------------------------------------------------------- figures
@@ -678,14 +680,16 @@ def draw_figures(
     import numpy as np
     from PIL import Image
 
-    from dynaseg.evaluation.functional import load_bsds_ground_truth, read_label_map
+    from dynaseg.evaluation.functional import read_label_map
     from dynaseg.visualization import colorize_labels, make_grid, plot_history
 
-    subset = bsds_subset(Path(args.data_root), args.images, args.ids)
+    dataset = run_dataset(_run_named(FIGURE_RUNS[0][1]), args.data_root)
+    samples = {sample['img_id']: sample for sample in dataset.list_samples()}
+    listed = list(samples)
+    subset = bsds_subset(listed, args.images, args.ids)
     dirs = {
         title: work_dir_for(_run_named(name), subset, args.work_dir) for title, name in FIGURE_RUNS
     }
-    listed = bsds_test_ids(Path(args.data_root))
     in_subset = args.ids or (listed[: args.images] if args.images > 0 else listed)
     ids = [
         i
@@ -711,17 +715,16 @@ def draw_figures(
         mode = cv2.INTER_NEAREST if nearest else cv2.INTER_AREA
         return cv2.resize(panel, size, interpolation=mode)
 
-    bsds = Path(args.data_root) / 'bsds500'
     grid_rows = []
     for img_id in ids[:n_images]:
-        with Image.open(bsds / 'images' / 'test' / f'{img_id}.jpg') as jpeg:
+        with Image.open(samples[img_id]['img_path']) as jpeg:
             image = np.asarray(jpeg.convert('RGB'))
         panels = [shrink(image, False)]
         panels += [
             shrink(colorize_labels(read_label_map(dirs[t] / 'preds' / f'{img_id}.png')), True)
             for t, _ in FIGURE_RUNS
         ]
-        gt = load_bsds_ground_truth(bsds / 'groundTruth' / 'test' / f'{img_id}.mat')[0]
+        gt = dataset.load_ground_truth(samples[img_id])[0]
         panels.append(shrink(colorize_labels(gt), True))
         grid_rows.append(panels)
     assets.mkdir(parents=True, exist_ok=True)
@@ -750,7 +753,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         description=__doc__.split('\n\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        '--data-root', required=True, help='folder holding bsds500/, voc2012/ and cocostuff/'
+        '--data-root',
+        required=True,
+        help='folder holding bsds500/, voc2012/ and cocostuff/ (as the configs name them)',
     )
     parser.add_argument('--work-dir', default='work_dirs/reproduce')
     which = parser.add_mutually_exclusive_group()
@@ -807,22 +812,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     runs = selected_runs(args.only)
-    given = sys.argv[1:] if argv is None else list(argv)
-    invocation = shlex.join(['python', 'tools/reproduce.py', *given])
+    invocation = invocation_line(sys.argv[1:] if argv is None else argv)
     if args.dry_run:
         for run in runs:
-            print(shlex.join(command_for(run, subset_for(run.dataset, args), args)))
+            print(shell_line(command_for(run, subset_for(run, args), args)))
         return 0
     code = 0
     if not (args.table_only or args.figures_only):
         for run in runs:
-            command = command_for(
-                run, subset_for(run.dataset, args, write=True), args, args.score_only
-            )
-            print(f'$ {shlex.join(command)}', flush=True)
+            command = command_for(run, subset_for(run, args, write=True), args, args.score_only)
+            print(f'$ {shell_line(command)}', flush=True)
             start = time.monotonic()
-            # The tool by absolute path, from the caller's directory (relative work dirs hold).
-            rc = subprocess.call([sys.executable, str(REPO_ROOT / EVAL_TOOL), *command[2:]])
+            # From the repository root, where the command's paths are relative to.
+            rc = subprocess.call([sys.executable, *command[1:]], cwd=REPO_ROOT)
             print(f'{run.name}: exit {rc} after {time.monotonic() - start:.0f} s', flush=True)
             code = code or rc
     if not args.figures_only:
@@ -832,7 +834,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # few configs, written to its own --output); without it the report lists every run.
         output.write_text(render(runs, args, invocation), encoding='utf-8')
         print(f'wrote {output}')
-    if not args.table_only:
+    # The figures belong to the report that shows their runs (not, say, a faithful-40k one).
+    if not args.table_only and {name for _, name in FIGURE_RUNS} <= {run.name for run in runs}:
         for path in draw_figures(args, Path(args.assets)):
             print(f'wrote {path} ({path.stat().st_size // 1024} KB)')
     return code

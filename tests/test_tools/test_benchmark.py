@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,13 +21,14 @@ def _make_bsds():
     return module.make_bsds
 
 
-def run_benchmark(*args: str) -> subprocess.CompletedProcess:
+def run_benchmark(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(REPO_ROOT / 'tools/benchmark.py'), *args],
         capture_output=True,
         text=True,
         timeout=600,
         cwd=REPO_ROOT,
+        env=env,
     )
 
 
@@ -74,6 +76,8 @@ def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path
         assert row['a_iterations'] <= 4 and row['b_iterations'] >= 1
         assert 0.0 <= row['a_miou'] <= 1.0 and 0.0 <= row['b_miou'] <= 1.0
     assert whole['speedup'] == whole['total_a_seconds'] / whole['total_b_seconds']
+    # The config is recorded relative to the repository, not as a path of this machine.
+    assert whole['config'] == 'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py'
     cached = sorted(p.name for p in cache.rglob('*.npz'))
     assert cached == ['1001.npz', '1002.npz']
 
@@ -88,3 +92,25 @@ def test_missing_data_root_is_a_clear_error(tmp_path: Path) -> None:
     done = run_benchmark('--data-root', str(tmp_path / 'nowhere'), '--parts', 'per-iter')
     assert done.returncode != 0
     assert 'BSDS500 not found' in done.stderr and 'nowhere' in done.stderr
+
+
+def test_default_data_root_is_the_project_convention(tmp_path: Path) -> None:
+    # Without --data-root: bsds500/ under $DYNASEG_DATA_ROOT, and the error names that path.
+    env = dict(os.environ, DYNASEG_DATA_ROOT=str(tmp_path / 'elsewhere'))
+    done = run_benchmark('--parts', 'per-iter', env=env)
+    assert done.returncode != 0
+    assert f'BSDS500 not found under {tmp_path / "elsewhere" / "bsds500"} ' in done.stderr
+    assert 'DYNASEG_DATA_ROOT' in done.stderr
+
+
+def test_data_root_defaults_to_data_inside_the_repository(monkeypatch) -> None:
+    spec = importlib.util.spec_from_file_location(
+        '_dynaseg_benchmark_tool', REPO_ROOT / 'tools/benchmark.py'
+    )
+    benchmark = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark)
+    monkeypatch.delenv('DYNASEG_DATA_ROOT', raising=False)
+    assert benchmark.data_root() == REPO_ROOT / 'data'
+    monkeypatch.setenv('DYNASEG_DATA_ROOT', 'some/where')
+    assert benchmark.data_root() == Path('some/where')
+    assert benchmark.repo_relative(REPO_ROOT / 'configs' / 'x.py') == 'configs/x.py'

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import pickle
 import shlex
 import sys
@@ -79,16 +80,51 @@ def fake_run(work_dir: Path, ids: list[str], all_miou: float, labels: int = 3) -
         pickle.dump([{'img_id': i} for i in ids], handle)
 
 
+def relative(path: Path) -> str:
+    """How the report prints ``path``: relative to the repository root."""
+    return os.path.relpath(path, REPO_ROOT)
+
+
 def test_subsets_are_fixed_by_sorted_ids(data_root: Path) -> None:
-    first = reproduce.bsds_subset(data_root, 2, None)
+    # The listing is the config's dataset class's: sorted ids with ground truth.
+    listed = reproduce.listed_ids(reproduce.run_dataset(reproduce.RUNS[0], data_root))
+    assert listed == sorted(IDS)
+    first = reproduce.bsds_subset(listed, 2, None)
     assert first.tag == 'test_first2' and first.size == 2
     assert first.options == {'dataset.indices': '2'}
     assert '100007 100039' in first.description
-    given = reproduce.bsds_subset(data_root, 2, ['3096', '100007'])
+    assert first.summary == 'the first 2 ids of the sorted test list'
+    given = reproduce.bsds_subset(listed, 2, ['3096', '100007'])
     assert given.options == {'dataset.indices': '[0,3]'} and given.size == 2
-    assert reproduce.bsds_subset(data_root, 0, None).tag == 'test_all'
+    assert reproduce.bsds_subset(listed, 0, None).tag == 'test_all'
     with pytest.raises(SystemExit):
-        reproduce.bsds_subset(data_root, 2, ['999'])
+        reproduce.bsds_subset(listed, 2, ['999'])
+
+
+def test_coco_subset_is_the_images_present_with_labels(tmp_path: Path) -> None:
+    coco = tmp_path / 'data' / 'cocostuff'
+    for folder in ('images/val2017', 'stuffthingmaps_trainval2017/val2017', 'curated/val2017'):
+        (coco / folder).mkdir(parents=True)
+    for img_id in ('000001', '000002', '000003'):
+        Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(coco / f'images/val2017/{img_id}.jpg')
+    for img_id in ('000001', '000003'):  # 000002 has no labels
+        Image.fromarray(np.zeros((4, 4), np.uint8)).save(
+            coco / f'stuffthingmaps_trainval2017/val2017/{img_id}.png'
+        )
+    (coco / 'curated/val2017/Coco164kFull_Stuff_Coarse_7.txt').write_text('000003\n000009\n')
+    run = next(r for r in reproduce.RUNS if r.dataset == 'cocostuff27')
+    work = tmp_path / 'work'
+    args = reproduce.parse_args(['--data-root', str(tmp_path / 'data'), '--work-dir', str(work)])
+    subset = reproduce.subset_for(run, args, write=True)
+    assert subset.size == 2 and '(000001 000003); 1 of them in the curated' in subset.description
+    listing = work / 'lists' / 'cocostuff27_val2017_present.txt'
+    assert listing.read_text() == '000001\n000003\n'
+    # The dataset reads the list from its own root, so the command names it absolutely, and
+    # the printed command through the shell's $PWD: no absolute path is printed.
+    command = reproduce.command_for(run, subset, args)
+    assert f'dataset.list_file={listing}' in command
+    line = reproduce.shell_line(command)
+    assert f'dataset.list_file="$PWD"/{relative(listing)}' in line and str(tmp_path) not in line
 
 
 def test_dry_run_lists_one_command_per_run(
@@ -121,17 +157,16 @@ def test_dry_run_lists_one_command_per_run(
         '--config',
         'configs/kim/kim-fixed_cnn-m2_fast_bsds500.py',
     ]
-    assert args[args.index('--work-dir') + 1] == str(
+    # Paths relative to the repository root, where the commands run.
+    assert args[args.index('--work-dir') + 1] == relative(
         work / 'kim-fixed_cnn-m2_fast_bsds500' / 'test_first2'
     )
-    assert args[args.index('--data-root') + 1] == str(data_root / 'bsds500')
+    assert args[args.index('--data-root') + 1] == relative(data_root / 'bsds500')
     assert args[-2:] == ['--cfg-options', 'dataset.indices=2']
     assert not work.exists()  # a dry run writes nothing
     args = reproduce.parse_args(['--data-root', str(data_root), '--images', '2', '--score-only'])
     run = reproduce.RUNS[0]
-    scoring = reproduce.command_for(
-        run, reproduce.subset_for(run.dataset, args), args, score_only=True
-    )
+    scoring = reproduce.command_for(run, reproduce.subset_for(run, args), args, score_only=True)
     assert scoring[scoring.index('--limit') + 1] == '0'  # scores what is there, segments nothing
     with pytest.raises(SystemExit):
         reproduce.main(['--data-root', str(data_root), '--only', 'nothing-like-this', '--dry-run'])
@@ -202,7 +237,7 @@ def test_only_reports_the_selected_runs(data_root: Path, tmp_path: Path) -> None
         'kim-fixed_cnn-m2_fast_bsds500',
         'dynaseg-fsf_cnn-m2_fast_bsds500',
     ]
-    assert regenerate[regenerate.index('--output') + 1] == str(output)
+    assert regenerate[regenerate.index('--output') + 1] == relative(output)
     assert '--table-only' not in regenerate
     assert regenerate[regenerate.index('--device') + 1] == 'cuda'
     assert 'Machine: one test GPU.' in text
@@ -266,3 +301,79 @@ def test_schedule_text_names_the_working_size() -> None:
     assert text(faithful_40k) == '<= 40,000 px, up to 1000 it, stop q <= 3'
     fast = dict(max_iters=1000, min_labels=3, patience=40, coarse_max_pixels=40000)
     assert text({'schedule': {**fast, 'max_pixels': 500000}}).startswith('fast: <= 40,000 px')
+
+
+def test_labels_come_from_the_config_not_its_file_name(data_root: Path, tmp_path: Path) -> None:
+    # Named like Kim's CNN M=2 fast config, but an FSF weighting (mu=7), M=3, no Silhouette
+    # phase and the authors' loop capped at 90k pixels.
+    liar = tmp_path / 'kim-fixed_cnn-m2_fast_bsds500.py'
+    base = REPO_ROOT / 'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py'
+    liar.write_text(
+        f'_base_ = [{str(base)!r}]\n'
+        'model = dict(\n'
+        "    loss=dict(weight=dict(_delete_=True, type='FSFWeight', mu=7.0)),\n"
+        '    backbone=dict(num_convs=3),\n'
+        '    silhouette=dict(enabled=False),\n'
+        '    schedule=dict(_delete_=True, max_iters=1000, min_labels=3, max_pixels=90000),\n'
+        ')\n'
+    )
+    run = reproduce.Run(str(liar))
+    work = tmp_path / 'work'
+    fake_run(work / run.name / 'test_first2', ['100007', '100039'], 0.4)
+    args = reproduce.parse_args(
+        ['--data-root', str(data_root), '--work-dir', str(work), '--images', '2']
+    )
+    text = reproduce.render([run], args, 'python tools/reproduce.py')
+    row = next(line for line in text.splitlines() if '| 2/2 |' in line)
+    assert row.startswith('| DynaSeg-FSF, mu=7 | CNN M=3 | no | 2/2 | 0.4000 |')
+    assert row.endswith('| <= 90,000 px, up to 1000 it, stop q <= 3 |')
+    assert "Every faithful-90k run runs the authors' loop" in text
+    assert 'Every fast run' not in text and 'Kim et al., fixed' not in row
+    # --cfg-options on the model relabel the rows too.
+    args.cfg_options = ['model.loss.weight.mu=9']
+    assert '| DynaSeg-FSF, mu=9 | CNN M=3 |' in reproduce.render([run], args, 'python x')
+
+
+def test_report_holds_no_absolute_path(data_root: Path, tmp_path: Path) -> None:
+    work = tmp_path / 'work'
+    fake_run(work / 'kim-fixed_cnn-m2_fast_bsds500' / 'test_first2', ['100007'], 0.2)
+    output = tmp_path / 'docs' / 'report.md'
+    argv = ['--data-root', str(data_root), f'--work-dir={work}', '--images', '2']
+    argv += ['--only', 'kim-fixed_cnn-m2_fast_bsds500', 'dynaseg-scf_cnn-m2_fast_bsds500']
+    argv += ['--table-only', '--output', str(output), '--assets', str(tmp_path / 'assets')]
+    assert reproduce.main(argv) == 0
+    text = output.read_text()
+    assert str(tmp_path) not in text and str(REPO_ROOT) not in text
+    absolute = [
+        word
+        for word in text.replace('`', ' ').replace('=', ' ').split()
+        if len(word) > 1 and word.lstrip('("\'').startswith('/')
+    ]
+    assert absolute == []
+    # The paths given are printed relative to the repository root, in every command.
+    generated = text.split('Generated by `')[1].split('`')[0]
+    assert f'--work-dir={relative(work)}' in generated
+    assert f'--assets {relative(tmp_path / "assets")}' in generated
+    assert f'--work-dir {relative(work)} ' in text.split('Everything')[1]
+    assert 'partial: 1 of 2 scored; resume with `python tools/evaluate_config.py' in text
+    assert f'--data-root {relative(data_root / "bsds500")} ' in text
+
+
+def test_template_has_every_block_the_report_fills() -> None:
+    blocks = reproduce.template_blocks()
+    assert {f'section-{d}' for d in reproduce.DATASETS} <= set(blocks)
+    assert {'schedule-fast', 'schedule-capped', 'schedule-full', 'report', 'figures'} <= set(blocks)
+    assert all(block.is_valid() for block in blocks.values())
+    assert blocks['report'].get_identifiers() == [
+        'command',
+        'date',
+        'score_only',
+        'machine',
+        'sections',
+        'differences',
+        'regenerate',
+        'commands',
+        'figures',
+    ]
+    with pytest.raises(KeyError):  # a placeholder left without a value is an error
+        reproduce.fill('differences-voc-coco')
