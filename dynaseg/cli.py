@@ -1,8 +1,17 @@
-"""Console entry points: ``dynaseg-segment`` (= tools/DynaSeg_SCF_BSD_VOC.py) and ``dynaseg-miou``.
+"""The command line, in one place: every flag of every tool, and what each command does.
 
-The authors' flag names (``--nChannel``, ``--maxIter``, ``--minLabels``, ``--lr``, ``--nConv``,
-``--visualize``) are kept and mapped onto config keys; ``--cfg-options`` is applied last, so an
-explicit key always wins.
+Commands: ``dynaseg-segment`` (= tools/DynaSeg_SCF_BSD_VOC.py, :func:`segment_main`),
+``dynaseg-miou`` (= tools/calculate_mIOU.py, :func:`miou_main`), tools/evaluate_config.py and
+tools/DynaSeg_COCO.py (:func:`dataset_main`) and tools/train_reference.py
+(:func:`train_reference_main`). Options several commands share (device, threads, launcher,
+config overrides, data root) are added by one function each, so they read the same everywhere.
+
+The folder tool keeps the authors' flag names (``--nChannel``, ``--maxIter``, ``--minLabels``,
+``--lr``, ``--nConv``, ``--visualize``), mapped onto config keys; ``--cfg-options`` is applied
+last, so an explicit key always wins.
+
+The library is imported inside the functions that use it: ``--help`` answers without loading
+models, and ``dynaseg-miou`` never loads torch.
 """
 
 from __future__ import annotations
@@ -10,14 +19,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
-from dynaseg.apis.folder import RunInterrupted, interrupt_on_sigterm, segment_folder
-from dynaseg.apis.inference import DEFAULT_CONFIG, load_config
-from dynaseg.utils.dist import LAUNCHERS, finalize_distributed, init_distributed
-from dynaseg.utils.fileio import UnwritableDirectoryError
+from dynaseg.evaluation.functional.kim_miou import BSDS_MODES
+from dynaseg.evaluation.kim_folder import DATASETS as KIM_DATASETS
 from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS
+
+if TYPE_CHECKING:
+    from mmengine.config import Config
 
 #: ``--weighting`` -> the loss weight config, with the paper's default mu.
 WEIGHTINGS = {
@@ -26,8 +38,58 @@ WEIGHTINGS = {
     'fixed': dict(type='FixedWeight', mu=1.0),
 }
 
+# ----------------------------------------------------------------------------- shared options
+
+
+def add_device_options(parser: argparse.ArgumentParser) -> None:
+    """``--device cpu|cuda`` (default cpu) and ``--threads N`` (see :func:`apply_threads`)."""
+    parser.add_argument('--device', default='cpu', choices=('cpu', 'cuda'))
+    parser.add_argument('--threads', type=int, help='torch CPU threads per process')
+
+
+def apply_threads(threads: int | None) -> None:
+    """Set torch's CPU threads when ``--threads`` was given."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+def add_launcher(parser: argparse.ArgumentParser) -> None:
+    """``--launcher none|pytorch|slurm``: how the processes of a distributed run were started."""
+    from dynaseg.utils.dist import LAUNCHERS
+
+    parser.add_argument(
+        '--launcher',
+        choices=LAUNCHERS,
+        default='none',
+        help='pytorch: under torchrun; slurm: under srun (images split by rank)',
+    )
+
+
+def add_cfg_options(parser: argparse.ArgumentParser, *, applied: str = '') -> None:
+    """``--cfg-options key=value ...``, merged into the config (``applied`` says when)."""
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='config overrides key=value' + (f', applied {applied}' if applied else ''),
+    )
+
+
+def add_data_root(parser: argparse.ArgumentParser) -> None:
+    """``--data-root DIR``: the dataset folder, instead of the config's ``data_root``."""
+    parser.add_argument('--data-root', help="the dataset folder (replaces the config's data_root)")
+
+
+# ----------------------------------------------------------------------------- dynaseg-segment
+
 
 def build_segment_parser() -> argparse.ArgumentParser:
+    """``dynaseg-segment`` / ``tools/DynaSeg_SCF_BSD_VOC.py``: segment a folder."""
+    from dynaseg.apis.inference import DEFAULT_CONFIG
+
     parser = argparse.ArgumentParser(
         description='DynaSeg unsupervised segmentation of every image in a folder. Writes '
         '<out>/<stem>.png (single-channel label map at the input size), '
@@ -84,14 +146,8 @@ def build_segment_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_PIXELS,
         help='images with more pixels are reported as failed, not decoded',
     )
-    parser.add_argument('--device', default='cpu', choices=('cpu', 'cuda'))
-    parser.add_argument('--threads', type=int, help='torch CPU threads per process')
-    parser.add_argument(
-        '--launcher',
-        choices=LAUNCHERS,
-        default='none',
-        help='pytorch: under torchrun; slurm: under srun (images split by rank)',
-    )
+    add_device_options(parser)
+    add_launcher(parser)
     parser.add_argument(
         '--no-progress', dest='progress', action='store_false', help='no progress bar'
     )
@@ -130,18 +186,15 @@ def build_segment_parser() -> argparse.ArgumentParser:
         default=1000,
         help='training iterations with --reference-train-folder (default 1000)',
     )
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        default={},
-        help='config overrides key=value, applied after the flags above',
-    )
+    add_cfg_options(parser, applied='after the flags above')
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
     """The config file with the named flags, then ``--cfg-options``, merged in."""
+    from dynaseg.apis.inference import load_config
+    from dynaseg.models.segmentors import reference_image_config
+
     options: dict = {}
     if args.weighting is not None:
         # _delete_ replaces the weight dict, so no key of another weighting class survives.
@@ -156,7 +209,6 @@ def config_from_args(args: argparse.Namespace) -> Config:
         'lr': ['model.optimizer.lr'],
         'nConv': ['model.backbone.num_convs'],
         'scribble_weight': ['model.scribble.weight'],
-        'reference_checkpoint': ['model.reference.checkpoint'],
     }
     for flag, keys in flag_keys.items():
         value = getattr(args, flag, None)
@@ -165,21 +217,25 @@ def config_from_args(args: argparse.Namespace) -> Config:
     cfg = load_config(args.config, options)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    if getattr(args, 'reference_checkpoint', None):
+        cfg.model = reference_image_config(cfg.model, args.reference_checkpoint)
     return cfg
 
 
 def segment_main(argv: Sequence[str] | None = None) -> int:
     """``dynaseg-segment``: segment a folder; returns the exit code."""
     args = build_segment_parser().parse_args(argv)
+    from dynaseg.apis.folder import segment_folder
+    from dynaseg.apis.runtime import RunInterrupted, interrupt_on_sigterm
+    from dynaseg.utils.dist import finalize_distributed, init_distributed
+    from dynaseg.utils.fileio import UnwritableDirectoryError
+
     try:
         cfg = config_from_args(args)
     except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
         print(f'error: bad config {args.config!r}: {type(err).__name__}: {err}', file=sys.stderr)
         return 2
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
+    apply_threads(args.threads)
     if args.reference_train_folder is not None:
         code = _train_reference_first(args, cfg)
         if code:
@@ -225,10 +281,11 @@ def segment_main(argv: Sequence[str] | None = None) -> int:
 def _train_reference_first(args: argparse.Namespace, cfg: Config) -> int:
     """``--reference-train-folder``: train, save to ``--reference-checkpoint``; 0 or exit code 2.
 
-    The config then loads that checkpoint, so the folder run is in reference mode. Training
+    The config loads that checkpoint (see :func:`config_from_args`), so the folder run is in
+    reference-image mode. Training
     happens before any distributed start: run it once, not per rank.
     """
-    from dynaseg.apis.folder import train_reference_folder
+    from dynaseg.apis.reference_training import train_reference_folder
 
     if not args.reference_checkpoint:
         print(
@@ -249,12 +306,248 @@ def _train_reference_first(args: argparse.Namespace, cfg: Config) -> int:
     except (NotADirectoryError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
-    cfg.model.reference = dict(cfg.model.get('reference', {}), checkpoint=args.reference_checkpoint)
+    return 0  # config_from_args already points the config at the checkpoint just written
+
+
+# ----------------------------------------------------------------------------- datasets
+
+
+def build_dataset_parser(
+    description: str, default_config: str | None = None
+) -> argparse.ArgumentParser:
+    """``tools/evaluate_config.py`` and ``tools/DynaSeg_COCO.py``: segment and score a dataset."""
+    parser = argparse.ArgumentParser(
+        description=description
+        + (
+            ' Writes <work-dir>/preds/<id>.png, preds/records/<id>.json, eval_results.json and '
+            'eval_results.pkl; images already segmented are skipped, so rerunning resumes. Exit '
+            'code: 0 ok, 1 some image failed (listed), 2 bad arguments/config/data, 130/143 '
+            'interrupted.'
+        )
+    )
+    parser.add_argument(
+        '--config',
+        required=default_config is None,
+        default=default_config,
+        help='config with model, dataset and evaluator'
+        + (f' (default: {default_config})' if default_config else ''),
+    )
+    parser.add_argument('--work-dir', help='output folder (default: work_dirs/<config stem>)')
+    add_data_root(parser)
+    add_cfg_options(parser, applied='after --data-root')
+    add_launcher(parser)
+    add_device_options(parser)
+    parser.add_argument(
+        '--overwrite', action='store_true', help='redo images whose prediction already exists'
+    )
+    parser.add_argument(
+        '--limit',
+        type=int,
+        help='segment only the first N present images (0: only score the '
+        'predictions already there)',
+    )
+    return parser
+
+
+def dataset_main(
+    argv: Sequence[str] | None = None, *, description: str, default_config: str | None = None
+) -> int:
+    """Parse the flags, run :func:`run_dataset`; returns the exit code."""
+    args = build_dataset_parser(description, default_config).parse_args(argv)
+    from dynaseg.apis.dataset_runner import apply_data_root, run_dataset
+    from dynaseg.apis.inference import load_config
+    from dynaseg.apis.runtime import RunInterrupted, interrupt_on_sigterm
+    from dynaseg.utils.dist import finalize_distributed
+    from dynaseg.utils.fileio import UnwritableDirectoryError
+
+    try:
+        cfg = apply_data_root(load_config(args.config), args.data_root)
+        if args.cfg_options:
+            cfg.merge_from_dict(args.cfg_options)
+    except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
+        print(f'error: bad config {args.config!r}: {type(err).__name__}: {err}', file=sys.stderr)
+        return 2
+    work_dir = args.work_dir or str(Path('work_dirs') / Path(args.config).stem)
+    apply_threads(args.threads)
+    restore_sigterm = interrupt_on_sigterm()
+    try:
+        results = run_dataset(
+            cfg,
+            work_dir,
+            device=args.device,
+            launcher=args.launcher,
+            overwrite=args.overwrite,
+            limit=args.limit,
+        )
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM as RunInterrupted
+        code = err.exit_code if isinstance(err, RunInterrupted) else 130
+        print(f'Interrupted; rerun the same command to resume ({work_dir}).', file=sys.stderr)
+        return code
+    except (FileNotFoundError, UnwritableDirectoryError, ValueError, KeyError) as err:
+        # Raised before any image is segmented: a missing list file, data root or evaluator.
+        print(f'error: {type(err).__name__}: {err}', file=sys.stderr)
+        return 2
+    finally:
+        restore_sigterm()
+        finalize_distributed()
+    return int(results['exit_code'])
+
+
+# ----------------------------------------------------------------------------- reference image
+
+
+def build_train_reference_parser() -> argparse.ArgumentParser:
+    """``tools/train_reference.py``: train the reference-image network over a folder."""
+    parser = argparse.ArgumentParser(
+        description="Train DynaSeg's reference-image mode: one network over a folder of images."
+    )
+    parser.add_argument('--config', required=True, help='DynaSeg config (its backbone is trained)')
+    parser.add_argument('--train-folder', required=True, help='folder of training images')
+    parser.add_argument('--out', required=True, help='checkpoint path to write')
+    parser.add_argument('--iters', type=int, default=1000, help='SGD iterations (default 1000)')
+    parser.add_argument(
+        '--max-pixels',
+        type=int,
+        help='training size cap per image (default: model.reference.max_pixels)',
+    )
+    parser.add_argument(
+        '--limit', type=int, help='train on an evenly spaced subset of this many images'
+    )
+    add_device_options(parser)
+    add_cfg_options(parser)
+    return parser
+
+
+def train_reference_main(argv: Sequence[str] | None = None) -> int:
+    """``tools/train_reference.py``: train the reference-image network; returns the exit code."""
+    args = build_train_reference_parser().parse_args(argv)
+    from dynaseg.apis.inference import load_config
+    from dynaseg.apis.reference_training import train_reference_folder
+
+    apply_threads(args.threads)
+    try:
+        cfg = load_config(args.config, args.cfg_options)
+        train_reference_folder(
+            args.train_folder,
+            cfg,
+            args.out,
+            iters=args.iters,
+            max_pixels=args.max_pixels,
+            limit=args.limit,
+            device=args.device,
+        )
+    except (FileNotFoundError, NotADirectoryError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
     return 0
 
 
-def miou_main(argv: Sequence[str] | None = None) -> int:
-    """``dynaseg-miou``: Kim et al.'s best-match mIoU of a folder (tools/calculate_mIOU.py)."""
-    from dynaseg.evaluation.kim_folder import main
+# ----------------------------------------------------------------------------- dynaseg-miou
 
-    return main(argv)
+
+def build_miou_parser() -> argparse.ArgumentParser:
+    """``dynaseg-miou`` / ``tools/calculate_mIOU.py``: Kim et al.'s mIoU of a folder."""
+    parser = argparse.ArgumentParser(
+        description="Kim et al.'s best-match segment mIoU of a folder of predicted label maps."
+    )
+    parser.add_argument(
+        '--results_dir',
+        required=True,
+        help='folder of <id>.png single-channel label maps or <id>.csv (Kim format)',
+    )
+    parser.add_argument(
+        '--ground_truth_dir',
+        required=True,
+        help='bsd500: <id>.mat (or <id>-<k>.csv); voc: <id>.png object/class labels',
+    )
+    parser.add_argument('--dataset', choices=KIM_DATASETS, default='bsd500')
+    parser.add_argument(
+        '--mode',
+        type=int,
+        choices=sorted(BSDS_MODES),
+        default=1,
+        help='BSDS500: 1 all annotations, 2 fine (most segments), 3 coarse (fewest)',
+    )
+    parser.add_argument(
+        '--resize_images',
+        action='store_true',
+        help='nearest-neighbour resize predictions to the ground-truth size',
+    )
+    parser.add_argument(
+        '--no-relabel',
+        dest='relabel',
+        action='store_false',
+        help='score predicted labels as they are, without splitting disconnected '
+        'regions into separate segments',
+    )
+    parser.add_argument(
+        '--allow-missing',
+        dest='allow_missing',
+        action='store_true',
+        help='score the matched images even if some prediction or ground truth '
+        'has no counterpart (exit code 0)',
+    )
+    return parser
+
+
+def miou_main(argv: Sequence[str] | None = None) -> int:
+    """``dynaseg-miou``: Kim et al.'s best-match mIoU of a folder (tools/calculate_mIOU.py).
+
+    Returns the exit code: 0 ok, 1 unmatched files, 2 bad input.
+    """
+    args = build_miou_parser().parse_args(argv)
+    from dynaseg.evaluation.functional.io import LabelMapError
+    from dynaseg.evaluation.kim_folder import pair_folders, score_pairs
+
+    try:
+        paired = pair_folders(args.results_dir, args.ground_truth_dir, args.dataset)
+        unmatched = False
+        if paired.missing_ground_truth:
+            unmatched = True
+            print(
+                f'{"warning" if args.allow_missing else "error"}: no ground truth in '
+                f'{args.ground_truth_dir} for {len(paired.missing_ground_truth)} prediction(s): '
+                f'{_name_list(paired.missing_ground_truth)}',
+                file=sys.stderr,
+            )
+        if paired.missing_predictions:
+            unmatched = True
+            print(
+                f'{"warning" if args.allow_missing else "error"}: no prediction in '
+                f'{args.results_dir} for {len(paired.missing_predictions)} ground-truth image(s): '
+                f'{_name_list(paired.missing_predictions)}',
+                file=sys.stderr,
+            )
+        if unmatched and not args.allow_missing:
+            print(
+                f'error: unmatched files; pass --allow-missing to score the {len(paired.pairs)} '
+                'matched image(s) only',
+                file=sys.stderr,
+            )
+            return 1
+        if not paired.pairs:
+            print('error: no prediction matches a ground-truth file', file=sys.stderr)
+            return 2
+        result = score_pairs(
+            paired.pairs, args.dataset, args.mode, args.resize_images, args.relabel
+        )
+    except (LabelMapError, FileNotFoundError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    setting = (
+        f'mode {args.mode} ({BSDS_MODES[args.mode]} annotations)'
+        if args.dataset == 'bsd500'
+        else '255 ignored'
+    )
+    print(
+        f'Scored {result["num_images"]} images, {result["num_segments"]} ground-truth segments '
+        f'({args.dataset}, {setting}, connected-component relabelling '
+        f'{"on" if args.relabel else "off"})'
+    )
+    print(f'Average mIOU: {result["mIoU"]:.6f}')
+    return 0
+
+
+def _name_list(ids: Sequence[str], limit: int = 20) -> str:
+    shown = ', '.join(ids[:limit])
+    return shown + (f' ... and {len(ids) - limit} more' if len(ids) > limit else '')

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 try:
-    from dynaseg.evaluation.kim_folder import main
+    from dynaseg.cli import miou_main
 except ImportError:  # run from a clone without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from dynaseg.evaluation.kim_folder import main
+    from dynaseg.cli import miou_main
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(miou_main())

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import sys
 
-from dynaseg.apis.dataset_runner import runner_main
+from dynaseg.cli import dataset_main
 
 if __name__ == '__main__':
     sys.exit(
-        runner_main(
+        dataset_main(
             description="Segment every image of a config's dataset and score it "
             "with the config's evaluator."
         )

@@ -13,9 +13,9 @@ import cv2
 from mmengine.config import DictAction
 
 from dynaseg.apis import build_segmentor, image_to_tensor, load_config
-from dynaseg.engine.scribble import load_scribble
 from dynaseg.utils.fileio import save_image
 from dynaseg.utils.image_io import load_image
+from dynaseg.utils.scribble_io import read_scribble
 from dynaseg.visualization import colorize_labels, make_grid, overlay
 
 
@@ -32,7 +32,7 @@ def main() -> None:
     model = build_segmentor(load_config(args.config, args.cfg_options))
     rgb = load_image(args.image)
     x = image_to_tensor(rgb, model)
-    mask = load_scribble(args.scribble, rgb.shape[:2], model.q_max)
+    mask = read_scribble(args.scribble, rgb.shape[:2], model.q_max)
     without, _ = model.segment(x)
     with_scribble, _ = model.segment(x, scribble=mask)
     strokes = rgb.copy()

@@ -1,14 +1,13 @@
-"""High-level entry points; mmseg's ``init_model`` / ``inference_model`` also take our configs."""
+"""High-level entry points; mmseg's ``init_model`` / ``inference_model`` also take our configs.
 
-from .dataset_runner import DatasetLayout, run_dataset
-from .folder import (
-    FolderSummary,
-    ImageOutcome,
-    OutputLayout,
-    RunInterrupted,
-    segment_file,
-    segment_folder,
-)
+Modules: :mod:`.inference` (one image), :mod:`.folder` (a folder, resumable), :mod:`.dataset_runner`
+(a config's dataset) with :mod:`.scoring` (its metrics), :mod:`.reference_training` (reference-image
+mode), and what runs share: :mod:`.layout` (output files), :mod:`.summary` (outcomes) and
+:mod:`.runtime` (signals, progress, gathering ranks). Flags live in :mod:`dynaseg.cli`.
+"""
+
+from .dataset_runner import run_dataset
+from .folder import segment_file, segment_folder
 from .inference import (
     DEFAULT_CONFIG,
     SegmentationResult,
@@ -17,6 +16,10 @@ from .inference import (
     load_config,
     segment_image,
 )
+from .layout import DatasetLayout, OutputLayout
+from .reference_training import train_reference_folder
+from .runtime import RunInterrupted
+from .summary import FolderSummary, ImageOutcome
 
 __all__ = [
     'DEFAULT_CONFIG',
@@ -33,4 +36,5 @@ __all__ = [
     'segment_file',
     'segment_folder',
     'segment_image',
+    'train_reference_folder',
 ]

@@ -21,85 +21,34 @@ by id and count rather than dropped silently.
 
 from __future__ import annotations
 
-import argparse
-import json
-import math
 import pickle
-import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 from dynaseg.datasets import ListedImageDataset
-from dynaseg.evaluation.functional import per_image_scores, read_label_map
 from dynaseg.utils import register_all_modules
-from dynaseg.utils.dist import LAUNCHERS, finalize_distributed, init_distributed, shard
-from dynaseg.utils.fileio import (
-    UnwritableDirectoryError,
-    atomic_write,
-    ensure_writable_dir,
-    save_json,
-)
+from dynaseg.utils.dist import init_distributed, shard
+from dynaseg.utils.fileio import atomic_write, save_json
 
-from .folder import (
-    ImageOutcome,
-    RunInterrupted,
-    config_name,
-    gather,
-    interrupt_on_sigterm,
-    one_line,
-    segment_file,
-)
-from .inference import build_segmentor, load_config
+from .folder import segment_file
+from .inference import build_segmentor, config_name
+from .layout import DatasetLayout
+from .runtime import gather, one_line
+from .scoring import evaluate_predictions, format_results
+from .summary import ImageOutcome
 
 if TYPE_CHECKING:
-    from dynaseg.models.segmentors.dynaseg import DynaSeg
+    from dynaseg.models.segmentors import DynaSegBase
 
-__all__ = [
-    'DatasetLayout',
-    'EvaluationOutput',
-    'apply_data_root',
-    'build_dataset',
-    'evaluate_predictions',
-    'format_results',
-    'run_dataset',
-    'runner_main',
-]
+__all__ = ['apply_data_root', 'build_dataset', 'run_dataset']
 
 RESULTS_JSON = 'eval_results.json'
 RESULTS_PKL = 'eval_results.pkl'
-
-
-@dataclass(frozen=True)
-class DatasetLayout:
-    """Where the outputs of one image id go inside a work dir."""
-
-    root: Path
-
-    @property
-    def preds(self) -> Path:
-        return self.root / 'preds'
-
-    def pred(self, img_id: str) -> Path:
-        return self.preds / f'{img_id}.png'
-
-    def record(self, img_id: str) -> Path:
-        return self.preds / 'records' / f'{img_id}.json'
-
-    def failure(self, img_id: str) -> Path:
-        return self.root / 'failed' / f'{img_id}.json'
-
-    def create(self) -> None:
-        """Create the folders (proving each writable) before any work starts."""
-        for folder in (self.root, self.preds, self.preds / 'records', self.root / 'failed'):
-            ensure_writable_dir(folder)
 
 
 def apply_data_root(cfg: Config, data_root: str | None) -> Config:
@@ -124,17 +73,12 @@ def build_dataset(cfg: Config) -> ListedImageDataset:
         return DATASETS.build(cfg.dataset)
 
 
-def _normalised(obj: Any) -> Any:
-    """A JSON round trip, so a config compares equal to its copy read back from a record."""
-    return json.loads(json.dumps(obj, sort_keys=True, default=str))
-
-
 # ----------------------------------------------------------------------------- segmentation
 
 
 def _segment_shard(
     infos: Sequence[dict],
-    model: DynaSeg,
+    model: DynaSegBase,
     layout: DatasetLayout,
     record_extra: dict,
     rank: int,
@@ -180,173 +124,7 @@ def _segment_shard(
     return outcomes
 
 
-# ----------------------------------------------------------------------------- evaluation
-
-
-@dataclass
-class EvaluationOutput:
-    """Scores of the predictions present: aggregate metrics, per-image rows, failures, NaNs."""
-
-    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
-    per_image: list[dict[str, Any]] = field(default_factory=list)
-    failures: list[dict[str, str]] = field(default_factory=list)
-    nan_images: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-def _image_scores(metric: Any, result: Any) -> dict[str, float] | None:
-    """One image's own scores from a metric's per-image ``result`` (None: the metric has none).
-
-    COCO-Stuff gets per-image numbers under protocol (b) only: under (a) and (c) an image's
-    share of the summed counts is not a score of that image.
-    """
-    from dynaseg.evaluation.metrics import BSDSRegionMetric, CocoStuffMetric, KimSegmentMIoU
-
-    if isinstance(metric, CocoStuffMetric):
-        if metric.protocol != 'per_image':
-            return None
-        scores = per_image_scores([result])
-        return {k: scores[k] for k in ('mIoU', 'thing_mIoU', 'stuff_mIoU', 'pixel_accuracy')}
-    if isinstance(metric, KimSegmentMIoU):
-        segments = np.asarray(result, np.float64)
-        return {
-            'mIoU': float(segments.mean()) if segments.size else math.nan,
-            'num_segments': int(segments.size),
-        }
-    if isinstance(metric, BSDSRegionMetric):
-        covering = result['cnt_r'] / result['sum_r'] if result['sum_r'] else math.nan
-        return {
-            'PRI': float(result['pri']),
-            'VOI': float(result['voi']),
-            'covering': float(covering),
-        }
-    return None
-
-
-def _add_image_scores(metric: Any, rows: list[dict[str, Any]]) -> list[str] | None:
-    """Add ``<prefix>/<score>`` entries to each image's row; returns the ids whose headline
-    score (the first one, mIoU or PRI) is NaN, or None if the metric has no per-image scores."""
-    nan_ids = []
-    for row, result in zip(rows, metric.results, strict=True):
-        scores = _image_scores(metric, result)
-        if scores is None:
-            return None
-        row.update({f'{metric.prefix}/{k}': v for k, v in scores.items()})
-        if math.isnan(next(iter(scores.values()))):
-            nan_ids.append(row['img_id'])
-    return nan_ids
-
-
-def _build_metrics(cfg: Config) -> list[Any]:
-    register_all_modules()
-    from dynaseg.registry import METRICS
-
-    configs = cfg.evaluator if isinstance(cfg.evaluator, (list, tuple)) else [cfg.evaluator]
-    metrics = [METRICS.build(c) for c in configs]
-    prefixes = [m.prefix for m in metrics]
-    if len(set(prefixes)) != len(prefixes):
-        raise ValueError(f'evaluator metrics need distinct prefixes, got {prefixes}')
-    return metrics
-
-
-def _stale_reason(layout: DatasetLayout, img_id: str, model_config: Any) -> str | None:
-    """Why a prediction must not be scored with this config, or None if it may."""
-    record = layout.record(img_id)
-    if not record.is_file():
-        return f'prediction has no record {record} (rerun with --overwrite)'
-    saved = json.loads(record.read_text(encoding='utf-8')).get('model_config')
-    if _normalised(saved) != model_config:
-        return 'prediction was made with a different model config (rerun with --overwrite)'
-    return None
-
-
-def evaluate_predictions(
-    cfg: Config,
-    infos: Sequence[dict],
-    layout: DatasetLayout,
-) -> EvaluationOutput:
-    """Score every image of ``infos`` whose prediction exists with the metrics of ``cfg.evaluator``.
-
-    Each image goes through every metric or through none: if one metric raises on it (bad
-    ground truth, size mismatch, ...), the results the others appended for it are removed and
-    the image is listed in ``failures`` with a one-line reason.
-    """
-    metrics = _build_metrics(cfg)
-    model_config = _normalised(cfg.model.to_dict())
-    out = EvaluationOutput()
-    scored: list[dict] = []
-    for info in infos:
-        img_id = info['img_id']
-        if not layout.pred(img_id).is_file():
-            continue
-        lengths = [len(m.results) for m in metrics]
-        try:
-            stale = _stale_reason(layout, img_id, model_config)
-            if stale:
-                raise ValueError(stale)
-            sample = {
-                'pred_sem_seg': {'data': read_label_map(layout.pred(img_id))},
-                'gt_path': info.get('gt_path'),
-                'img_path': info['img_path'],
-            }
-            for metric in metrics:
-                metric.process(None, [sample])
-        except Exception as err:  # reported per image, never swallowed: see the docstring
-            for metric, n in zip(metrics, lengths):
-                del metric.results[n:]
-            out.failures.append({'img_id': img_id, 'stage': 'evaluate', 'reason': one_line(err)})
-            continue
-        scored.append(info)
-
-    out.per_image = [{'img_id': info['img_id'], 'img_path': info['img_path']} for info in scored]
-    if not scored:
-        return out
-    for metric in metrics:
-        out.metrics[metric.prefix] = dict(metric.compute_metrics(metric.results))
-        nan_ids = _add_image_scores(metric, out.per_image)
-        if nan_ids is not None:
-            # The aggregate already leaves these images out (no scorable pixel or segment);
-            # naming them keeps that visible.
-            out.nan_images[metric.prefix] = {'count': len(nan_ids), 'img_ids': nan_ids}
-    return out
-
-
 # ----------------------------------------------------------------------------- reporting
-
-
-def _format_value(value: Any) -> str:
-    if isinstance(value, float):
-        return 'NaN' if math.isnan(value) else f'{value:.4f}'
-    return str(value)
-
-
-def format_results(results: dict[str, Any]) -> str:
-    """The printed summary: counts, then one ``metric | value`` row per score, then problems."""
-    counts = results['counts']
-    lines = [
-        f'{results["config"]} (seed {results["seed"]}): {counts["scored"]} images scored '
-        f'of {counts["listed"]} listed ({counts["missing"]} missing, {counts["present"]} '
-        f'present, {counts["failed"]} failed, {counts["not_segmented"]} not segmented)'
-    ]
-    rows = [
-        (f'{prefix}/{key}', _format_value(value))
-        for prefix, scores in results['metrics'].items()
-        for key, value in scores.items()
-    ]
-    if rows:
-        width = max(len(name) for name, _ in rows)
-        lines.append(f'{"metric":<{width}} | value')
-        lines.append(f'{"-" * width}-+-------')
-        lines += [f'{name:<{width}} | {value}' for name, value in rows]
-    for prefix, nan in results['nan_images'].items():
-        if nan['count']:
-            lines.append(
-                f'{prefix}: {nan["count"]} image(s) with a NaN per-image score, excluded '
-                f'from its mean: {", ".join(nan["img_ids"][:20])}'
-            )
-    if results['failed']:
-        lines.append('Failed images:')
-        lines += [f'  {f["img_id"]} ({f["stage"]}): {f["reason"]}' for f in results['failed']]
-    return '\n'.join(lines)
 
 
 def _save_results(
@@ -414,7 +192,7 @@ def run_dataset(
         from mmengine.dist import barrier
 
         barrier()
-    model = cast('DynaSeg', build_segmentor(cfg, device))
+    model = build_segmentor(cfg, device)
     extra = {'config': config_name(cfg), 'device': device, 'model_config': cfg.model.to_dict()}
     mine = _segment_shard(
         shard(todo, dist.rank, dist.world_size), model, layout, extra, dist.rank, log
@@ -491,92 +269,3 @@ def _evaluate_and_save(
     }
     _save_results(layout, results, evaluation.per_image)
     return results
-
-
-# ----------------------------------------------------------------------------- command line
-
-
-def build_parser(description: str, default_config: str | None = None) -> argparse.ArgumentParser:
-    """The flags of ``tools/DynaSeg_COCO.py`` and ``tools/evaluate_config.py``."""
-    parser = argparse.ArgumentParser(
-        description=description
-        + (
-            ' Writes <work-dir>/preds/<id>.png, preds/records/<id>.json, eval_results.json and '
-            'eval_results.pkl; images already segmented are skipped, so rerunning resumes. Exit '
-            'code: 0 ok, 1 some image failed (listed), 2 bad arguments/config/data, 130/143 '
-            'interrupted.'
-        )
-    )
-    parser.add_argument(
-        '--config',
-        required=default_config is None,
-        default=default_config,
-        help='config with model, dataset and evaluator'
-        + (f' (default: {default_config})' if default_config else ''),
-    )
-    parser.add_argument('--work-dir', help='output folder (default: work_dirs/<config stem>)')
-    parser.add_argument('--data-root', help="the dataset folder (replaces the config's data_root)")
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        default={},
-        help='config overrides key=value, applied after --data-root',
-    )
-    parser.add_argument(
-        '--launcher',
-        choices=LAUNCHERS,
-        default='none',
-        help='pytorch: under torchrun; slurm: under srun (images split by rank)',
-    )
-    parser.add_argument('--device', choices=('cpu', 'cuda'), default='cpu')
-    parser.add_argument(
-        '--overwrite', action='store_true', help='redo images whose prediction already exists'
-    )
-    parser.add_argument(
-        '--limit',
-        type=int,
-        help='segment only the first N present images (0: only score the '
-        'predictions already there)',
-    )
-    parser.add_argument('--threads', type=int, help='torch CPU threads per process')
-    return parser
-
-
-def runner_main(
-    argv: Sequence[str] | None = None, *, description: str, default_config: str | None = None
-) -> int:
-    """Parse the flags, run :func:`run_dataset`; returns the exit code."""
-    args = build_parser(description, default_config).parse_args(argv)
-    try:
-        cfg = apply_data_root(load_config(args.config), args.data_root)
-        if args.cfg_options:
-            cfg.merge_from_dict(args.cfg_options)
-    except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
-        print(f'error: bad config {args.config!r}: {type(err).__name__}: {err}', file=sys.stderr)
-        return 2
-    work_dir = args.work_dir or str(Path('work_dirs') / Path(args.config).stem)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    restore_sigterm = interrupt_on_sigterm()
-    try:
-        results = run_dataset(
-            cfg,
-            work_dir,
-            device=args.device,
-            launcher=args.launcher,
-            overwrite=args.overwrite,
-            limit=args.limit,
-        )
-    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM as RunInterrupted
-        code = err.exit_code if isinstance(err, RunInterrupted) else 130
-        print(f'Interrupted; rerun the same command to resume ({work_dir}).', file=sys.stderr)
-        return code
-    except (FileNotFoundError, UnwritableDirectoryError, ValueError, KeyError) as err:
-        # Raised before any image is segmented: a missing list file, data root or evaluator.
-        print(f'error: {type(err).__name__}: {err}', file=sys.stderr)
-        return 2
-    finally:
-        restore_sigterm()
-        finalize_distributed()
-    return int(results['exit_code'])

@@ -11,7 +11,8 @@ so ``a.jpg`` and ``a.png`` never overwrite each other)::
 
 With scribbles (``segment_folder(..., scribble=True)``), each image ``<stem>.<ext>`` is guided by
 ``<stem>_scribble.png`` beside it (or in ``scribble_folder``); files named ``*_scribble.png`` are
-masks, never segmented themselves. :func:`train_reference_folder` trains the reference-image mode.
+masks, never segmented themselves. A mask is read and validated once, here
+(:func:`~dynaseg.utils.scribble_io.read_scribble`); the model receives the checked array.
 
 Every file is written atomically and the label map last, so an image counts as done exactly when
 its label map exists: a rerun after a crash or Ctrl-C skips finished images and redoes the rest.
@@ -19,21 +20,17 @@ its label map exists: a rerun after a crash or Ctrl-C skips finished images and 
 
 from __future__ import annotations
 
-import copy
 import os
 import signal
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 from mmengine.config import Config
 
 from dynaseg.utils.dist import shard
 from dynaseg.utils.fileio import (
-    ensure_writable_dir,
     is_within,
     load_label_map,
     save_image,
@@ -41,152 +38,25 @@ from dynaseg.utils.fileio import (
     save_label_csv,
     save_label_map,
 )
-from dynaseg.utils.image_io import (
-    DEFAULT_MAX_PIXELS,
-    ImageReadError,
-    list_images,
-    load_image,
-    output_stems,
+from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS, list_images, load_image, output_stems
+from dynaseg.utils.scribble_io import (
+    ScribbleError,
+    is_scribble_file,
+    read_scribble,
+    scribble_classes,
+    scribble_path_for,
 )
 from dynaseg.visualization import colorize_labels, overlay
 
-from .inference import build_segmentor, image_to_tensor
+from .inference import build_segmentor, config_name, image_to_tensor
+from .layout import OutputLayout
+from .runtime import Progress, RunInterrupted, gather, one_line
+from .summary import FolderSummary, ImageOutcome
 
 if TYPE_CHECKING:
-    from dynaseg.models.segmentors.dynaseg import DynaSeg
+    from dynaseg.models.segmentors import DynaSegBase
 
-__all__ = [
-    'FolderSummary',
-    'ImageOutcome',
-    'OutputLayout',
-    'RunInterrupted',
-    'segment_file',
-    'segment_folder',
-    'train_reference_folder',
-]
-
-#: Suffix of a scribble mask's file name: ``<image stem>_scribble.png``.
-SCRIBBLE_SUFFIX = '_scribble.png'
-
-# Redrawing the progress bar on every optimisation step would cost more than a tiny step.
-_PROGRESS_REFRESH_SECONDS = 0.5
-
-
-class RunInterrupted(KeyboardInterrupt):
-    """A folder run stopped by SIGINT/SIGTERM; ``summary`` holds what finished before it.
-
-    A ``KeyboardInterrupt`` subclass so notebooks and callers that expect Ctrl-C behave as usual.
-    """
-
-    def __init__(self, signum: int = signal.SIGINT, summary: FolderSummary | None = None) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = int(signum)
-        self.summary = summary
-
-    @property
-    def exit_code(self) -> int:
-        """The shell convention for death by a signal: 130 for SIGINT, 143 for SIGTERM."""
-        return 128 + self.signum
-
-
-@dataclass(frozen=True)
-class OutputLayout:
-    """Where the outputs of one image stem go inside the output folder."""
-
-    root: Path
-
-    def label_map(self, stem: str) -> Path:
-        return self.root / f'{stem}.png'
-
-    def csv(self, stem: str) -> Path:
-        return self.root / f'{stem}.csv'
-
-    def color(self, stem: str) -> Path:
-        return self.root / 'vis' / f'{stem}_color.png'
-
-    def overlay(self, stem: str) -> Path:
-        return self.root / 'vis' / f'{stem}_overlay.jpg'
-
-    def record(self, stem: str) -> Path:
-        return self.root / 'records' / f'{stem}.json'
-
-    def create(self) -> None:
-        """Create the folders (proving each writable) before any work starts."""
-        for folder in (self.root, self.root / 'vis', self.root / 'records'):
-            ensure_writable_dir(folder)
-
-
-@dataclass
-class ImageOutcome:
-    """What happened to one input image (picklable, so ranks can gather them)."""
-
-    image: str
-    stem: str
-    status: str  # 'done' | 'skipped' (label map already there) | 'failed'
-    reason: str = ''
-    seconds: float = 0.0
-    num_labels: int | None = None
-    iterations: int | None = None
-    rank: int = 0
-
-
-@dataclass
-class FolderSummary:
-    """All outcomes of a folder run, sorted by image path, and the non-image files seen."""
-
-    outcomes: list[ImageOutcome] = field(default_factory=list)
-    not_images: list[str] = field(default_factory=list)
-
-    def _with(self, status: str) -> list[ImageOutcome]:
-        return [o for o in self.outcomes if o.status == status]
-
-    @property
-    def done(self) -> list[ImageOutcome]:
-        return self._with('done')
-
-    @property
-    def skipped(self) -> list[ImageOutcome]:
-        return self._with('skipped')
-
-    @property
-    def failed(self) -> list[ImageOutcome]:
-        return self._with('failed')
-
-    @property
-    def mean_seconds(self) -> float | None:
-        """Mean wall time of the images segmented in this run (None if none were)."""
-        done = self.done
-        return sum(o.seconds for o in done) / len(done) if done else None
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failed else 0
-
-    def format(self, interrupted: str | None = None) -> str:
-        """Human-readable summary: counts, mean time, then one line per failure."""
-        mean = self.mean_seconds
-        lines = [
-            f'{"Interrupted by " + interrupted + ": " if interrupted else ""}'
-            f'{len(self.done)} done, {len(self.skipped)} skipped (already done), '
-            f'{len(self.failed)} failed, {len(self.not_images)} not images'
-            + (f'; {mean:.2f} s per image' if mean is not None else '')
-        ]
-        if self.failed:
-            lines.append('Failed images:')
-            lines += [f'  {o.image}: {o.reason}' for o in self.failed]
-        return '\n'.join(lines)
-
-
-def one_line(err: BaseException) -> str:
-    """A one-line reason for a failed image (ImageReadError already names the file)."""
-    if isinstance(err, ImageReadError):
-        return err.reason
-    message = ' '.join(str(err).split())
-    return f'{type(err).__name__}: {message}' if message else type(err).__name__
-
-
-def config_name(cfg: Config) -> str:
-    return Path(cfg.filename).stem if getattr(cfg, 'filename', None) else '<in-memory config>'
+__all__ = ['check_folders', 'segment_file', 'segment_folder']
 
 
 def _write_side_outputs(
@@ -208,7 +78,7 @@ def _write_side_outputs(
 def segment_file(
     path: str | os.PathLike[str],
     out_stem: str,
-    model: DynaSeg,
+    model: DynaSegBase,
     output_folder: str | os.PathLike[str],
     *,
     visualize: bool = True,
@@ -231,8 +101,8 @@ def segment_file(
         max_image_pixels: refuse larger images (before decoding them).
         record_extra: extra fields for the JSON record (config name, model config, rank...).
         on_iteration: ``callback(iteration, num_labels)`` during the optimisation.
-        scribble: a scribble mask PNG for this image (255 = no scribble), see
-            :func:`~dynaseg.engine.scribble.load_scribble`.
+        scribble: a scribble mask PNG for this image (255 = no scribble), read and validated
+            here by :func:`~dynaseg.utils.scribble_io.read_scribble`.
 
     Returns:
         The ``'done'`` :class:`ImageOutcome`.
@@ -246,9 +116,7 @@ def segment_file(
     rgb = load_image(path, max_pixels=max_image_pixels)
     mask = None
     if scribble is not None:
-        from dynaseg.engine.scribble import load_scribble, scribble_classes
-
-        mask = load_scribble(scribble, rgb.shape[:2], model.q_max)
+        mask = read_scribble(scribble, rgb.shape[:2], model.q_max)
         record_extra = dict(
             record_extra or {}, scribble=str(scribble), scribble_classes=scribble_classes(mask)
         )
@@ -326,43 +194,6 @@ def check_folders(
         )
 
 
-class _Progress:
-    """A tqdm bar over images whose postfix shows the current image's label count."""
-
-    def __init__(self, total: int, enabled: bool) -> None:
-        from tqdm import tqdm
-
-        self.bar = tqdm(total=total, unit='img', disable=not enabled, dynamic_ncols=True)
-        self._last = 0.0
-        self.stem = ''
-
-    def start(self, stem: str) -> None:
-        """A new image: name it and show its first label count at once."""
-        self.stem, self._last = stem, 0.0
-        self.bar.set_description_str(stem)
-        self.bar.set_postfix_str('')
-
-    def write(self, message: str) -> None:
-        self.bar.write(message)
-
-    def on_iteration(self, iteration: int, num_labels: int) -> None:
-        now = time.monotonic()
-        if now - self._last >= _PROGRESS_REFRESH_SECONDS:
-            self._last = now
-            self.bar.set_postfix_str(f'{self.stem}: iter {iteration}, {num_labels} labels')
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-def gather(outcomes: list[ImageOutcome], world_size: int) -> list[ImageOutcome]:
-    if world_size == 1:
-        return outcomes
-    from mmengine.dist import all_gather_object
-
-    return [o for part in all_gather_object(outcomes) for o in part]
-
-
 def segment_folder(
     input_folder: str | os.PathLike[str],
     output_folder: str | os.PathLike[str],
@@ -428,11 +259,11 @@ def segment_folder(
         from mmengine.dist import barrier
 
         barrier()
-    model = cast('DynaSeg', build_segmentor(cfg, device))
+    model = build_segmentor(cfg, device)
     extra = {'config': config_name(cfg), 'device': device, 'model_config': cfg.model.to_dict()}
 
     is_main = rank == 0
-    bar = _Progress(len(my_done) + len(my_todo), enabled=progress and is_main)
+    bar = Progress(len(my_done) + len(my_todo), enabled=progress and is_main)
     log = log or bar.write
     summary = FolderSummary(not_images=[str(p) for p in not_images])
     if is_main:
@@ -458,9 +289,7 @@ def segment_folder(
             try:
                 mask_path = None
                 if scribble or scribble_folder is not None:
-                    from dynaseg.engine.scribble import ScribbleError, scribble_path
-
-                    mask_path = scribble_path(path, scribble_folder)
+                    mask_path = scribble_path_for(path, scribble_folder)
                     if not mask_path.is_file():
                         raise ScribbleError(
                             mask_path, f'no such file (the scribble of {path.name})'
@@ -524,84 +353,3 @@ def _skip(
             f'{one_line(err)} (rerun with --overwrite)',
         )
     return ImageOutcome(image=str(path), stem=stem, status='skipped', rank=rank)
-
-
-def interrupt_on_sigterm() -> Callable[[], None]:
-    """Make SIGTERM raise :class:`RunInterrupted` like Ctrl-C does; returns the undo function.
-
-    Only the main thread can install signal handlers, so tools call this, not library code.
-    """
-
-    def handler(signum: int, frame) -> None:  # noqa: ARG001 (signal handler signature)
-        raise RunInterrupted(signum)
-
-    previous = signal.signal(signal.SIGTERM, handler)
-
-    def restore() -> None:
-        signal.signal(signal.SIGTERM, previous)
-
-    return restore
-
-
-def is_scribble_file(path: str | os.PathLike[str]) -> bool:
-    """True for a scribble mask file name (``*_scribble.png``, any case)."""
-    return Path(path).name.lower().endswith(SCRIBBLE_SUFFIX)
-
-
-def train_reference_folder(
-    train_folder: str | os.PathLike[str],
-    cfg: Config,
-    checkpoint: str | os.PathLike[str],
-    *,
-    iters: int,
-    max_pixels: int | None = None,
-    limit: int | None = None,
-    device: str = 'cpu',
-    max_image_pixels: int = DEFAULT_MAX_PIXELS,
-    log: Callable[[str], None] | None = print,
-):
-    """Reference-image mode: train the config's backbone over a folder's images, save it.
-
-    Args:
-        train_folder: images to train on (``*_scribble.png`` masks are left out).
-        cfg: the DynaSeg config; its backbone, loss, optimiser, seed and ``model.reference``
-            (``max_pixels``: the training/inference scale) are used.
-        checkpoint: where the plain state_dict goes (loadable with ``weights_only=True``).
-        iters: SGD steps; the images are cycled in a seeded, reshuffled order.
-        max_pixels: training size cap; default ``model.reference.max_pixels``.
-        limit: train on an evenly spaced subset of this many images (None = all).
-        device: ``'cpu'`` or ``'cuda'``.
-        max_image_pixels: larger images are refused.
-        log: progress lines (every 10% of the iterations), or None.
-
-    Returns:
-        The trained segmentor (in reference mode) and its
-        :class:`~dynaseg.engine.reference_mode.ReferenceTrainRecord`.
-    """
-    from dynaseg.engine.reference_mode import save_reference_checkpoint
-
-    images, _ = list_images(train_folder)
-    images = [p for p in images if not is_scribble_file(p)]
-    if limit is not None and 0 < limit < len(images):
-        images = [images[i] for i in np.linspace(0, len(images) - 1, limit).round().astype(int)]
-    if not images:
-        raise ValueError(f'no training images in {str(train_folder)!r}')
-    # The checkpoint is this function's output: never load one the config names.
-    cfg = copy.deepcopy(cfg)
-    cfg.model.reference = dict(cfg.model.get('reference', {}), checkpoint=None)
-    model = cast('DynaSeg', build_segmentor(cfg, device))
-    tensors = [image_to_tensor(load_image(p, max_pixels=max_image_pixels), model) for p in images]
-    every = max(1, iters // 10)
-
-    def report(it: int, loss: float, q: int) -> None:
-        if log is not None and (it % every == 0 or it == iters):
-            log(f'iter {it}/{iters}: loss {loss:.4f}, {q} labels')
-
-    record = model.train_reference(tensors, iters, max_pixels, on_iteration=report)
-    save_reference_checkpoint(model.backbone, checkpoint)
-    if log is not None:
-        log(
-            f'trained on {len(images)} images, {iters} iterations in {record.seconds:.1f} s; '
-            f'checkpoint {checkpoint}'
-        )
-    return model, record

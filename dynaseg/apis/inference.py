@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 
 from dynaseg.engine import OptimizationRecord
-from dynaseg.models.segmentors import DynaSeg
+from dynaseg.models.segmentors import DynaSegBase
 from dynaseg.utils import register_all_modules
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -45,13 +45,18 @@ def load_config(
     return cfg
 
 
-def build_segmentor(cfg: Config, device: str = 'cpu') -> DynaSeg:
-    """Build the DynaSeg segmentor of ``cfg`` on ``device``."""
+def config_name(cfg: Config) -> str:
+    """The config's file stem, the name records and result files give it."""
+    return Path(cfg.filename).stem if getattr(cfg, 'filename', None) else '<in-memory config>'
+
+
+def build_segmentor(cfg: Config, device: str = 'cpu') -> DynaSegBase:
+    """Build the DynaSeg segmentor of ``cfg`` (per-image or reference-image) on ``device``."""
     register_all_modules()
     from dynaseg.registry import MODELS
 
     model = MODELS.build(cfg.model)
-    if not isinstance(model, DynaSeg):
+    if not isinstance(model, DynaSegBase):
         raise TypeError(f'config model type {cfg.model.get("type")!r} is not a DynaSeg segmentor')
     return model.to(device).eval()
 
@@ -69,7 +74,7 @@ def segment_image(
     config: str | Path | Config | None = None,
     *,
     device: str = 'cpu',
-    model: DynaSeg | None = None,
+    model: DynaSegBase | None = None,
     on_iteration=None,
     **overrides,
 ) -> SegmentationResult:

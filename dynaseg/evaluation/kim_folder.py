@@ -1,7 +1,8 @@
 """Scoring a folder of predicted label maps with Kim et al.'s best-match mIoU.
 
-This is the library side of ``tools/calculate_mIOU.py``: it pairs prediction files with
-ground-truth files by image id, scores every pair, and reports what could not be paired.
+This is the library side of ``tools/calculate_mIOU.py`` (:func:`dynaseg.cli.miou_main`): it
+pairs prediction files with ground-truth files by image id, scores every pair, and reports what
+could not be paired.
 It never imports torch.
 
 Layouts (no split sub-folders):
@@ -12,10 +13,8 @@ Layouts (no split sub-folders):
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,7 @@ from .functional.io import (
     load_voc_ground_truth,
     read_label_map,
 )
-from .functional.kim_miou import BSDS_MODES, kim_image_scores, pooled_miou
+from .functional.kim_miou import kim_image_scores, pooled_miou
 
 DATASETS = ('bsd500', 'voc')
 VOC_IGNORE_INDEX = 255
@@ -160,104 +159,3 @@ def score_pairs(
     result: dict[str, object] = dict(pooled_miou(list(per_image.values())))
     result['per_image'] = per_image
     return result
-
-
-def _name_list(ids: Sequence[str], limit: int = 20) -> str:
-    shown = ', '.join(ids[:limit])
-    return shown + (f' ... and {len(ids) - limit} more' if len(ids) > limit else '')
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description="Kim et al.'s best-match segment mIoU of a folder of predicted label maps."
-    )
-    parser.add_argument(
-        '--results_dir',
-        required=True,
-        help='folder of <id>.png single-channel label maps or <id>.csv (Kim format)',
-    )
-    parser.add_argument(
-        '--ground_truth_dir',
-        required=True,
-        help='bsd500: <id>.mat (or <id>-<k>.csv); voc: <id>.png object/class labels',
-    )
-    parser.add_argument('--dataset', choices=DATASETS, default='bsd500')
-    parser.add_argument(
-        '--mode',
-        type=int,
-        choices=sorted(BSDS_MODES),
-        default=1,
-        help='BSDS500: 1 all annotations, 2 fine (most segments), 3 coarse (fewest)',
-    )
-    parser.add_argument(
-        '--resize_images',
-        action='store_true',
-        help='nearest-neighbour resize predictions to the ground-truth size',
-    )
-    parser.add_argument(
-        '--no-relabel',
-        dest='relabel',
-        action='store_false',
-        help='score predicted labels as they are, without splitting disconnected '
-        'regions into separate segments',
-    )
-    parser.add_argument(
-        '--allow-missing',
-        dest='allow_missing',
-        action='store_true',
-        help='score the matched images even if some prediction or ground truth '
-        'has no counterpart (exit code 0)',
-    )
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point; returns the exit code (0 ok, 1 unmatched files, 2 bad input)."""
-    args = build_parser().parse_args(argv)
-    try:
-        paired = pair_folders(args.results_dir, args.ground_truth_dir, args.dataset)
-        unmatched = False
-        if paired.missing_ground_truth:
-            unmatched = True
-            print(
-                f'{"warning" if args.allow_missing else "error"}: no ground truth in '
-                f'{args.ground_truth_dir} for {len(paired.missing_ground_truth)} prediction(s): '
-                f'{_name_list(paired.missing_ground_truth)}',
-                file=sys.stderr,
-            )
-        if paired.missing_predictions:
-            unmatched = True
-            print(
-                f'{"warning" if args.allow_missing else "error"}: no prediction in '
-                f'{args.results_dir} for {len(paired.missing_predictions)} ground-truth image(s): '
-                f'{_name_list(paired.missing_predictions)}',
-                file=sys.stderr,
-            )
-        if unmatched and not args.allow_missing:
-            print(
-                f'error: unmatched files; pass --allow-missing to score the {len(paired.pairs)} '
-                'matched image(s) only',
-                file=sys.stderr,
-            )
-            return 1
-        if not paired.pairs:
-            print('error: no prediction matches a ground-truth file', file=sys.stderr)
-            return 2
-        result = score_pairs(
-            paired.pairs, args.dataset, args.mode, args.resize_images, args.relabel
-        )
-    except (LabelMapError, FileNotFoundError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
-    setting = (
-        f'mode {args.mode} ({BSDS_MODES[args.mode]} annotations)'
-        if args.dataset == 'bsd500'
-        else '255 ignored'
-    )
-    print(
-        f'Scored {result["num_images"]} images, {result["num_segments"]} ground-truth segments '
-        f'({args.dataset}, {setting}, connected-component relabelling '
-        f'{"on" if args.relabel else "off"})'
-    )
-    print(f'Average mIOU: {result["mIoU"]:.6f}')
-    return 0

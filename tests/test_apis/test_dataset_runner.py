@@ -16,7 +16,9 @@ from conftest import require_data
 from PIL import Image
 
 from dynaseg.apis import load_config
-from dynaseg.apis.dataset_runner import DatasetLayout, format_results, run_dataset
+from dynaseg.apis.dataset_runner import run_dataset
+from dynaseg.apis.layout import DatasetLayout
+from dynaseg.apis.scoring import format_results
 from dynaseg.evaluation.functional import (
     cluster_confusion,
     kim_image_scores,

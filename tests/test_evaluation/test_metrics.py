@@ -100,3 +100,46 @@ def test_bsds_region_metric(tmp_path: Path) -> None:
     assert result['bsds/VOI'] == pytest.approx(1.188722, abs=1e-6)
     assert result['bsds/covering'] == pytest.approx(0.625)
     assert result['bsds/num_images'] == 1
+
+
+# ----------------------------------------------------------------------------- per-image scores
+
+
+def test_kim_image_scores_are_the_mean_over_the_images_segments(tmp_path: Path) -> None:
+    fine = np.array([[1, 2, 3, 4]])
+    mat = _write_mat(tmp_path / 'a.mat', [fine, np.array([[1, 1, 2, 2]])])
+    metric = METRICS.build({'type': 'KimSegmentMIoU', 'dataset': 'bsd500', 'mode': 2})
+    metric.process({}, [_sample(np.array([[0, 0, 1, 1]]), mat)])
+    # Four fine segments of 1 px, each best matched by a 2-px cluster: IoU 1/2 each.
+    assert metric.image_scores(metric.results[0]) == {'mIoU': 0.5, 'num_segments': 4}
+    assert metric.image_scores(np.array([0.25, 1.0])) == {'mIoU': 0.625, 'num_segments': 2}
+    empty = metric.image_scores(np.array([]))
+    assert np.isnan(empty['mIoU']) and empty['num_segments'] == 0
+
+
+def test_bsds_image_scores_are_pri_voi_and_covering(tmp_path: Path) -> None:
+    mat = _write_mat(tmp_path / 'a.mat', [np.array([[1, 1, 1, 2]])])
+    metric = METRICS.build({'type': 'BSDSRegionMetric'})
+    metric.process({}, [_sample(np.array([[0, 0, 5, 5]]), mat)])
+    scores = metric.image_scores(metric.results[0])
+    # The same hand-computed image as test_bsds_region_metric: one image, so its own scores.
+    assert scores == pytest.approx({'PRI': 0.5, 'VOI': 1.188722, 'covering': 0.625}, abs=1e-6)
+    hand = {'pri': 0.8, 'voi': 1.5, 'cnt_r': 30.0, 'sum_r': 40.0, 'cnt_p': 1.0, 'sum_p': 2.0}
+    assert metric.image_scores(hand) == {'PRI': 0.8, 'VOI': 1.5, 'covering': 0.75}
+    assert np.isnan(metric.image_scores(dict(hand, cnt_r=0.0, sum_r=0.0))['covering'])
+
+
+def test_cocostuff_image_scores_exist_under_protocol_b_only() -> None:
+    from dynaseg.evaluation.functional.cocostuff import cluster_confusion
+
+    # Coarse classes: 0 is a thing, 12 a stuff class. Cluster 5 covers (0: 2 px, 12: 1 px),
+    # cluster 7 (12: 1 px); the match is 5 -> 0, 7 -> 12. Class 0: TP 2, FP 1, FN 0 -> IoU 2/3;
+    # class 12: TP 1, FP 0, FN 1 -> IoU 1/2; 3 of 4 pixels right.
+    confusion = cluster_confusion(np.array([[5, 5, 5, 7]]), np.array([[0, 0, 12, 12]]))
+    metric = METRICS.build({'type': 'CocoStuffMetric', 'protocol': 'b'})
+    assert metric.image_scores(confusion) == pytest.approx(
+        {'mIoU': 7 / 12, 'thing_mIoU': 2 / 3, 'stuff_mIoU': 1 / 2, 'pixel_accuracy': 3 / 4}
+    )
+    for protocol in ('a', 'c'):
+        metric = METRICS.build({'type': 'CocoStuffMetric', 'protocol': protocol})
+        assert metric.image_scores(confusion) is None

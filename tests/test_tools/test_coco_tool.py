@@ -14,7 +14,7 @@ from types import ModuleType
 
 import pytest
 
-from dynaseg.apis.dataset_runner import runner_main
+from dynaseg.cli import dataset_main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,7 +87,7 @@ def test_cfg_options_override_the_list_and_win_over_data_root(tmp_path: Path) ->
     listing.write_text(IDS[1] + '\n')
     work = tmp_path / 'work'
     assert (
-        runner_main(
+        dataset_main(
             [
                 '--config',
                 str(COCO_CONFIG),
@@ -111,7 +111,7 @@ def test_two_process_torchrun_matches_single_process(tmp_path: Path) -> None:
     root = make_cocostuff(tmp_path / 'coco', IDS, absent=['000000000099'])
     single, multi = tmp_path / 'single', tmp_path / 'multi'
     assert (
-        runner_main(
+        dataset_main(
             ['--data-root', str(root), '--work-dir', str(single), *TINY_ARGS],
             description='test',
             default_config=str(COCO_CONFIG),

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from dynaseg.cli import segment_main
+from dynaseg.cli import segment_main, train_reference_main
 from dynaseg.testing import piecewise_image
 from dynaseg.utils.fileio import load_label_map
 
@@ -145,11 +145,12 @@ def test_train_reference_tool_writes_a_checkpoint(tmp_path: Path):
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    assert module.train_reference_main is train_reference_main  # the tool is the CLI command
     write_image(tmp_path, 'a.png', 0)
     write_scribble(tmp_path / 'a_scribble.png', piecewise_image(16, 20)[1])  # not trained on
     out = tmp_path / 'ckpt' / 'ref.pth'
     assert (
-        module.main(
+        train_reference_main(
             [
                 '--config',
                 MODEL_CONFIG,
@@ -170,7 +171,7 @@ def test_train_reference_tool_writes_a_checkpoint(tmp_path: Path):
     )
     assert torch.load(out, weights_only=True)['layers.0.weight'].shape[0] == 8
     assert (
-        module.main(
+        train_reference_main(
             [
                 '--config',
                 MODEL_CONFIG,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,4 +64,16 @@ class BSDSRegionMetric(BaseMetric):
             'covering': float(table['cnt_r'].sum() / table['sum_r'].sum()),
             'covering_reverse': float(table['cnt_p'].sum() / table['sum_p'].sum()),
             'num_images': len(results),
+        }
+
+    def image_scores(self, result: dict[str, float]) -> dict[str, float]:
+        """One image's PRI, VOI and covering from the result :meth:`process` appended for it.
+
+        Covering is NaN for an image whose ground truth has no region (``sum_r`` = 0).
+        """
+        covering = result['cnt_r'] / result['sum_r'] if result['sum_r'] else math.nan
+        return {
+            'PRI': float(result['pri']),
+            'VOI': float(result['voi']),
+            'covering': float(covering),
         }

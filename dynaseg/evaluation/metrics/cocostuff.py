@@ -14,6 +14,7 @@ from ..functional.cocostuff import (
     ImageConfusion,
     cluster_confusion,
     cocostuff_scores,
+    per_image_scores,
 )
 from ..functional.io import load_cocostuff_ground_truth
 from ._sample import ground_truth_path, prediction_at_size
@@ -63,3 +64,13 @@ class CocoStuffMetric(BaseMetric):
 
     def compute_metrics(self, results: list[ImageConfusion]) -> dict[str, float]:
         return dict(cocostuff_scores(results, self.protocol))
+
+    def image_scores(self, result: ImageConfusion) -> dict[str, float] | None:
+        """One image's protocol (b) scores; None under (a) and (c).
+
+        Under (a) and (c) an image's share of the summed counts is not a score of that image.
+        """
+        if self.protocol != 'per_image':
+            return None
+        scores = per_image_scores([result])
+        return {k: scores[k] for k in ('mIoU', 'thing_mIoU', 'stuff_mIoU', 'pixel_accuracy')}

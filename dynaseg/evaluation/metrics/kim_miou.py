@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -73,3 +74,15 @@ class KimSegmentMIoU(BaseMetric):
 
     def compute_metrics(self, results: list[np.ndarray]) -> dict[str, float]:
         return dict(pooled_miou(results))
+
+    def image_scores(self, result: np.ndarray) -> dict[str, float]:
+        """One image's mean best-match IoU over its ground-truth segments, and their count.
+
+        ``result`` is the image's per-segment IoUs (what :meth:`process` appended); an image
+        without a scored segment has mIoU NaN.
+        """
+        segments = np.asarray(result, np.float64)
+        return {
+            'mIoU': float(segments.mean()) if segments.size else math.nan,
+            'num_segments': int(segments.size),
+        }

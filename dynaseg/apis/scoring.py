@@ -1,0 +1,166 @@
+"""Score a dataset run's predictions with the config's evaluator metrics, and print the scores.
+
+Each metric scores the whole set (``compute_metrics``) and, where it has one, each image on its
+own (``image_scores``); an image whose own headline score is NaN is named, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mmengine.config import Config
+
+from dynaseg.evaluation.functional import read_label_map
+from dynaseg.utils import register_all_modules
+
+from .layout import DatasetLayout
+from .runtime import one_line
+
+__all__ = ['EvaluationOutput', 'evaluate_predictions', 'format_results']
+
+
+def _normalised(obj: Any) -> Any:
+    """A JSON round trip, so a config compares equal to its copy read back from a record."""
+    return json.loads(json.dumps(obj, sort_keys=True, default=str))
+
+
+@dataclass
+class EvaluationOutput:
+    """Scores of the predictions present: aggregate metrics, per-image rows, failures, NaNs."""
+
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    per_image: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    nan_images: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _add_image_scores(metric: Any, rows: list[dict[str, Any]]) -> list[str] | None:
+    """Add ``<prefix>/<score>`` entries to each image's row; returns the ids whose headline
+    score (the first one, mIoU or PRI) is NaN, or None if the metric has no per-image scores."""
+    # Metrics from other packages (mmseg's IoUMetric, ...) have no per-image scores.
+    image_scores = getattr(metric, 'image_scores', None)
+    if image_scores is None:
+        return None
+    nan_ids = []
+    for row, result in zip(rows, metric.results, strict=True):
+        scores = image_scores(result)
+        if scores is None:
+            return None
+        row.update({f'{metric.prefix}/{k}': v for k, v in scores.items()})
+        if math.isnan(next(iter(scores.values()))):
+            nan_ids.append(row['img_id'])
+    return nan_ids
+
+
+def _build_metrics(cfg: Config) -> list[Any]:
+    register_all_modules()
+    from dynaseg.registry import METRICS
+
+    configs = cfg.evaluator if isinstance(cfg.evaluator, (list, tuple)) else [cfg.evaluator]
+    metrics = [METRICS.build(c) for c in configs]
+    prefixes = [m.prefix for m in metrics]
+    if len(set(prefixes)) != len(prefixes):
+        raise ValueError(f'evaluator metrics need distinct prefixes, got {prefixes}')
+    return metrics
+
+
+def _stale_reason(layout: DatasetLayout, img_id: str, model_config: Any) -> str | None:
+    """Why a prediction must not be scored with this config, or None if it may."""
+    record = layout.record(img_id)
+    if not record.is_file():
+        return f'prediction has no record {record} (rerun with --overwrite)'
+    saved = json.loads(record.read_text(encoding='utf-8')).get('model_config')
+    if _normalised(saved) != model_config:
+        return 'prediction was made with a different model config (rerun with --overwrite)'
+    return None
+
+
+def evaluate_predictions(
+    cfg: Config,
+    infos: Sequence[dict],
+    layout: DatasetLayout,
+) -> EvaluationOutput:
+    """Score every image of ``infos`` whose prediction exists with the metrics of ``cfg.evaluator``.
+
+    Each image goes through every metric or through none: if one metric raises on it (bad
+    ground truth, size mismatch, ...), the results the others appended for it are removed and
+    the image is listed in ``failures`` with a one-line reason.
+    """
+    metrics = _build_metrics(cfg)
+    model_config = _normalised(cfg.model.to_dict())
+    out = EvaluationOutput()
+    scored: list[dict] = []
+    for info in infos:
+        img_id = info['img_id']
+        if not layout.pred(img_id).is_file():
+            continue
+        lengths = [len(m.results) for m in metrics]
+        try:
+            stale = _stale_reason(layout, img_id, model_config)
+            if stale:
+                raise ValueError(stale)
+            sample = {
+                'pred_sem_seg': {'data': read_label_map(layout.pred(img_id))},
+                'gt_path': info.get('gt_path'),
+                'img_path': info['img_path'],
+            }
+            for metric in metrics:
+                metric.process(None, [sample])
+        except Exception as err:  # reported per image, never swallowed: see the docstring
+            for metric, n in zip(metrics, lengths):
+                del metric.results[n:]
+            out.failures.append({'img_id': img_id, 'stage': 'evaluate', 'reason': one_line(err)})
+            continue
+        scored.append(info)
+
+    out.per_image = [{'img_id': info['img_id'], 'img_path': info['img_path']} for info in scored]
+    if not scored:
+        return out
+    for metric in metrics:
+        out.metrics[metric.prefix] = dict(metric.compute_metrics(metric.results))
+        nan_ids = _add_image_scores(metric, out.per_image)
+        if nan_ids is not None:
+            # The aggregate already leaves these images out (no scorable pixel or segment);
+            # naming them keeps that visible.
+            out.nan_images[metric.prefix] = {'count': len(nan_ids), 'img_ids': nan_ids}
+    return out
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return 'NaN' if math.isnan(value) else f'{value:.4f}'
+    return str(value)
+
+
+def format_results(results: dict[str, Any]) -> str:
+    """The printed summary: counts, then one ``metric | value`` row per score, then problems."""
+    counts = results['counts']
+    lines = [
+        f'{results["config"]} (seed {results["seed"]}): {counts["scored"]} images scored '
+        f'of {counts["listed"]} listed ({counts["missing"]} missing, {counts["present"]} '
+        f'present, {counts["failed"]} failed, {counts["not_segmented"]} not segmented)'
+    ]
+    rows = [
+        (f'{prefix}/{key}', _format_value(value))
+        for prefix, scores in results['metrics'].items()
+        for key, value in scores.items()
+    ]
+    if rows:
+        width = max(len(name) for name, _ in rows)
+        lines.append(f'{"metric":<{width}} | value')
+        lines.append(f'{"-" * width}-+-------')
+        lines += [f'{name:<{width}} | {value}' for name, value in rows]
+    for prefix, nan in results['nan_images'].items():
+        if nan['count']:
+            lines.append(
+                f'{prefix}: {nan["count"]} image(s) with a NaN per-image score, excluded '
+                f'from its mean: {", ".join(nan["img_ids"][:20])}'
+            )
+    if results['failed']:
+        lines.append('Failed images:')
+        lines += [f'  {f["img_id"]} ({f["stage"]}): {f["reason"]}' for f in results['failed']]
+    return '\n'.join(lines)

@@ -1,0 +1,68 @@
+"""What happened to each image of a run, and the run's summary line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ['FolderSummary', 'ImageOutcome']
+
+
+@dataclass
+class ImageOutcome:
+    """What happened to one input image (picklable, so ranks can gather them)."""
+
+    image: str
+    stem: str
+    status: str  # 'done' | 'skipped' (label map already there) | 'failed'
+    reason: str = ''
+    seconds: float = 0.0
+    num_labels: int | None = None
+    iterations: int | None = None
+    rank: int = 0
+
+
+@dataclass
+class FolderSummary:
+    """All outcomes of a folder run, sorted by image path, and the non-image files seen."""
+
+    outcomes: list[ImageOutcome] = field(default_factory=list)
+    not_images: list[str] = field(default_factory=list)
+
+    def _with(self, status: str) -> list[ImageOutcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def done(self) -> list[ImageOutcome]:
+        return self._with('done')
+
+    @property
+    def skipped(self) -> list[ImageOutcome]:
+        return self._with('skipped')
+
+    @property
+    def failed(self) -> list[ImageOutcome]:
+        return self._with('failed')
+
+    @property
+    def mean_seconds(self) -> float | None:
+        """Mean wall time of the images segmented in this run (None if none were)."""
+        done = self.done
+        return sum(o.seconds for o in done) / len(done) if done else None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def format(self, interrupted: str | None = None) -> str:
+        """Human-readable summary: counts, mean time, then one line per failure."""
+        mean = self.mean_seconds
+        lines = [
+            f'{"Interrupted by " + interrupted + ": " if interrupted else ""}'
+            f'{len(self.done)} done, {len(self.skipped)} skipped (already done), '
+            f'{len(self.failed)} failed, {len(self.not_images)} not images'
+            + (f'; {mean:.2f} s per image' if mean is not None else '')
+        ]
+        if self.failed:
+            lines.append('Failed images:')
+            lines += [f'  {o.image}: {o.reason}' for o in self.failed]
+        return '\n'.join(lines)
