@@ -19,10 +19,10 @@ except ImportError:  # run from a clone without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
-from mmengine.config import DictAction
 from PIL import Image
 
 from dynaseg.apis import DEFAULT_CONFIG, load_config, segment_folder
+from dynaseg.cli import add_cfg_options, add_device_options, apply_threads
 from dynaseg.utils.fileio import ensure_writable_dir, load_label_map, save_image
 from dynaseg.visualization import colorize_labels, make_grid, overlay
 
@@ -48,8 +48,8 @@ def parse_args() -> argparse.Namespace:
         '(256 keeps the demo to a couple of minutes on 2 CPU cores)',
     )
     parser.add_argument('--config', default=str(DEFAULT_CONFIG))
-    parser.add_argument('--device', default='cpu', choices=('cpu', 'cuda'))
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
+    add_device_options(parser)
+    add_cfg_options(parser)
     return parser.parse_args()
 
 
@@ -69,6 +69,7 @@ def main() -> int:
     images, segmentation = out / 'images', out / 'segmentation'
     ensure_writable_dir(images)
     write_samples(images, args.num_images, args.max_side)
+    apply_threads(args.threads)
     cfg = load_config(args.config, args.cfg_options)
     start = time.perf_counter()
     summary = segment_folder(images, segmentation, cfg, device=args.device)

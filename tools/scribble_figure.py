@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 
 import cv2
-from mmengine.config import DictAction
 
 from dynaseg.apis import build_segmentor, image_to_tensor, load_config
+from dynaseg.cli import add_cfg_options
 from dynaseg.utils.fileio import save_image
 from dynaseg.utils.image_io import load_image
 from dynaseg.utils.scribble_io import read_scribble
@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument('--out', required=True)
     parser.add_argument('--config', default=None, help='default: DynaSeg-SCF, CNN, fast schedule')
     parser.add_argument('--max-side', type=int, default=320, help='panel size in the figure')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
+    add_cfg_options(parser)
     args = parser.parse_args()
 
     model = build_segmentor(load_config(args.config, args.cfg_options))
