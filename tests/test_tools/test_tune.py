@@ -1,0 +1,235 @@
+"""tools/tune.py and dynaseg.apis.tuning: settings, names, the test-split guard, a tiny search."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shlex
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from dynaseg.apis.tuning import (
+    SettingRow,
+    best_row,
+    build_tune_parser,
+    check_split,
+    expand_grid,
+    parse_axes,
+    parse_setting,
+    parse_value,
+    sample_grid,
+    setting_name,
+    setting_names,
+    tune_main,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONFIG = 'configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py'
+#: Seconds per setting: 16 channels, 5 coarse + 1 refining iteration, no Silhouette phase.
+TINY = [
+    'model.backbone.channels=16',
+    'model.backbone.out_channels=16',
+    'model.schedule.max_iters=5',
+    'model.schedule.refine_iters=1',
+    'model.silhouette.enabled=False',
+]
+IDS = ['2001', '2002', '2003']
+
+
+def _load(relative: str, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / relative)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_runner_tests = _load('tests/test_apis/test_dataset_runner.py', '_dynaseg_runner_tests')
+make_bsds = _runner_tests.make_bsds
+one_thread = _runner_tests.one_thread  # autouse: torch runs on one thread in every test
+
+
+@pytest.fixture
+def val_root(tmp_path: Path) -> Path:
+    """A BSDS500 layout whose three annotated images sit in the val split."""
+    root = make_bsds(tmp_path / 'bsds500', IDS)
+    for folder in ('images', 'groundTruth'):
+        (root / folder / 'test').rename(root / folder / 'val')
+    return root
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+def test_values_parse_as_python_literals() -> None:
+    assert parse_value('8') == 8 and isinstance(parse_value('8'), int)
+    assert parse_value('0.5') == 0.5
+    assert parse_value('None') is None
+    assert parse_value('True') is True
+    assert parse_value('(1, 2)') == (1, 2)
+    assert parse_value("'reflect'") == 'reflect'
+    assert parse_value('reflect') == 'reflect'  # not a literal: the text itself
+
+
+def test_grid_is_the_cartesian_product_in_order() -> None:
+    axes = parse_axes(['model.loss.weight.mu=8,15,30', 'model.schedule.patience=20,None'])
+    assert axes == {'model.loss.weight.mu': [8, 15, 30], 'model.schedule.patience': [20, None]}
+    grid = expand_grid(axes)
+    assert len(grid) == 6
+    assert grid[0] == {'model.loss.weight.mu': 8, 'model.schedule.patience': 20}
+    assert grid[1] == {'model.loss.weight.mu': 8, 'model.schedule.patience': None}
+    assert grid[-1] == {'model.loss.weight.mu': 30, 'model.schedule.patience': None}
+    # Commas inside brackets and quotes do not split values.
+    assert parse_axes(['a=(1, 2),(3, 4)', "b='x,y',z"]) == {
+        'a': [(1, 2), (3, 4)],
+        'b': ['x,y', 'z'],
+    }
+    for bad in (['a'], ['=1'], ['a=1,,2'], ['a=1', 'a=2']):
+        with pytest.raises(ValueError):
+            parse_axes(bad)
+
+
+def test_random_search_is_seeded_distinct_and_in_grid_order() -> None:
+    axes = {'a': [1, 2, 3, 4], 'b': [0.1, 0.2, 0.3], 'c': ['x', 'y']}
+    grid = expand_grid(axes)
+    drawn = sample_grid(axes, 5, seed=3)
+    assert drawn == sample_grid(axes, 5, seed=3)
+    assert drawn != sample_grid(axes, 5, seed=4)
+    assert len(drawn) == 5
+    positions = [grid.index(s) for s in drawn]  # every draw is a grid combination
+    assert positions == sorted(set(positions))
+    assert sample_grid(axes, 100, seed=0) == grid
+    with pytest.raises(ValueError):
+        sample_grid(axes, 0, seed=0)
+
+
+def test_names_are_stable_short_and_filesystem_safe() -> None:
+    setting = {'model.loss.weight.mu': 8, 'model.schedule.patience': None}
+    assert setting_name(setting) == 'mu=8__patience=None'
+    assert setting_name(dict(setting)) == setting_name(setting)
+    assert setting_name({}) == 'base'
+    # Keys sharing a last part keep enough of their path to differ.
+    assert setting_name({'model.backbone.channels': 16, 'model.head.channels': 8}) == (
+        'backbone.channels=16__head.channels=8'
+    )
+    odd = setting_name({'model.pad': 'a b/c', 'model.size': (1, 2), 'model.lr': -0.5})
+    assert odd == 'pad=a-b-c__size=1-2__lr=-0.5'
+    assert re.fullmatch(r'[A-Za-z0-9._+=-]+', odd)
+    long = setting_name({'model.x': 'v' * 300})
+    assert len(long) <= 120 and long == setting_name({'model.x': 'v' * 300})
+    # Two settings whose names would collide get distinct, stable hash suffixes.
+    names = setting_names([{'model.pad': 'a b'}, {'model.pad': 'a/b'}])
+    assert names[0] != names[1] and all(n.startswith('pad=a-b__') for n in names)
+
+
+def test_test_split_is_refused_unless_reporting(tmp_path: Path, capsys) -> None:
+    check_split('val', report_test=False)
+    check_split('train', report_test=False)
+    check_split('test', report_test=True)
+    with pytest.raises(ValueError, match='nothing is chosen on test'):
+        check_split('test', report_test=False)
+    argv = ['--config', CONFIG, '--split', 'test', '--grid', 'model.seed=0,1']
+    code = tune_main([*argv, '--work-dir', str(tmp_path / 'w')])
+    assert code == 2
+    assert '--split train or --split val' in capsys.readouterr().err
+    assert not (tmp_path / 'w').exists()
+
+
+def test_best_row_uses_the_criterion_and_skips_incomplete_rows() -> None:
+    def row(name: str, status: str, all_: float, voi: float) -> SettingRow:
+        scores = {'all': all_, 'fine': all_ - 0.1, 'coarse': all_ + 0.1, 'VOI': voi}
+        return SettingRow(name=name, overrides={}, status=status, scores=scores)
+
+    rows = [row('a', 'done', 0.30, 2.0), row('b', 'done', 0.32, 2.5), row('c', 'partial', 0.9, 1)]
+    assert best_row(rows).name == 'b'
+    assert best_row(rows).mean == pytest.approx(0.32)
+    assert best_row(rows, 'VOI').name == 'a'  # lower is better
+    assert best_row([rows[2]]) is None
+
+
+# ----------------------------------------------------------------------------- end to end
+
+
+def _tune(val_root: Path, work: Path, table: Path, *extra: str) -> int:
+    argv = ['--config', CONFIG, '--data-root', str(val_root), '--split', 'val', '--images', '2']
+    argv += ['--work-dir', str(work), '--table', str(table), '--title', 'Tiny search']
+    argv += ['--grid', 'model.loss.weight.mu=8,30', '--cfg-options', *TINY]
+    return tune_main([*argv, *extra])
+
+
+def test_tiny_search_writes_rows_table_and_resumes(val_root: Path, tmp_path: Path) -> None:
+    work, table = tmp_path / 'work', tmp_path / 'docs' / 'tuning.md'
+    assert _tune(val_root, work, table) == 0
+
+    rows = json.loads((work / 'tune_results.json').read_text())
+    assert rows['split'] == 'val' and rows['ids'] == IDS[:2]  # the first 2 sorted ids
+    names = [r['name'] for r in rows['rows']]
+    assert names == ['mu=8', 'mu=30']
+    for row in rows['rows']:
+        assert row['status'] == 'done', row
+        assert row['scored'] == row['expected'] == 2
+        for key in ('all', 'fine', 'coarse', 'PRI', 'VOI', 'covering'):
+            assert isinstance(row['scores'][key], float)
+        assert 0 < row['scores']['all'] <= 1 and 0 < row['scores']['PRI'] <= 1
+        assert row['scores']['VOI'] >= 0
+        assert row['mean'] == pytest.approx(
+            sum(row['scores'][k] for k in ('all', 'fine', 'coarse')) / 3
+        )
+        assert row['labels'] >= 1 and row['seconds'] > 0 and 1 <= row['iterations'] <= 6
+        assert row['overrides']['model.loss.weight.mu'] in ('8', '30')
+        # Each setting's own work dir holds the dataset runner's outputs for the subset only.
+        preds = sorted(p.stem for p in (work / row['name'] / 'preds').glob('*.png'))
+        assert preds == IDS[:2]
+
+    text = table.read_text()
+    assert text.startswith('# Tiny search\n')
+    assert 'split `val`' in text and '2001, 2002' in text and '2003' not in text
+    # The command in the header parses back to the same search (paths from the repository root).
+    command = re.search(r'Command \(from the repository root; rerunning resumes\): `(.+)`', text)
+    words = shlex.split(command[1])
+    assert words[:2] == ['python', 'tools/tune.py']
+    again = build_tune_parser().parse_args(words[2:])
+    assert (again.split, again.images, again.grid) == ('val', 2, ['model.loss.weight.mu=8,30'])
+    assert again.cfg_options == parse_setting(TINY)
+    assert (REPO_ROOT / again.work_dir).resolve() == work.resolve()
+    assert 'Machine: CPU' in text and 'Selection: best by the mean of Kim mIoU' in text
+    best = max(rows['rows'], key=lambda r: r['mean'])
+    assert f'**`{best["name"]}`**' in text
+    table_rows = [line for line in text.splitlines() if re.match(r'\| (\*\*)?mu=', line)]
+    assert len(table_rows) == 2 and table_rows[0].startswith(('| mu=8 ', '| **mu=8** '))
+    assert '`model.schedule.max_iters=5`' in text  # the options every setting shares
+    assert f'{best["scores"]["all"]:.4f}' in text
+
+    # Rerunning the same command reads the finished settings back: no file is rewritten.
+    watched = [work / n / f for n in names for f in ('eval_results.json', f'preds/{IDS[0]}.png')]
+    before = [p.stat().st_mtime_ns for p in watched]
+    assert _tune(val_root, work, table) == 0
+    assert [p.stat().st_mtime_ns for p in watched] == before
+    again = json.loads((work / 'tune_results.json').read_text())
+    assert [r['scores'] for r in again['rows']] == [r['scores'] for r in rows['rows']]
+
+    # --table-only re-renders from the work dirs; an unrun setting shows as not run.
+    table.unlink()
+    assert _tune(val_root, work, table, '--table-only', '--setting', 'model.seed=5') == 1
+    text = table.read_text()
+    assert '--table-only' not in text and 'not run' in text
+    assert not (work / 'seed=5').exists()
+
+
+def test_a_failing_setting_is_a_row_with_its_reason(val_root: Path, tmp_path: Path) -> None:
+    work, table = tmp_path / 'work', tmp_path / 'tuning.md'
+    argv = ['--config', CONFIG, '--data-root', str(val_root), '--split', 'val', '--images', '1']
+    argv += ['--work-dir', str(work), '--table', str(table), '--cfg-options', *TINY]
+    argv += ['--setting', "model.loss.weight.type='NoSuchWeight'", '--setting']
+    assert tune_main(argv) == 1
+    rows = {r['name']: r for r in json.loads((work / 'tune_results.json').read_text())['rows']}
+    failed = rows['type=NoSuchWeight']
+    assert failed['status'] == 'failed' and 'NoSuchWeight' in failed['reason']
+    assert failed['scores'] == {} and failed['scored'] == 0
+    assert rows['base']['status'] == 'done' and rows['base']['scored'] == 1
+    text = table.read_text()
+    assert '| type=NoSuchWeight |' in text and 'failed: ' in text
+    assert '**`base`**' in text  # the only complete setting is the best
