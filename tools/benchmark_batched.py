@@ -28,8 +28,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from dynaseg.engine import DEFAULT_OPTIMIZER, Schedule, optimize_image
-from dynaseg.engine.batched import optimize_many
+from dynaseg.engine import DEFAULT_OPTIMIZER, Schedule, optimize_image, optimize_many
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss
 from dynaseg.testing import piecewise_image

@@ -2,5 +2,17 @@
 # tools/train_reference.py, then one forward pass per test image. Training and inference both run
 # at <= 40k pixels (a few-pixel receptive field is scale-dependent); BatchNorm normalises with the
 # test image's own statistics ('batch'), as every training step did with its image's.
+# Its own segmentor class: of the per-image model it keeps the extractor, loss, optimiser, seed
+# and preprocessing, not the schedule or the Silhouette phase.
 _base_ = ['./dynaseg-scf_cnn-m2_fast_bsds500.py']
-model = dict(reference=dict(checkpoint=None, max_pixels=40_000, bn_stats='batch'))
+model = dict(
+    _delete_=True,
+    type='DynaSegReferenceImage',
+    data_preprocessor={{_base_.model.data_preprocessor}},
+    backbone={{_base_.model.backbone}},
+    loss={{_base_.model.loss}},
+    optimizer={{_base_.model.optimizer}},
+    seed={{_base_.model.seed}},
+    relabel={{_base_.model.relabel}},
+    reference=dict(checkpoint=None, max_pixels=40_000, bn_stats='batch'),
+)

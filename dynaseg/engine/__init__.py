@@ -1,25 +1,31 @@
-"""The per-image optimisation engine: schedule, loop, allocator tuning."""
+"""The per-image optimisation engine: schedule, stacked models, loop, allocator tuning."""
 
 from .allocator import keep_freed_memory
-from .batched import bucket_by_size, optimize_batch, optimize_many
-from .per_image import (
+from .optimize import (
     DEFAULT_OPTIMIZER,
-    NonFiniteLossError,
-    OptimizationRecord,
-    SilhouetteConfig,
-    argmax_at_size,
+    bucket_by_size,
+    build_optimizer,
+    optimize_batch,
     optimize_image,
-    resize_image,
+    optimize_many,
 )
-from .schedule import Schedule, fit_pixels
+from .record import NonFiniteBatchError, NonFiniteLossError, OptimizationRecord, SilhouetteConfig
+from .resize import argmax_at_size, resize_image
+from .schedule import Schedule, StopRule, fit_pixels
+from .stack import SingleModel, StackedCNN
 
 __all__ = [
     'keep_freed_memory',
     'DEFAULT_OPTIMIZER',
+    'NonFiniteBatchError',
     'NonFiniteLossError',
     'OptimizationRecord',
     'SilhouetteConfig',
+    'SingleModel',
+    'StackedCNN',
+    'StopRule',
     'argmax_at_size',
+    'build_optimizer',
     'optimize_image',
     'resize_image',
     'Schedule',

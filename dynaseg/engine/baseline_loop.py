@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .per_image import OptimizationRecord
+from .record import OptimizationRecord
 
 
 def reference_optimize(

@@ -17,14 +17,19 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .per_image import NonFiniteLossError, argmax_at_size, build_optimizer, resize_image
+from .optimize import build_optimizer
+from .record import NonFiniteLossError
+from .resize import argmax_at_size, resize_image
 from .schedule import fit_pixels
+
+if TYPE_CHECKING:  # the loss is injected; the engine never imports dynaseg.models at run time
+    from dynaseg.models.losses import DynaSegLoss
 
 __all__ = [
     'BNStats',
@@ -54,7 +59,7 @@ class ReferenceTrainRecord:
 
 def train_reference(
     extractor: nn.Module,
-    loss_fn: Callable[[Tensor], tuple[Tensor, Tensor]],
+    loss_fn: DynaSegLoss,
     images: Sequence[Tensor],
     optimizer_cfg: dict,
     *,
@@ -67,7 +72,7 @@ def train_reference(
 
     Args:
         extractor: the feature extractor (``DynaSeg.backbone``), trained in place.
-        loss_fn: ``response (1, C, h, w) -> (loss, num_labels)``, the DynaSeg loss.
+        loss_fn: the DynaSeg loss (one image per step, so its per-sample outputs have one entry).
         images: (1, 3, H, W) normalised images; each is area-downscaled once to ``max_pixels``
             (sizes may differ, so one image per step, as in Kim et al.'s reference mode).
         optimizer_cfg: torch.optim class and arguments, e.g. ``dict(type='SGD', lr=0.1, ...)``.
@@ -97,16 +102,16 @@ def train_reference(
             if not order:
                 order = rng.permutation(len(inputs)).tolist()
             optimizer.zero_grad(set_to_none=True)
-            loss, num_labels = loss_fn(extractor(inputs[order.pop()]))
-            loss.backward()
+            out = loss_fn(extractor(inputs[order.pop()]))
+            out.loss.sum().backward()
             optimizer.step()
-            value = float(loss.detach())
+            value = float(out.loss.detach())
             if not math.isfinite(value):
                 raise NonFiniteLossError(
                     f'loss became non-finite at iteration {it} (learning rate too high?)'
                 )
             record.losses.append(value)
-            record.label_counts.append(int(num_labels))
+            record.label_counts.append(int(out.num_labels))
             record.iterations = it
             if on_iteration is not None:
                 on_iteration(it, value, record.label_counts[-1])
@@ -127,36 +132,34 @@ def save_reference_checkpoint(extractor: nn.Module, path: str | os.PathLike[str]
         torch.save(state, handle)
 
 
-def load_reference_checkpoint(extractor: nn.Module, path: str | os.PathLike[str]) -> None:
-    """Load a checkpoint written by :func:`save_reference_checkpoint` into ``extractor``.
+def load_reference_checkpoint(
+    extractor: nn.Module, path: str | os.PathLike[str], what: str = 'reference checkpoint'
+) -> None:
+    """Load a plain state_dict file (:func:`save_reference_checkpoint`) into ``extractor``.
 
+    Args:
+        what: how errors name the file (``'init checkpoint'`` for a warm start).
     Raises:
         FileNotFoundError: no such file.
         ValueError: not a plain state_dict, or one of another architecture (one line, naming it).
     """
+    name = f'{what} {os.fspath(path)!r}'
     if not os.path.isfile(path):
-        raise FileNotFoundError(f'reference checkpoint {os.fspath(path)!r} does not exist')
+        raise FileNotFoundError(f'{name} does not exist')
     try:
         state = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as err:  # pickle / zip errors, non-tensor payloads refused by weights_only
         message = ' '.join(str(err).split())[:200]
         raise ValueError(
-            f'reference checkpoint {os.fspath(path)!r} is not a plain state_dict: '
-            f'{type(err).__name__}: {message}'
+            f'{name} is not a plain state_dict: {type(err).__name__}: {message}'
         ) from err
     if not isinstance(state, dict):
-        raise ValueError(
-            f'reference checkpoint {os.fspath(path)!r} holds a '
-            f'{type(state).__name__}, expected a state_dict'
-        )
+        raise ValueError(f'{name} holds a {type(state).__name__}, expected a state_dict')
     try:
         extractor.load_state_dict(state)
     except RuntimeError as err:
         message = ' '.join(str(err).split())[:300]
-        raise ValueError(
-            f"reference checkpoint {os.fspath(path)!r} does not fit the config's "
-            f'backbone: {message}'
-        ) from err
+        raise ValueError(f"{name} does not fit the config's backbone: {message}") from err
 
 
 @contextlib.contextmanager

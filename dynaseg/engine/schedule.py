@@ -1,4 +1,4 @@
-"""When to stop, and at which resolutions to optimise: the per-image schedule."""
+"""When to stop, and at which resolutions to optimise: the per-image schedule and its stop rule."""
 
 from __future__ import annotations
 
@@ -58,6 +58,44 @@ class Schedule:
         if self.coarse_max_pixels is None or working[0] * working[1] <= self.coarse_max_pixels:
             return [working]
         return [fit_pixels(*working, self.coarse_max_pixels), working]
+
+    def stage_budgets(self, num_stages: int) -> list[int]:
+        """Iterations of each stage: ``max_iters``, then ``refine_iters`` for each later one."""
+        return [self.max_iters] + [self.refine_iters] * (num_stages - 1)
+
+    def is_check(self, iteration: int, budget: int) -> bool:
+        """Whether q is read back (and the stop rule applied) after ``iteration`` of a stage."""
+        return iteration % self.check_every == 0 or iteration == budget
+
+    def stop_rule(self, min_labels: int | None = None) -> StopRule:
+        """A fresh rule for one model in one stage; ``min_labels`` overrides the schedule's."""
+        return StopRule(self.min_labels if min_labels is None else min_labels, self.patience)
+
+
+class StopRule:
+    """One model's stopping decision within one stage, fed the label counts as they are read.
+
+    Stop once q <= ``min_labels`` (``'min_labels'``), or once q has been unchanged for
+    ``patience`` iterations (``'converged'``); the counts of each read are checked in order,
+    the decision is taken on the last one.
+    """
+
+    def __init__(self, min_labels: int, patience: int | None) -> None:
+        self.min_labels = min_labels
+        self.patience = patience
+        self.unchanged = 0
+        self.last_q = -1
+
+    def update(self, counts: list[int]) -> str | None:
+        """Feed the label counts since the last read; returns why to stop, or None to go on."""
+        for count in counts:
+            self.unchanged = self.unchanged + 1 if count == self.last_q else 0
+            self.last_q = count
+        if counts[-1] <= self.min_labels:
+            return 'min_labels'
+        if self.patience is not None and self.unchanged >= self.patience:
+            return 'converged'
+        return None
 
 
 def fit_pixels(height: int, width: int, max_pixels: int | None) -> tuple[int, int]:

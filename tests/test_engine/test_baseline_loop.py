@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from dynaseg.engine import DEFAULT_OPTIMIZER, Schedule, optimize_image
-from dynaseg.engine.reference import reference_optimize
+from dynaseg.engine.baseline_loop import reference_optimize
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss, SCFWeight
 

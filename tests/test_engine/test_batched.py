@@ -1,18 +1,27 @@
-"""Batched optimisation: same results as one image at a time, per-model stopping, buckets."""
+"""Batched optimisation: same results as one image at a time, per-model stopping, buckets.
+
+One engine serves both: a single image runs as a stack of one (``SingleModel``), a batch as a
+grouped ``StackedCNN``; these tests check that the two agree entry by entry.
+"""
 
 import numpy as np
 import pytest
 import torch
 
-from dynaseg.engine import NonFiniteLossError, Schedule, batched, optimize_image
-from dynaseg.engine.batched import (
+from dynaseg.engine import (
     NonFiniteBatchError,
+    NonFiniteLossError,
+    OptimizationRecord,
+    Schedule,
+    SilhouetteConfig,
+    SingleModel,
     StackedCNN,
     bucket_by_size,
     optimize_batch,
+    optimize_image,
     optimize_many,
 )
-from dynaseg.engine.per_image import SilhouetteConfig
+from dynaseg.engine import optimize as engine
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss
 from dynaseg.testing import piecewise_image
@@ -37,6 +46,16 @@ def to_tensor(image: np.ndarray) -> torch.Tensor:
 
 def factory():
     return DynaSegCNN(channels=16, out_channels=16)
+
+
+def seeded_models(seeds, make=factory):
+    """The networks optimize_image would build for these seeds."""
+    models = []
+    for seed in seeds:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            models.append(make())
+    return models
 
 
 def images(height=48, width=64, count=4):
@@ -106,28 +125,15 @@ def test_per_model_stopping_and_coarse_to_fine():
 def test_stopped_model_is_frozen_while_others_continue():
     imgs, seeds = images(32, 48, count=3), [0, 1, 2]
     schedule = Schedule(max_iters=30, min_labels=0, patience=3)
-    models = []
-    for seed in seeds:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            models.append(factory())
-    net = StackedCNN(models)
+    net = StackedCNN(seeded_models(seeds))
     optimizer = torch.optim.SGD(net.parameters(), **{k: v for k, v in SGD.items() if k != 'type'})
-    records = [batched.OptimizationRecord() for _ in seeds]
-    stack = torch.cat(imgs, dim=1)
+    records = [OptimizationRecord() for _ in seeds]
+    stage = engine._Stage(
+        torch.cat(imgs, dim=1), None, schedule.max_iters, torch.ones(3, dtype=torch.long), [0] * 3
+    )
+    run = engine._Run(factory, DynaSegLoss(), SGD, schedule, None, channels_last=False)
     with torch.enable_grad():
-        outcome = batched._run_stage(
-            net,
-            optimizer,
-            DynaSegLoss(),
-            stack,
-            schedule.max_iters,
-            schedule,
-            torch.ones(3, dtype=torch.long),
-            records,
-            [0, 1, 2],
-            None,
-        )
+        outcome = run._run_stage(net, optimizer, stage, 0.5, records, [0, 1, 2], None)
     stops = [outcome[n][0] for n in range(3)]
     assert len(set(stops)) == 3 and max(stops) < schedule.max_iters, stops
     assert [r.iterations for r in records] == stops
@@ -285,16 +291,74 @@ def test_diverged_models_are_reported_with_the_rest():
     )
 
 
-def test_custom_loss_forward_is_called_per_model():
+def test_a_loss_subclass_sees_the_batch_and_drives_each_model_by_its_own_loss():
+    """No per-model dispatch: a subclass gets all A responses and returns per-sample losses."""
+    seen = []
+
     class Halved(DynaSegLoss):
-        def forward(self, response, q_floor=1):
-            out = super().forward(response, q_floor)
+        def forward(self, response, q_floor=1, **kwargs):
+            seen.append(response.shape[0])
+            out = super().forward(response, q_floor, **kwargs)
             return out._replace(loss=out.loss / 2)
 
     imgs, seeds = images(24, 32, 2), [0, 1]
     schedule = Schedule(max_iters=4, min_labels=0)
     single = one_at_a_time(imgs, schedule, seeds, Halved())
+    seen.clear()
     batch = optimize_batch(imgs, factory, Halved(), SGD, schedule, seeds)
+    assert seen == [2] * 4
     assert_equivalent(single, batch)
     plain = optimize_batch(imgs, factory, DynaSegLoss(), SGD, schedule, seeds)
     np.testing.assert_allclose(batch[0][1].losses[0], plain[0][1].losses[0] / 2, rtol=1e-6)
+
+
+def test_stacked_entries_answer_like_single_models():
+    """StackedCNN (N > 1) entry n == SingleModel of model n (N = 1), for all or some models."""
+    imgs = images(20, 24, 3)
+    stacked = StackedCNN(seeded_models([0, 1, 2]))
+    singles = [SingleModel(m, 'cpu', channels_last=False) for m in seeded_models([0, 1, 2])]
+    with torch.no_grad():
+        everything = stacked(torch.cat(imgs, dim=1))
+        some = stacked(torch.cat([imgs[0], imgs[2]], dim=1), torch.tensor([0, 2]))
+        alone = [single(image) for single, image in zip(singles, imgs)]
+    assert everything.shape == (3, 16, 20, 24) and some.shape == (2, 16, 20, 24)
+    for n in range(3):
+        torch.testing.assert_close(everything[n : n + 1], alone[n], rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(some[1:], alone[2], rtol=1e-4, atol=1e-4)
+
+
+def test_one_image_runs_the_same_through_either_stack():
+    """The engine with a stack of one SingleModel and with a one-model StackedCNN agree."""
+    image = images(24, 32, 1)
+    schedule = Schedule(max_iters=12, min_labels=0, patience=4)
+
+    def single(models, device):
+        return SingleModel(models[0], device, channels_last=False)
+
+    run = engine._Run(factory, DynaSegLoss(), SGD, schedule, None, channels_last=False)
+    runs = [run(image, [5], build, False, None) for build in (single, StackedCNN)]
+    (labels_a,), (record_a,), failed_a = runs[0]
+    (labels_b,), (record_b,), failed_b = runs[1]
+    assert failed_a == failed_b == []
+    assert_equivalent([(labels_a, record_a)], [(labels_b, record_b)])
+
+
+def test_plain_cnns_are_recognised_by_structure():
+    """Any model with a ``layers`` Sequential of Conv2d/ReLU/BatchNorm2d can be stacked."""
+
+    class Tiny(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = torch.nn.Sequential(
+                torch.nn.Conv2d(3, 6, 3, padding=1), torch.nn.ReLU(), torch.nn.BatchNorm2d(6)
+            )
+
+        def forward(self, x):
+            return self.layers(x)
+
+    imgs, seeds = images(16, 16, 2), [0, 1]
+    schedule = Schedule(max_iters=3, min_labels=0)
+    single = [
+        optimize_image(i, Tiny, DynaSegLoss(), SGD, schedule, seed=s) for i, s in zip(imgs, seeds)
+    ]
+    assert_equivalent(single, optimize_batch(imgs, Tiny, DynaSegLoss(), SGD, schedule, seeds))

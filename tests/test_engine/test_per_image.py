@@ -5,8 +5,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dynaseg.engine import NonFiniteLossError, Schedule, argmax_at_size, optimize_image
-from dynaseg.engine.per_image import SilhouetteConfig
+from dynaseg.engine import (
+    NonFiniteLossError,
+    Schedule,
+    SilhouetteConfig,
+    argmax_at_size,
+    optimize_image,
+)
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss
 from dynaseg.testing import piecewise_image

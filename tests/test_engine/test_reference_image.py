@@ -1,4 +1,5 @@
-"""Reference-image mode: training over a set, checkpoint round trip, single-forward inference."""
+"""Reference-image mode (its own segmentor): training over a set, checkpoint round trip,
+single-forward inference, and turning a per-image config into a reference-image one."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import torch
 
 from dynaseg.apis import load_config
 from dynaseg.apis.inference import build_segmentor, image_to_tensor
-from dynaseg.engine.reference_mode import (
+from dynaseg.engine.reference_image import (
     batch_statistics,
     load_reference_checkpoint,
     reference_segment,
     save_reference_checkpoint,
 )
+from dynaseg.models.segmentors import DynaSeg, DynaSegReferenceImage, reference_image_config
 from dynaseg.testing import piecewise_image
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +25,6 @@ CONFIG = REPO_ROOT / 'configs' / 'dynaseg' / 'dynaseg-scf_cnn-m2_reference_bsds5
 TINY = {
     'model.backbone.channels': 8,
     'model.backbone.out_channels': 8,
-    'model.silhouette.enabled': False,
 }
 
 
@@ -40,7 +41,7 @@ def test_training_changes_the_backbone_and_records_every_step():
     before = {k: v.clone() for k, v in model.backbone.state_dict().items()}
     record = model.train_reference(images(model), iters=6)
     assert record.iterations == 6 and len(record.losses) == 6 and record.num_images == 3
-    assert all(np.isfinite(record.losses)) and model.reference_mode
+    assert all(np.isfinite(record.losses)) and model.trained
     after = model.backbone.state_dict()
     assert any(not torch.equal(before[k], after[k]) for k in before)
 
@@ -53,7 +54,7 @@ def test_checkpoint_round_trip_loads_with_weights_only(tmp_path: Path):
     state = torch.load(path, weights_only=True)
     assert all(isinstance(v, torch.Tensor) for v in state.values())
     loaded = tiny_model(**{'model.reference.checkpoint': str(path)})
-    assert loaded.reference_mode
+    assert isinstance(loaded, DynaSegReferenceImage) and loaded.trained
     for name, tensor in model.backbone.state_dict().items():
         assert torch.equal(tensor, loaded.backbone.state_dict()[name])
     x = images(model, 1)[0]
@@ -111,3 +112,28 @@ def test_scribbles_are_refused_in_reference_mode():
     model.train_reference(images(model, 1), iters=1)
     with pytest.raises(ValueError, match='reference mode'):
         model.segment(images(model, 1)[0], scribble=np.zeros((16, 20), np.int64))
+
+
+def test_an_untrained_reference_network_refuses_to_segment():
+    model = tiny_model()
+    assert not model.trained
+    with pytest.raises(RuntimeError, match='untrained'):
+        model.segment(images(model, 1)[0])
+
+
+def test_a_per_image_config_becomes_a_reference_image_one(tmp_path: Path):
+    per_image = load_config(None, TINY)
+    assert isinstance(build_segmentor(per_image), DynaSeg)
+    cfg = reference_image_config(per_image.model, checkpoint=None)
+    assert cfg['type'] == 'DynaSegReferenceImage' and cfg['reference']['checkpoint'] is None
+    assert not {'schedule', 'silhouette', 'scribble'} & set(cfg)
+    assert cfg['backbone'] == per_image.model.backbone and cfg['loss'] == per_image.model.loss
+    per_image.model = cfg
+    model = build_segmentor(per_image)
+    assert isinstance(model, DynaSegReferenceImage) and not isinstance(model, DynaSeg)
+    model.train_reference(images(model, 1), iters=1)
+    path = tmp_path / 'ref.pth'
+    save_reference_checkpoint(model.backbone, path)
+    # Applied to a reference-image config, only the checkpoint changes.
+    again = reference_image_config(cfg, str(path))
+    assert again == dict(cfg, reference=dict(cfg['reference'], checkpoint=str(path)))

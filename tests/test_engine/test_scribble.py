@@ -1,26 +1,20 @@
-"""Scribble guidance (Kim et al.): the loss term, min_labels, coarse stages, invalid masks."""
+"""Scribble guidance (Kim et al.) in the engine: the guided labels, min_labels, coarse stages.
+
+Reading and validating mask files is tested with ``dynaseg.utils.scribble_io``.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from dynaseg.engine import Schedule, optimize_image
-from dynaseg.engine.scribble import (
-    ScribbleError,
-    load_scribble,
-    resize_scribble,
-    scribble_classes,
-    scribble_path,
-    validate_scribble,
-)
+from dynaseg.engine.scribble import resize_scribble
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss
 from dynaseg.testing import piecewise_image
+from dynaseg.utils.scribble_io import scribble_classes
 
 SGD = dict(type='SGD', lr=0.1, momentum=0.9)
 Q_MAX = 32
@@ -78,16 +72,15 @@ def test_scribbles_pick_the_labels_of_their_regions():
 
 def test_min_labels_follows_the_scribble_classes(monkeypatch: pytest.MonkeyPatch):
     """Kim's minLabels = number of scribble classes, whatever the schedule says."""
-    from dynaseg.engine import per_image
-
     seen: list[int] = []
-    original = per_image._run_stage
+    original = Schedule.stop_rule
 
-    def spy(model, optimizer, loss_fn, image, budget, schedule, *args):
-        seen.append(schedule.min_labels)
-        return original(model, optimizer, loss_fn, image, budget, schedule, *args)
+    def spy(schedule, min_labels=None):
+        rule = original(schedule, min_labels)
+        seen.append(rule.min_labels)
+        return rule
 
-    monkeypatch.setattr(per_image, '_run_stage', spy)
+    monkeypatch.setattr(Schedule, 'stop_rule', spy)
     image, regions = piecewise_image(24, 36)
     run(image, strokes(regions, {0: 7, 1: 3, 2: 11, 3: 5}), Schedule(max_iters=1, min_labels=3))
     run(image, strokes(regions, {0: 1, 1: 2}), Schedule(max_iters=1, min_labels=3))
@@ -122,57 +115,3 @@ def test_no_scribble_is_bit_identical_to_the_plain_loop():
     second, record_b = run(image, None, schedule)
     np.testing.assert_array_equal(first, second)
     assert record_a.losses == record_b.losses
-
-
-def save_png(path: Path, array: np.ndarray, mode: str | None = None) -> Path:
-    Image.fromarray(array.astype(np.uint8), mode).save(path)
-    return path
-
-
-def test_load_scribble_reads_a_valid_mask(tmp_path: Path):
-    mask = np.full((6, 8), 255, np.uint8)
-    mask[2, 1:4] = 3
-    loaded = load_scribble(save_png(tmp_path / 'a_scribble.png', mask), (6, 8), q_max=Q_MAX)
-    assert loaded.dtype == np.int64 and scribble_classes(loaded) == [3]
-    assert scribble_path(tmp_path / 'a.jpg') == tmp_path / 'a_scribble.png'
-    assert scribble_path('x/a.jpg', tmp_path) == tmp_path / 'a_scribble.png'
-
-
-@pytest.mark.parametrize(
-    'case,match',
-    [
-        ('size', r"'.*bad_scribble\.png'.*is 9x6 \(WxH\) but the image is 8x6"),
-        ('rgb', r"'.*bad_scribble\.png'.*is a RGB image"),
-        ('empty', r"'.*bad_scribble\.png'.*no scribbled pixel"),
-        ('q_max', r"'.*bad_scribble\.png'.*label 40 is >= q_max = 32"),
-    ],
-)
-def test_invalid_masks_raise_one_line_errors_naming_the_file(tmp_path: Path, case: str, match: str):
-    mask = np.full((6, 8), 255, np.uint8)
-    mask[1, 1] = 40 if case == 'q_max' else 1
-    if case == 'size':
-        mask = np.full((6, 9), 1, np.uint8)
-    elif case == 'empty':
-        mask[:] = 255
-    array = np.repeat(mask[..., None], 3, axis=2) if case == 'rgb' else mask
-    path = save_png(tmp_path / 'bad_scribble.png', array)
-    with pytest.raises(ScribbleError, match=match) as info:
-        load_scribble(path, (6, 8), q_max=Q_MAX)
-    assert '\n' not in str(info.value)
-
-
-def test_optimize_image_rejects_labels_beyond_the_response_channels():
-    image, regions = piecewise_image(16, 16)
-    mask = np.full(regions.shape, 255, np.int64)
-    mask[4, 4] = Q_MAX
-    with pytest.raises(ScribbleError, match=f'label {Q_MAX} is >= q_max = {Q_MAX}'):
-        run(image, mask, Schedule(max_iters=2))
-    with pytest.raises(ScribbleError, match='is 3x3 .* but the image is 16x16'):
-        run(image, np.zeros((3, 3), np.int64), Schedule(max_iters=2))
-
-
-def test_validate_scribble_rejects_non_integer_and_negative_masks():
-    with pytest.raises(ScribbleError, match='dtype float'):
-        validate_scribble(np.zeros((2, 2), np.float32))
-    with pytest.raises(ScribbleError, match='negative value -1'):
-        validate_scribble(np.full((2, 2), -1))

@@ -24,7 +24,7 @@ def test_values_and_gradients_match_autograd(shape):
     # Different weights per sample and per term: every path of the backward is exercised.
     w_sim = torch.rand(shape[0], dtype=torch.float64) + 0.5
     w_con = torch.rand(shape[0], dtype=torch.float64) * 10
-    similarity, continuity, labels = similarity_and_continuity(response)
+    similarity, continuity, _, labels = similarity_and_continuity(response)
     ((w_sim * similarity).sum() + (w_con * continuity).sum()).backward()
     fused_grad = response.grad.clone()
     response.grad = None
@@ -41,7 +41,7 @@ def test_gradcheck():
     response = torch.randn(2, 4, 5, 6, dtype=torch.float64, requires_grad=True)
 
     def scalar(r):
-        similarity, continuity, _ = similarity_and_continuity(r)
+        similarity, continuity, _, _ = similarity_and_continuity(r)
         return similarity.sum() + 7.0 * continuity.sum()
 
     assert torch.autograd.gradcheck(scalar, (response,))
@@ -49,7 +49,7 @@ def test_gradcheck():
 
 def test_one_pixel_has_zero_continuity_and_similarity_of_its_softmax():
     response = torch.tensor([[[[2.0]], [[0.0]]]], requires_grad=True)
-    similarity, continuity, labels = similarity_and_continuity(response)
+    similarity, continuity, _, labels = similarity_and_continuity(response)
     expected = torch.log1p(torch.exp(torch.tensor(-2.0)))
     assert similarity.item() == pytest.approx(expected.item())
     assert continuity.item() == 0.0 and labels.item() == 0
@@ -62,7 +62,7 @@ def test_gradient_keeps_the_channels_last_layout():
     # The reason channels_last pays: BatchNorm's backward is slow on a mixed-layout gradient.
     response = torch.randn(1, 8, 6, 7).contiguous(memory_format=torch.channels_last)
     response.requires_grad_()
-    similarity, continuity, _ = similarity_and_continuity(response)
+    similarity, continuity, _, _ = similarity_and_continuity(response)
     (similarity + continuity).sum().backward()
     assert response.grad.is_contiguous(memory_format=torch.channels_last)
 
@@ -70,5 +70,27 @@ def test_gradient_keeps_the_channels_last_layout():
 def test_no_state_kept_without_gradient():
     response = torch.randn(1, 4, 5, 5)
     with torch.no_grad():
-        similarity, continuity, labels = similarity_and_continuity(response)
+        similarity, continuity, _, labels = similarity_and_continuity(response)
     assert similarity.grad_fn is None and labels.shape == (1, 5, 5)
+
+
+def test_gradcheck_with_a_scribble():
+    torch.manual_seed(2)
+    response = torch.randn(2, 4, 5, 6, dtype=torch.float64, requires_grad=True)
+    scribble = torch.full((2, 5, 6), 255, dtype=torch.long)
+    scribble[0, 1, 1:4] = 2
+    scribble[1, 3, 5] = 0  # sample 1: one scribbled pixel
+
+    def scalar(r):
+        terms = similarity_and_continuity(r, scribble)
+        return (terms.similarity * 1.5 + terms.continuity * 3.0 + terms.scribble * 0.5).sum()
+
+    assert torch.autograd.gradcheck(scalar, (response,))
+
+
+def test_without_a_scribble_the_scribble_term_is_zero_and_nothing_changes():
+    response = torch.randn(2, 4, 5, 6)
+    plain = similarity_and_continuity(response)
+    unmarked = similarity_and_continuity(response, torch.full((2, 5, 6), 255))
+    assert plain.scribble.tolist() == [0.0, 0.0] and unmarked.scribble.tolist() == [0.0, 0.0]
+    torch.testing.assert_close(unmarked.similarity, plain.similarity)

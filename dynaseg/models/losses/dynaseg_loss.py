@@ -1,10 +1,19 @@
-"""The DynaSeg objective: L = L_sim + w(q) * L_con.
+"""The DynaSeg objective: L = L_sim + w(q) * L_con, per sample.
 
 - ``L_sim``: cross-entropy between the response r and its own argmax labels c
   (c is a constant target), mean over pixels — pixels with similar features share a label.
 - ``L_con``: mean |r[y+1, x] - r[y, x]| + mean |r[y, x+1] - r[y, x]| — neighbours agree.
   Unlike the authors' COCO models it is computed on the live tensor, so it carries gradient.
 - ``q``: number of distinct labels in c, floored by the Silhouette phase's k when given.
+- With Kim et al.'s scribble guidance (255 = no scribble)::
+
+      L = L_sim(unscribbled pixels) + scribble_weight * CE(r[scribbled], scribble) + w(q) * L_con
+
+  A scribbled pixel's target is its scribble, so it is left out of L_sim (pulling it towards
+  its own argmax as well would fight the user); L_con and q cover the whole image.
+
+Every sample of the batch is its own image (the engine stacks independent models along B),
+so each gets its own q, w(q) and loss.
 """
 
 from __future__ import annotations
@@ -46,24 +55,34 @@ def spatial_continuity_loss(response: Tensor) -> Tensor:
 
 
 def count_labels(labels: Tensor, num_classes: int) -> Tensor:
-    """Number of distinct values in ``labels`` as a 0-d int64 tensor (no host sync)."""
-    return torch.bincount(labels.flatten(), minlength=num_classes).count_nonzero()
+    """Distinct values per sample, (B, H, W) -> (B,) int64, with no host sync.
+
+    One bincount for the whole batch: sample b's labels are offset by ``b * num_classes``.
+    """
+    samples = labels.shape[0]
+    offsets = torch.arange(samples, device=labels.device).view(-1, 1, 1) * num_classes
+    return (
+        torch.bincount((labels + offsets).flatten(), minlength=samples * num_classes)
+        .view(samples, num_classes)
+        .count_nonzero(dim=1)
+    )
 
 
 class LossOutput(NamedTuple):
-    """Everything one iteration needs: the loss to back-propagate and what it saw."""
+    """Everything one iteration needs, per sample: the losses and what they saw."""
 
-    loss: Tensor
+    loss: Tensor  # (B,) with gradient; back-propagate their sum (samples are independent)
     labels: Tensor  # (B, H, W) argmax labels c
-    num_labels: Tensor  # 0-d, distinct labels in c (before the Silhouette floor)
-    weight: Tensor  # 0-d, w(q) used for L_con
-    similarity: Tensor  # 0-d, L_sim
-    continuity: Tensor  # 0-d, L_con
+    num_labels: Tensor  # (B,) int64, distinct labels in c (before the Silhouette floor)
+    weight: Tensor  # (B,) w(q) used for L_con
+    similarity: Tensor  # (B,) L_sim
+    continuity: Tensor  # (B,) L_con
+    scribble: Tensor  # (B,) scribble cross-entropy, zeros without a scribble
 
 
 @MODELS.register_module()
 class DynaSegLoss(nn.Module):
-    """``L_sim + w(q) * L_con`` with a pluggable dynamic weight.
+    """``L_sim + w(q) * L_con`` with a pluggable dynamic weight, per sample.
 
     Args:
         weight: a :class:`DynamicWeight` or its config (``dict(type='SCFWeight', mu=50)``).
@@ -78,21 +97,47 @@ class DynaSegLoss(nn.Module):
         self.weight = MODELS.build(weight) if isinstance(weight, dict) else weight
         self.similarity_weight = similarity_weight
 
-    def forward(self, response: Tensor, q_floor: int = 1) -> LossOutput:
-        """Compute the loss of one iteration.
+    def continuity_weight(
+        self, num_labels: Tensor, q_floor: int | Tensor, dtype: torch.dtype
+    ) -> Tensor:
+        """w(max(q, q_floor)) per sample: (B,) label counts -> (B,) weights of ``dtype``."""
+        weight = self.weight(num_labels.clamp(min=q_floor).to(dtype))
+        # FixedWeight returns a Python float: give it the counts' shape and device.
+        return torch.as_tensor(weight, dtype=dtype, device=num_labels.device).expand(
+            num_labels.shape
+        )
+
+    def forward(
+        self,
+        response: Tensor,
+        q_floor: int | Tensor = 1,
+        scribble: Tensor | None = None,
+        scribble_weight: float = 0.5,
+    ) -> LossOutput:
+        """Compute the per-sample losses of one iteration.
 
         Args:
-            response: (B, C, H, W) output of the feature extractor.
-            q_floor: lower bound on q (the Silhouette phase's k; 1 when disabled).
+            response: (B, C, H, W) output of the feature extractor(s).
+            q_floor: lower bound on q, an int or (B,) int64 (the Silhouette phase's k; 1 = none).
+            scribble: optional (B, H, W) int64 mask, 255 = no scribble, other values = the
+                channel (< C) those pixels must take; validated where it was read.
+            scribble_weight: factor on the scribble cross-entropy (Kim's ``stepsize_scr``, 0.5).
         """
-        # Cross-entropy against the argmax target is logsumexp - max; both terms and their
-        # gradients come from one fused Function (same values as the expressions above).
-        similarity, continuity, labels = similarity_and_continuity(response)
-        similarity, continuity = similarity.mean(), continuity.mean()  # samples share a size
-        num_labels = count_labels(labels, response.shape[1])
-        weight = self.weight(num_labels.clamp(min=q_floor).to(response.dtype))
-        weight = torch.as_tensor(weight, dtype=response.dtype, device=response.device)
-        loss = self.similarity_weight * similarity + weight * continuity
+        # Cross-entropy against a target is logsumexp - r_target; every term and its gradient
+        # comes from one fused Function (same values as the expressions above).
+        terms = similarity_and_continuity(response, scribble)
+        num_labels = count_labels(terms.labels, response.shape[1])
+        weight = self.continuity_weight(num_labels, q_floor, response.dtype)
+        fit = self.similarity_weight * terms.similarity
+        if scribble is not None:
+            fit = fit + scribble_weight * terms.scribble
+        loss = fit + weight * terms.continuity
         return LossOutput(
-            loss, labels, num_labels, weight.detach(), similarity.detach(), continuity.detach()
+            loss,
+            terms.labels,
+            num_labels,
+            weight.detach(),
+            terms.similarity.detach(),
+            terms.continuity.detach(),
+            terms.scribble.detach(),
         )

@@ -1,4 +1,4 @@
-"""L_sim and L_con of one response in a few memory passes, with a hand-written backward.
+"""L_sim, L_con and the scribble term of one response in a few memory passes, hand-differentiated.
 
 Autograd through ``logsumexp - max`` and four shifted slices costs about thirty full-size
 passes per iteration (zero-filled slice gradients, ``sgn``, ``neg``, the scattered max
@@ -10,17 +10,33 @@ on this CPU. The gradients have closed forms, so this Function computes them dir
 - L_con = mean |r[y+1, x] - r[y, x]| + mean |r[y, x+1] - r[y, x]|; its gradient is the sign of
   each difference, added to one neighbour and subtracted from the other. The differences are
   kept from the forward.
+- With a scribble mask (Kim et al.'s guidance, 255 = no scribble): L_sim is the mean over the
+  *unscribbled* pixels only, and L_scr = mean over the scribbled pixels of the cross-entropy
+  against the scribble, ``log sum_k exp(r_k - r_max) + r_max - r_s``, from the same
+  ``exp(r - max)``. Both are a cross-entropy against a per-pixel target (argmax or scribble)
+  with a per-pixel factor, so one backward serves both.
 
 Same values and gradients as the autograd expressions in :mod:`.dynaseg_loss` (tested).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
+
+from dynaseg.utils.scribble_io import UNLABELLED
+
+
+class FusedTerms(NamedTuple):
+    """Per-sample terms of a (B, C, H, W) response."""
+
+    similarity: Tensor  # (B,) L_sim (over unscribbled pixels when a scribble is given)
+    continuity: Tensor  # (B,) L_con
+    scribble: Tensor  # (B,) L_scr, zeros without a scribble
+    labels: Tensor  # (B, H, W) int64 argmax labels
 
 
 def _neighbour_differences(response: Tensor) -> tuple[Tensor | None, Tensor | None]:
@@ -31,14 +47,31 @@ def _neighbour_differences(response: Tensor) -> tuple[Tensor | None, Tensor | No
 
 
 class SimilarityContinuity(torch.autograd.Function):
-    """(B, C, H, W) response -> per-sample L_sim (B,), L_con (B,), argmax labels (B, H, W)."""
+    """(B, C, H, W) response, optional (B, H, W) scribble -> L_sim, L_con, L_scr (B,), labels."""
 
     @staticmethod
-    def forward(ctx: Any, response: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def forward(
+        ctx: Any, response: Tensor, scribble: Tensor | None
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         top, labels = response.max(dim=1)
         exp = (response - top.unsqueeze(1)).exp_()  # in (0, 1]: no overflow
         denominator = exp.sum(dim=1)  # >= 1
-        similarity = denominator.log().mean(dim=(1, 2))
+        log_denominator = denominator.log()
+        scribbled: Tensor | None = None
+        if scribble is None:
+            similarity = log_denominator.mean(dim=(1, 2))
+            scribble_term = response.new_zeros(response.shape[0])
+            target = labels
+        else:
+            scribbled = scribble != UNLABELLED
+            unscribbled = (~scribbled).to(response.dtype)
+            similarity = (log_denominator * unscribbled).sum(dim=(1, 2)) / unscribbled.sum(
+                dim=(1, 2)
+            ).clamp(min=1)
+            target = torch.where(scribbled, scribble, labels)
+            picked = response.gather(1, target.unsqueeze(1)).squeeze(1)
+            cross_entropy = torch.where(scribbled, log_denominator + top - picked, 0.0)
+            scribble_term = cross_entropy.sum(dim=(1, 2)) / scribbled.sum(dim=(1, 2)).clamp(min=1)
         continuity = response.new_zeros(response.shape[0])
         differences = _neighbour_differences(response)
         for difference in differences:
@@ -48,21 +81,34 @@ class SimilarityContinuity(torch.autograd.Function):
                 continuity = continuity + norm / difference[0].numel()
         ctx.mark_non_differentiable(labels)
         if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(exp, denominator, labels, *differences)
-        return similarity, continuity, labels
+            ctx.save_for_backward(exp, denominator, target, scribbled, *differences)
+        return similarity, continuity, scribble_term, labels
 
     @staticmethod
     @once_differentiable
     def backward(
-        ctx: Any, grad_similarity: Tensor, grad_continuity: Tensor, _grad_labels: Tensor
-    ) -> Tensor:
-        exp, denominator, labels, vertical, horizontal = ctx.saved_tensors
+        ctx: Any,
+        grad_similarity: Tensor,
+        grad_continuity: Tensor,
+        grad_scribble: Tensor,
+        _grad_labels: Tensor,
+    ) -> tuple[Tensor, None]:
+        exp, denominator, target, scribbled, vertical, horizontal = ctx.saved_tensors
         per_sample = (-1, 1, 1, 1)
-        # softmax * g / N, then -g / N at each pixel's argmax channel (N = pixels per sample).
-        g_sim = (grad_similarity / labels[0].numel()).view(per_sample)
-        grad = exp * (g_sim / denominator.unsqueeze(1))
-        index = labels.unsqueeze(1)
-        grad.scatter_add_(1, index, (-g_sim).expand(index.shape).contiguous())
+        if scribbled is None:
+            # Every pixel: d L_sim / d r = (softmax - onehot(argmax)) * g / N.
+            factor = (grad_similarity / target[0].numel()).view(per_sample)
+        else:
+            # Per pixel: g_sim / N_unscribbled off the strokes, g_scr / N_scribbled on them.
+            counts = scribbled.sum(dim=(1, 2)).clamp(min=1)
+            rest = (~scribbled).sum(dim=(1, 2)).clamp(min=1)
+            on = (grad_scribble / counts).view(per_sample)
+            off = (grad_similarity / rest).view(per_sample)
+            factor = torch.where(scribbled.unsqueeze(1), on, off)
+        # softmax * factor, then -factor at each pixel's target channel.
+        grad = exp * (factor / denominator.unsqueeze(1))
+        index = target.unsqueeze(1)
+        grad.scatter_add_(1, index, (-factor).expand(index.shape).contiguous())
         for difference, later, earlier in (
             (vertical, (..., slice(1, None), slice(None)), (..., slice(None, -1), slice(None))),
             (horizontal, (..., slice(None), slice(1, None)), (..., slice(None), slice(None, -1))),
@@ -72,14 +118,16 @@ class SimilarityContinuity(torch.autograd.Function):
                 step = difference.sign().mul_(g_con)
                 grad[later] += step
                 grad[earlier] -= step
-        return grad
+        return grad, None
 
 
-def similarity_and_continuity(response: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """``(L_sim, L_con, labels)`` of a (B, C, H, W) response; see the module docstring.
+def similarity_and_continuity(response: Tensor, scribble: Tensor | None = None) -> FusedTerms:
+    """The per-sample terms of a (B, C, H, W) response; see the module docstring.
 
-    L_sim and L_con are per sample, shape (B,): each sample is its own image (the batched
-    engine stacks independent models along B).
+    Each sample is its own image (the engine stacks independent models along B).
+
+    Args:
+        response: (B, C, H, W) logits.
+        scribble: optional (B, H, W) int64, 255 = no scribble, else a channel index < C.
     """
-    similarity, continuity, labels = SimilarityContinuity.apply(response)
-    return similarity, continuity, labels
+    return FusedTerms(*SimilarityContinuity.apply(response, scribble))

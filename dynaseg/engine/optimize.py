@@ -1,0 +1,530 @@
+"""The per-image optimisation: a fresh, seeded network is fitted to each image alone.
+
+    for each stage (coarse, then working size) and iteration:
+        r = stack(images)                                  # (N, q_max, h, w), model n on image n
+        L, c, q = DynaSegLoss(r, q_floor=k_sil, scribble)  # per sample: c = argmax(r), q = #labels
+        SGD step on sum(L)                                 # model n only receives dL_n
+        per model: stop when q <= min_labels, or q unchanged for `patience` iterations
+    labels_n = argmax(stack(images)[n]) at the input size
+
+One image is the N = 1 case (:func:`optimize_image`, any extractor, used as it is); N same-size
+images of a plain CNN are optimised together (:func:`optimize_batch`, see ``stack.py``), each
+model exactly as it would be alone. A model that meets the stopping rule of a stage leaves the
+forward pass (the others no longer pay for it), and its parameters and optimiser state are
+restored, at the end of the stage, to what they were when it stopped — momentum would
+otherwise keep moving it. At the next stage every model resumes.
+
+This is the one place that decides iterations, resolutions and stopping; the loss and its
+variants live in ``dynaseg/models/losses`` (injected), the stopping rule and stage budgets in
+``schedule.py``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from dynaseg.utils.scribble_io import scribble_classes
+
+from .allocator import keep_freed_memory
+from .record import NonFiniteBatchError, NonFiniteLossError, OptimizationRecord, SilhouetteConfig
+from .resize import argmax_at_size, resize_image
+from .schedule import Schedule
+from .scribble import resize_scribble
+from .silhouette import silhouette_lower_bound
+from .stack import ResponseStack, SingleModel, StackedCNN, select_images
+
+if TYPE_CHECKING:  # the loss is injected; the engine never imports dynaseg.models at run time
+    from dynaseg.models.losses import DynaSegLoss
+
+#: Kim et al.'s optimiser, the default everywhere one is not configured.
+DEFAULT_OPTIMIZER = dict(type='SGD', lr=0.1, momentum=0.9)
+
+Result = tuple[np.ndarray, OptimizationRecord]
+#: ``(models, device) -> stack``: how the seeded extractors are laid out for the loop.
+StackBuilder = Callable[[list[nn.Module], torch.device], ResponseStack]
+
+
+def optimize_image(
+    image: Tensor,
+    extractor_factory: Callable[[], nn.Module],
+    loss_fn: DynaSegLoss,
+    optimizer_cfg: dict,
+    schedule: Schedule,
+    *,
+    seed: int = 0,
+    silhouette: SilhouetteConfig | None = None,
+    channels_last: bool = True,
+    tune_allocator: bool = True,
+    on_iteration: Callable[[int, int], None] | None = None,
+    scribble: Tensor | None = None,
+    scribble_weight: float = 0.5,
+) -> Result:
+    """Segment one image by optimising a freshly initialised extractor on it alone.
+
+    Args:
+        image: (1, 3, H, W) float, already normalised, on the target device.
+        extractor_factory: builds a new, randomly initialised feature extractor.
+        loss_fn: the DynaSeg loss (with its dynamic weight).
+        optimizer_cfg: torch.optim class and arguments,
+            e.g. ``dict(type='SGD', lr=0.1, momentum=0.9)``.
+        schedule: stopping rule and resolution plan.
+        seed: seeds the initialisation and the Silhouette phase; same seed, same labels.
+        silhouette: the Silhouette phase settings; None or disabled = no floor on q.
+        channels_last: NHWC layout, oneDNN's native one: the convolutions skip their layout
+            reorders (about 25% less CPU time per iteration at 321x481). It pays only because
+            the fused loss hands back an NHWC gradient; a mixed-layout BatchNorm backward is
+            several times slower.
+        tune_allocator: keep freed buffers in the process (see ``allocator.py``).
+        on_iteration: called as ``on_iteration(iteration, q)`` after each checked iteration.
+        scribble: optional (H, W) int64 mask at the input size, already validated (see
+            ``dynaseg.utils.scribble_io``): 255 = no scribble, other values = the response
+            channel those pixels must take (Kim et al.'s scribble guidance). It is resized
+            nearest-neighbour to every stage size (no class is lost), and the stopping rule's
+            ``min_labels`` becomes the number of scribble classes.
+        scribble_weight: factor on the scribble cross-entropy (Kim's 0.5).
+    Returns:
+        labels (H, W) int64 at the input size, and the record of the run.
+    Raises:
+        NonFiniteLossError: the loss diverged; no labels are returned.
+    """
+    if image.ndim != 4 or image.shape[0] != 1:
+        raise ValueError(f'expected one image of shape (1, C, H, W), got {tuple(image.shape)}')
+    run = _Run(extractor_factory, loss_fn, optimizer_cfg, schedule, silhouette, channels_last)
+    (labels,), (record,), failed = run(
+        [image],
+        [seed],
+        partial(_single_model, channels_last=channels_last),
+        tune_allocator,
+        None if on_iteration is None else lambda _, it, q: on_iteration(it, q),
+        scribbles=None if scribble is None else [scribble],
+        scribble_weight=scribble_weight,
+    )
+    if failed:
+        raise NonFiniteLossError(
+            f'loss became non-finite at iteration {sum(record.stage_iterations)} '
+            '(learning rate too high?)'
+        )
+    assert labels is not None  # only a diverged model has none
+    return labels, record
+
+
+def optimize_batch(
+    images: Sequence[Tensor],
+    extractor_factory: Callable[[], nn.Module],
+    loss_fn: DynaSegLoss,
+    optimizer_cfg: dict,
+    schedule: Schedule,
+    seeds: Sequence[int],
+    *,
+    silhouette: SilhouetteConfig | None = None,
+    channels_last: bool = True,
+    tune_allocator: bool = True,
+    on_iteration: Callable[[int, int, int], None] | None = None,
+) -> list[Result]:
+    """Segment N same-size images, each with its own seeded network, in one batch.
+
+    Image n gets the network ``optimize_image(images[n], ..., seed=seeds[n])`` would
+    build, the same stopping decisions, stages and record; the labels agree with it
+    to floating-point tolerance (summation order of grouped convolutions differs).
+
+    Args:
+        images: N tensors (1, 3, H, W) of one size, normalised, on one device.
+        extractor_factory: builds a new, randomly initialised plain CNN (``DynaSegCNN``).
+        loss_fn: the DynaSeg loss (per sample, so per model).
+        optimizer_cfg: torch.optim class and arguments; it must update elementwise
+            (SGD, with or without momentum/weight decay, is exact). Optimisers with
+            per-tensor state (Adam's shared step count) drift for models that stop
+            before a later stage.
+        schedule: stopping rule and resolution plan, applied to each model separately.
+        seeds: N seeds, one per image (initialisation and Silhouette phase).
+        silhouette: the Silhouette phase settings; None or disabled = no floor on q.
+        channels_last: NHWC layout of the stacked input.
+        tune_allocator: keep freed buffers in the process (see ``allocator.py``).
+        on_iteration: called as ``on_iteration(index, iteration, q)`` for each model
+            still running at each checked iteration.
+    Returns:
+        [(labels (H, W) int64, record)] in the order of ``images``; each record's
+        ``seconds`` is an equal share of the batch's wall time.
+    Raises:
+        ValueError: sizes differ, ``len(seeds) != len(images)``, or the extractor is
+            not a plain CNN.
+        NonFiniteBatchError: some models diverged (the others' results are attached).
+    """
+    if len(images) != len(seeds):
+        raise ValueError(f'got {len(images)} images but {len(seeds)} seeds')
+    if not images:
+        return []
+    for image in images:
+        if image.ndim != 4 or image.shape[0] != 1:
+            raise ValueError(f'expected images of shape (1, C, H, W), got {tuple(image.shape)}')
+    if len({tuple(image.shape) for image in images}) != 1:
+        raise ValueError(
+            'optimize_batch needs images of one shape; group them with '
+            'bucket_by_size or call optimize_many, got '
+            f'{sorted({tuple(i.shape) for i in images})}'
+        )
+    run = _Run(extractor_factory, loss_fn, optimizer_cfg, schedule, silhouette, channels_last)
+    labels, records, failed = run(images, seeds, StackedCNN, tune_allocator, on_iteration)
+    if failed:
+        raise NonFiniteBatchError(failed, list(zip(labels, records)))
+    return list(zip(labels, records))  # type: ignore[arg-type]  # no None without failures
+
+
+def optimize_many(
+    images: Sequence[Tensor],
+    extractor_factory: Callable[[], nn.Module],
+    loss_fn: DynaSegLoss,
+    optimizer_cfg: dict,
+    schedule: Schedule,
+    seeds: Sequence[int],
+    *,
+    batch_size: int = 8,
+    **kwargs,
+) -> list[Result]:
+    """Segment images of any sizes: same-size buckets, in batches of ``batch_size``.
+
+    Args:
+        images: tensors (1, 3, H_i, W_i), sizes may differ.
+        seeds: one per image.
+        batch_size: most models optimised together (1 = one at a time, same engine).
+        kwargs: passed to :func:`optimize_batch`.
+    Returns:
+        [(labels (H_i, W_i), record)] in the order of ``images``.
+    Raises:
+        NonFiniteBatchError: some images diverged; indices are into ``images`` and
+            every other image's result is attached.
+    """
+    if batch_size < 1:
+        raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+    if len(images) != len(seeds):
+        raise ValueError(f'got {len(images)} images but {len(seeds)} seeds')
+    results: list[tuple[np.ndarray | None, OptimizationRecord] | None] = [None] * len(images)
+    failed: list[int] = []
+    for indices in bucket_by_size(images).values():
+        for first in range(0, len(indices), batch_size):
+            chunk = indices[first : first + batch_size]
+            try:
+                out: list = optimize_batch(
+                    [images[i] for i in chunk],
+                    extractor_factory,
+                    loss_fn,
+                    optimizer_cfg,
+                    schedule,
+                    [seeds[i] for i in chunk],
+                    **kwargs,
+                )
+            except NonFiniteBatchError as error:
+                out = error.results
+                failed += [chunk[j] for j in error.failed]
+            for i, result in zip(chunk, out):
+                results[i] = result
+    if failed:
+        raise NonFiniteBatchError(sorted(failed), results)  # type: ignore[arg-type]
+    return results  # type: ignore[return-value]  # every slot filled, no None labels
+
+
+def bucket_by_size(
+    items: Sequence[Tensor | np.ndarray],
+    size_of: Callable[[Tensor | np.ndarray], Hashable] | None = None,
+) -> dict[Hashable, list[int]]:
+    """Group item indices by image size, keeping first-seen order.
+
+    Args:
+        items: tensors (..., H, W) or arrays (H, W[, C]).
+        size_of: the bucket key of an item; default (H, W) (last two dims of a tensor,
+            first two of a numpy array, which is HWC).
+    Returns:
+        {(H, W): [indices into items, ascending]}.
+    """
+
+    def default(item: Tensor | np.ndarray) -> tuple[int, int]:
+        if isinstance(item, np.ndarray):
+            return int(item.shape[0]), int(item.shape[1])
+        return int(item.shape[-2]), int(item.shape[-1])
+
+    key = size_of or default
+    buckets: dict[Hashable, list[int]] = {}
+    for index, item in enumerate(items):
+        buckets.setdefault(key(item), []).append(index)
+    return buckets
+
+
+def build_optimizer(cfg: dict, params: Iterable[Tensor]) -> torch.optim.Optimizer:
+    """``dict(type='SGD', lr=0.1, momentum=0.9)`` -> ``torch.optim.SGD(model.parameters(), ...)``.
+
+    Built directly from ``torch.optim``: a fresh optimiser per image needs no registry lookup.
+    """
+    kwargs = dict(cfg)
+    name = kwargs.pop('type')
+    optimizer_cls = getattr(torch.optim, name, None)
+    if optimizer_cls is None:
+        raise ValueError(f'unknown optimizer type {name!r} (expected a torch.optim class name)')
+    return optimizer_cls(params, **kwargs)
+
+
+def _single_model(
+    models: list[nn.Module], device: torch.device, channels_last: bool
+) -> SingleModel:
+    (model,) = models
+    return SingleModel(model, device, channels_last)
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """One stage's inputs for all N models (entries of stopped models are skipped)."""
+
+    image: Tensor  # (1, N*3, h, w)
+    scribble: Tensor | None  # (N, h, w) int64
+    budget: int
+    q_floor: Tensor  # (N,) int64
+    min_labels: list[int]  # N stopping thresholds
+
+
+def _optimizer_tensors(optimizer: torch.optim.Optimizer, param: Tensor) -> list[Tensor]:
+    """``param`` and its optimiser state tensors that are laid out like it (momentum, ...)."""
+    state = optimizer.state.get(param, {})
+    return [param] + [v for v in state.values() if isinstance(v, Tensor) and v.shape == param.shape]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The settings of one optimisation, shared by every image it optimises."""
+
+    extractor_factory: Callable[[], nn.Module]
+    loss_fn: DynaSegLoss
+    optimizer_cfg: dict
+    schedule: Schedule
+    silhouette: SilhouetteConfig | None
+    channels_last: bool
+
+    def __call__(
+        self,
+        images: Sequence[Tensor],
+        seeds: Sequence[int],
+        build_stack: StackBuilder,
+        tune_allocator: bool,
+        on_iteration: Callable[[int, int, int], None] | None,
+        scribbles: Sequence[Tensor] | None = None,
+        scribble_weight: float = 0.5,
+    ) -> tuple[list[np.ndarray | None], list[OptimizationRecord], list[int]]:
+        """Optimise N checked, same-size (1, 3, H, W) images, one seeded model each.
+
+        Args:
+            build_stack: lays the N seeded extractors out for the loop (see ``stack.py``).
+            on_iteration: called as ``on_iteration(index, iteration, q)``.
+            scribbles: None, or N validated (H, W) int64 masks at the input size.
+        Returns:
+            labels (H, W) per image (None for a diverged model), records, diverged indices.
+        """
+        device = images[0].device
+        if tune_allocator and device.type == 'cpu':
+            keep_freed_memory()
+        start = time.perf_counter()
+        num = len(images)
+        height, width = images[0].shape[-2:]
+        if height * width == 1:
+            # Nothing to optimise (and train-mode BatchNorm needs two values): one segment.
+            share = (time.perf_counter() - start) / num
+            records = [
+                OptimizationRecord(stage_sizes=[(1, 1)], stop_reason='single_pixel', seconds=share)
+                for _ in range(num)
+            ]
+            return [np.zeros((1, 1), np.int64) for _ in range(num)], records, []
+        memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
+        models = []
+        for seed in seeds:
+            # Seeded in a forked RNG: same seed, same network, the caller's RNG untouched.
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                models.append(self.extractor_factory())
+        net = build_stack(models, device)
+        del models
+        optimizer = build_optimizer(self.optimizer_cfg, net.parameters())
+        stage_sizes = self.schedule.stage_sizes(height, width)
+        records = [OptimizationRecord(stage_sizes=list(stage_sizes)) for _ in range(num)]
+        stacked = torch.cat(list(images), dim=1)  # (1, N*3, H, W)
+        # Area resizing works per channel, so resizing the stack resizes each image.
+        stage_inputs = [
+            resize_image(stacked, size).contiguous(memory_format=memory_format)
+            for size in stage_sizes
+        ]
+        stage_scribbles: list[Tensor | None] = [None] * len(stage_sizes)
+        min_labels = [self.schedule.min_labels] * num
+        if scribbles is not None:
+            # Kim et al.: minLabels = number of scribble classes (fewer cannot honour them all).
+            min_labels = [len(scribble_classes(mask)) for mask in scribbles]
+            stage_scribbles = [
+                torch.stack([resize_scribble(mask, size) for mask in scribbles]).to(device)
+                for size in stage_sizes
+            ]
+
+        q_floor = self._silhouette_floor(net, stage_inputs[0], seeds, records)
+        failed: list[int] = []
+        reasons: list[list[str]] = [[] for _ in range(num)]
+        budgets = self.schedule.stage_budgets(len(stage_sizes))
+        with torch.enable_grad():
+            for stage_input, stage_scribble, budget in zip(stage_inputs, stage_scribbles, budgets):
+                running = [n for n in range(num) if n not in failed]
+                if budget == 0:  # no refinement: the working size only gets the final forward pass
+                    for n in running:
+                        records[n].stage_iterations.append(0)
+                    continue
+                stage = _Stage(stage_input, stage_scribble, budget, q_floor, min_labels)
+                outcome = self._run_stage(
+                    net, optimizer, stage, scribble_weight, records, running, on_iteration
+                )
+                for n in running:
+                    done, reason = outcome[n]
+                    records[n].stage_iterations.append(done)
+                    reasons[n].append(reason)
+                    if reason == 'non_finite':
+                        failed.append(n)
+        for record, stages in zip(records, reasons):
+            # e.g. 'converged -> max_iters': the coarse stage converged, then the refinement ran.
+            record.stop_reason = ' -> '.join(stages)
+
+        labels = _final_labels(net, stage_inputs[-1], failed, (height, width))
+        share = (time.perf_counter() - start) / num
+        for record in records:
+            record.seconds = share
+        return labels, records, sorted(failed)
+
+    def _silhouette_floor(
+        self,
+        net: ResponseStack,
+        image: Tensor,
+        seeds: Sequence[int],
+        records: list[OptimizationRecord],
+    ) -> Tensor:
+        """(N,) int64 floors on q: each model's Silhouette k on its first-stage features, or 1."""
+        q_floor = torch.ones(len(seeds), dtype=torch.long, device=image.device)
+        if self.silhouette is None or not self.silhouette.enabled:
+            return q_floor
+        with torch.no_grad():
+            features = net(image)  # (N, q, h, w)
+        for n, seed in enumerate(seeds):
+            k, _ = silhouette_lower_bound(
+                features[n],
+                self.silhouette.k_min,
+                self.silhouette.k_max,
+                self.silhouette.num_samples,
+                seed,
+            )
+            records[n].silhouette_k = k
+            q_floor[n] = k
+        return q_floor
+
+    def _run_stage(
+        self,
+        net: ResponseStack,
+        optimizer: torch.optim.Optimizer,
+        stage: _Stage,
+        scribble_weight: float,
+        records: list[OptimizationRecord],
+        running: list[int],
+        on_iteration: Callable[[int, int, int], None] | None,
+    ) -> dict[int, tuple[int, str]]:
+        """Run up to ``stage.budget`` iterations of the ``running`` models on their images.
+
+        Returns:
+            {model: (iterations done in this stage, why it stopped)}; the reason is
+            ``'min_labels'``, ``'converged'``, ``'max_iters'`` or ``'non_finite'``.
+        """
+        num = net.num_models
+        rules = {n: self.schedule.stop_rule(stage.min_labels[n]) for n in running}
+        outcome: dict[int, tuple[int, str]] = {}
+        snapshots: list[tuple[Tensor, int, Tensor]] = []  # (stacked tensor, model, its slice)
+        pending: list[tuple[Tensor, Tensor]] = []
+        active = list(running)
+
+        def select() -> tuple[Tensor | None, Tensor, Tensor, Tensor | None]:
+            """(index or None for all, images, q floors, scribbles) of the active models."""
+            if len(active) == num:
+                return None, stage.image, stage.q_floor, stage.scribble
+            idx = torch.tensor(active, dtype=torch.long, device=stage.image.device)
+            scribble = None if stage.scribble is None else stage.scribble[idx]
+            return idx, select_images(stage.image, idx, num), stage.q_floor[idx], scribble
+
+        index, x, q_floor, scribble = select()
+        for it in range(1, stage.budget + 1):
+            if not active:
+                break
+            optimizer.zero_grad(set_to_none=True)
+            out = self.loss_fn(
+                net(x, index), q_floor=q_floor, scribble=scribble, scribble_weight=scribble_weight
+            )
+            # Each model's parameters only reach its own term, so the sum's gradient
+            # with respect to them is that model's own gradient.
+            out.loss.sum().backward()
+            optimizer.step()
+            pending.append((out.num_labels, out.loss.detach()))
+            if not self.schedule.is_check(it, stage.budget):
+                continue
+            # One host read per check, for all models at once.
+            count_rows = torch.stack([c for c, _ in pending]).T.tolist()  # (A, iterations)
+            loss_rows = torch.stack([v for _, v in pending]).T.tolist()
+            pending.clear()
+            stopped: list[int] = []
+            for n, counts, losses in zip(active, count_rows, loss_rows):
+                if not all(math.isfinite(v) for v in losses):
+                    outcome[n] = (it, 'non_finite')
+                    stopped.append(n)
+                    continue
+                record = records[n]
+                record.label_counts += counts
+                record.losses += losses
+                record.iterations += len(counts)
+                if on_iteration is not None:
+                    on_iteration(n, record.iterations, counts[-1])
+                reason = rules[n].update(counts)
+                if reason is not None:
+                    outcome[n] = (it, reason)
+                    stopped.append(n)
+            if not stopped:
+                continue
+            active = [n for n in active if n not in stopped]
+            if active:
+                # The others go on, and momentum would move the stopped ones with them:
+                # keep their state right after their last step.
+                snapshots += [
+                    (t, n, t[n].clone())
+                    for n in stopped
+                    for p in net.parameters()
+                    for t in _optimizer_tensors(optimizer, p)
+                ]
+                index, x, q_floor, scribble = select()
+        for n in active:
+            outcome[n] = (stage.budget, 'max_iters')
+        # Stopped models were left out of the forward pass (zero gradient) but the
+        # optimiser kept moving them by momentum; put them back where they stopped.
+        with torch.no_grad():
+            for tensor, n, value in snapshots:
+                tensor[n].copy_(value)
+        return outcome
+
+
+def _final_labels(
+    net: ResponseStack, image: Tensor, failed: list[int], size: tuple[int, int]
+) -> list[np.ndarray | None]:
+    """(H, W) labels of each model that did not diverge, from one forward on ``image``."""
+    num = net.num_models
+    alive = [n for n in range(num) if n not in failed]
+    labels: list[np.ndarray | None] = [None] * num
+    if not alive:
+        return labels
+    index = torch.tensor(alive, dtype=torch.long, device=image.device)
+    with torch.no_grad():
+        response = net(select_images(image, index, num), None if len(alive) == num else index)
+    for a, n in enumerate(alive):
+        # On the host before the clock stops: on a GPU the last forward is still queued.
+        labels[n] = argmax_at_size(response[a : a + 1], size).cpu().numpy()
+    return labels

@@ -1,0 +1,60 @@
+"""What the engine reports: the per-image record, the Silhouette settings, divergence errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class OptimizationRecord:
+    """What happened while optimising one image (all host-side Python values)."""
+
+    iterations: int = 0
+    label_counts: list[int] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    stage_sizes: list[tuple[int, int]] = field(default_factory=list)
+    stage_iterations: list[int] = field(default_factory=list)
+    silhouette_k: int | None = None
+    stop_reason: str = ''
+    seconds: float = 0.0
+
+    @property
+    def num_labels(self) -> int:
+        """Label count at the last iteration (0 before any)."""
+        return self.label_counts[-1] if self.label_counts else 0
+
+
+@dataclass(frozen=True)
+class SilhouetteConfig:
+    """The Silhouette Score Phase: ``enabled``, k range and pixel subsample size."""
+
+    enabled: bool = False
+    k_min: int = 3
+    k_max: int = 26
+    num_samples: int = 1000
+
+
+class NonFiniteLossError(RuntimeError):
+    """The loss became NaN/inf (for example with an extreme learning rate)."""
+
+
+class NonFiniteBatchError(NonFiniteLossError):
+    """Some models of a batch diverged; the others finished.
+
+    Attributes:
+        failed: indices (into the batch) of the diverged models.
+        results: one entry per image; ``(None, record)`` for a diverged model, whose
+            record's ``stop_reason`` ends in ``'non_finite'``.
+    """
+
+    def __init__(
+        self, failed: list[int], results: list[tuple[np.ndarray | None, OptimizationRecord]]
+    ) -> None:
+        super().__init__(
+            f'loss became non-finite for batch entries {failed} '
+            '(learning rate too high?); the other entries finished'
+        )
+        self.failed = failed
+        self.results = results

@@ -1,0 +1,126 @@
+"""What both DynaSeg segmentors share: the extractor config, the loss, the mmseg plumbing."""
+
+from __future__ import annotations
+
+import copy
+from abc import abstractmethod
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from mmengine.structures import PixelData
+from mmseg.models.segmentors import BaseSegmentor
+from mmseg.structures import SegDataSample
+from torch import Tensor, nn
+
+from dynaseg.engine import DEFAULT_OPTIMIZER, OptimizationRecord
+from dynaseg.models.losses import DynaSegLoss
+from dynaseg.registry import MODELS
+from dynaseg.utils.labels import relabel_connected_components
+
+
+class DynaSegBase(BaseSegmentor):
+    """A DynaSeg extractor, its loss and optimiser; ``segment`` says how images are labelled.
+
+    Args:
+        backbone: feature-extractor config (``DynaSegCNN``, ``ResNetFPNExtractor``).
+        loss: ``DynaSegLoss`` config, which holds the dynamic weight (SCF / FSF / fixed).
+        optimizer: torch.optim config (SGD, lr 0.1, momentum 0.9).
+        seed: seed of the extractor's initialisation; same seed, same labels.
+        relabel: split disconnected regions of one label into separate segments.
+        data_preprocessor: mmseg's ``SegDataPreProcessor``; Kim et al. scale pixels to [0, 1].
+
+    ``pretrained``, ``train_cfg`` and ``test_cfg`` are accepted because mmseg's
+    ``init_model`` passes them; DynaSeg has nothing to pretrain.
+    """
+
+    def __init__(
+        self,
+        backbone: dict,
+        loss: dict,
+        optimizer: dict | None = None,
+        seed: int = 0,
+        relabel: bool = False,
+        data_preprocessor: dict | None = None,
+        pretrained: str | None = None,
+        train_cfg: dict | None = None,
+        test_cfg: dict | None = None,
+        init_cfg: dict | None = None,
+    ) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone_cfg = copy.deepcopy(backbone)
+        # A resident copy gives the segmentor parameters (checkpoints, reference-image mode).
+        self.backbone = MODELS.build(backbone)
+        self.loss_fn: DynaSegLoss = MODELS.build(loss)
+        self.optimizer_cfg = dict(optimizer or DEFAULT_OPTIMIZER)
+        self.seed = seed
+        self.relabel = relabel
+        self.align_corners = False
+        self.records: list[OptimizationRecord] = []
+
+    @property
+    def q_max(self) -> int:
+        """Response channels of the extractor: the most labels, the bound on scribble values."""
+        return int(self.backbone.out_channels)
+
+    def build_extractor(self) -> nn.Module:
+        """A fresh, randomly initialised feature extractor (seed it before calling)."""
+        return MODELS.build(copy.deepcopy(self.backbone_cfg))
+
+    @abstractmethod
+    def segment(
+        self,
+        image: Tensor,
+        *,
+        on_iteration: Callable[[int, int], None] | None = None,
+        scribble: np.ndarray | Tensor | None = None,
+    ) -> tuple[np.ndarray, OptimizationRecord]:
+        """Label one normalised image (1, 3, H, W): labels (H, W) int64 and the record."""
+
+    def finish(self, labels: np.ndarray) -> np.ndarray:
+        """The labels as returned: connected components relabelled when ``relabel`` is set."""
+        return relabel_connected_components(labels) if self.relabel else labels
+
+    def predict(
+        self, inputs: Tensor, data_samples: list[SegDataSample] | None = None
+    ) -> list[SegDataSample]:
+        """Segment each image of the batch independently.
+
+        mmseg's ``inference_model`` and mmengine's test loop call this under
+        ``torch.no_grad()``; the engine re-enables gradients itself.
+        """
+        samples = data_samples or [SegDataSample() for _ in range(inputs.shape[0])]
+        self.records = []
+        for image, sample in zip(inputs, samples):
+            height, width = sample.metainfo.get('img_shape', image.shape[-2:])
+            labels, record = self.segment(image[None, :, :height, :width])
+            labels_t = torch.from_numpy(labels.astype(np.int64))[None]
+            ori_shape = sample.metainfo.get('ori_shape', (height, width))
+            if tuple(ori_shape[:2]) != (height, width):
+                labels_t = nn.functional.interpolate(
+                    labels_t[None].float(), size=tuple(ori_shape[:2]), mode='nearest'
+                )[0].long()
+            sample.set_data({'pred_sem_seg': PixelData(data=labels_t)})
+            sample.set_metainfo(
+                {
+                    'dynaseg_iterations': record.iterations,
+                    'dynaseg_num_labels': record.num_labels,
+                    'dynaseg_seconds': record.seconds,
+                }
+            )
+            self.records.append(record)
+        return samples
+
+    def loss(self, inputs: Tensor, data_samples: list[SegDataSample] | None = None) -> dict:
+        """The DynaSeg loss of the resident extractor on a batch, averaged over its images."""
+        out = self.loss_fn(self.backbone(inputs))
+        return {'loss': out.loss.mean(), 'num_labels': out.num_labels.float().mean()}
+
+    def extract_feat(self, inputs: Tensor) -> Tensor:
+        return self.backbone(inputs)
+
+    def encode_decode(self, inputs: Tensor, batch_img_metas: list[dict]) -> Tensor:
+        return self.backbone(inputs)
+
+    def _forward(self, inputs: Tensor, data_samples: list[SegDataSample] | None = None) -> Tensor:
+        return self.backbone(inputs)
