@@ -72,6 +72,7 @@ from .layout import DatasetLayout
 from .runtime import one_line
 
 __all__ = [
+    'FOREIGN',
     'SELECT_CRITERIA',
     'SettingRow',
     'TestSplitError',
@@ -95,6 +96,8 @@ __all__ = [
 SETTING_JSON = 'setting.json'
 ERROR_JSON = 'tune_error.json'
 ROWS_JSON = 'tune_results.json'
+#: How a row whose work dir belongs to another setting starts its reason (never run over).
+FOREIGN = 'work dir holds another setting'
 
 #: ``--select`` -> (row field, higher is better, how the header names it).
 SELECT_CRITERIA: dict[str, tuple[str, bool, str]] = {
@@ -350,6 +353,13 @@ class SettingRow:
         return out
 
 
+def _identity(cfg: Config) -> dict[str, Any]:
+    """What must match for a work dir's results to be this setting's: model and evaluator
+    (the subset is checked by image id), as plain JSON."""
+    identity = {'model': cfg.model.to_dict(), 'evaluator': cfg.get('evaluator')}
+    return json.loads(json.dumps(identity, sort_keys=True, default=str))
+
+
 def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
@@ -364,12 +374,15 @@ def read_row(
     overrides: dict[str, Any],
     expected_ids: Sequence[str],
     columns: dict[str, tuple[str, str]],
+    config: Config | None = None,
 ) -> SettingRow:
     """The row of one setting, read from its work dir (nothing is computed).
 
-    Status: ``failed`` if the run raised (``tune_error.json``) or any image failed, ``not run``
-    without ``eval_results.json``, ``partial`` if fewer than ``expected_ids`` were scored, else
-    ``done``. Labels, seconds and iterations are means over the scored images' records.
+    Status: ``failed`` if the work dir was run with other overrides or (given ``config``, the
+    setting's full config) another model or evaluator, if the run raised (``tune_error.json``)
+    or if any image failed; ``not run`` without ``eval_results.json``; ``partial`` if fewer
+    than ``expected_ids`` were scored; else ``done``. Labels, seconds and iterations are means
+    over the scored images' records.
     """
     root = Path(work_dir)
     row = SettingRow(name=name, overrides=_canonical(overrides), expected=len(expected_ids))
@@ -378,7 +391,15 @@ def read_row(
     error = _read_json(root / ERROR_JSON)
     results = _read_json(root / RESULTS_JSON)
     if setting and setting.get('overrides') != row.overrides:
-        row.status, row.reason = 'failed', f'{root} holds another setting: {setting["overrides"]}'
+        row.status = 'failed'
+        row.reason = f'{FOREIGN}: overrides {setting["overrides"]} (use another --work-dir)'
+        return row
+    if setting and config is not None and setting.get('identity') != _identity(config):
+        row.status = 'failed'
+        row.reason = (
+            f'{FOREIGN}: another model or evaluator (--config or --cfg-options changed; '
+            'use another --work-dir)'
+        )
         return row
     if results is None:
         if error:
@@ -565,22 +586,21 @@ def _run_setting(
     log: Callable[[str], None],
 ) -> SettingRow:
     """Run one setting unless its work dir already holds its complete results."""
-    name = work_dir.name
-    row = read_row(work_dir, name, overrides, expected, columns)
-    if row.status == 'done' or (row.status == 'failed' and 'holds another setting' in row.reason):
-        log(f'[{name}] {row.status}: read back from {work_dir}')
-        return row
     from dynaseg.utils.fileio import save_json
 
+    name = work_dir.name
+    cfg = base.copy()
+    cfg.merge_from_dict(overrides)
+    row = read_row(work_dir, name, overrides, expected, columns, cfg)
+    if row.status == 'done' or row.reason.startswith(FOREIGN):
+        why = f' ({row.reason})' if row.reason else ''
+        log(f'[{name}] {row.status}: read back from {work_dir}{why}')
+        return row
     work_dir.mkdir(parents=True, exist_ok=True)
-    save_json(
-        work_dir / SETTING_JSON,
-        {'name': name, 'overrides': _canonical(overrides), 'machine': machine},
-    )
+    setting = {'name': name, 'overrides': _canonical(overrides), 'machine': machine}
+    save_json(work_dir / SETTING_JSON, {**setting, 'identity': _identity(cfg)})
     (work_dir / ERROR_JSON).unlink(missing_ok=True)
     try:
-        cfg = base.copy()
-        cfg.merge_from_dict(overrides)
         run_dataset(
             cfg,
             work_dir,
@@ -591,7 +611,7 @@ def _run_setting(
     except Exception as err:  # one setting's failure is a row, not the end of the search
         save_json(work_dir / ERROR_JSON, {'reason': one_line(err)})
         log(f'[{name}] FAILED: {one_line(err)}')
-    return read_row(work_dir, name, overrides, expected, columns)
+    return read_row(work_dir, name, overrides, expected, columns, cfg)
 
 
 def _repo_path(path: str) -> str:
@@ -697,7 +717,9 @@ def run_search(
     rows = []
     for overrides, name in zip(search.settings, search.names, strict=True):
         if args.table_only:
-            rows.append(read_row(root / name, name, overrides, ids, search.columns))
+            cfg = search.base.copy()
+            cfg.merge_from_dict(overrides)
+            rows.append(read_row(root / name, name, overrides, ids, search.columns, cfg))
         else:
             rows.append(
                 _run_setting(

@@ -20,6 +20,7 @@ from dynaseg.apis.tuning import (
     parse_axes,
     parse_setting,
     parse_value,
+    read_row,
     sample_grid,
     setting_name,
     setting_names,
@@ -218,6 +219,15 @@ def test_tiny_search_writes_rows_table_and_resumes(val_root: Path, tmp_path: Pat
     assert '--table-only' not in text and 'not run' in text
     assert not (work / 'seed=5').exists()
 
+    # The same work dir with another fixed option is not read back as this search's result.
+    stale = [o.replace('max_iters=5', 'max_iters=4') for o in TINY]
+    argv = ['--config', CONFIG, '--data-root', str(val_root), '--split', 'val', '--images', '2']
+    argv += ['--work-dir', str(work), '--grid', 'model.loss.weight.mu=8', '--cfg-options', *stale]
+    assert tune_main(argv) == 1
+    row = json.loads((work / 'tune_results.json').read_text())['rows'][0]
+    assert row['status'] == 'failed' and 'another model or evaluator' in row['reason']
+    assert [p.stat().st_mtime_ns for p in watched] == before
+
 
 def test_a_failing_setting_is_a_row_with_its_reason(val_root: Path, tmp_path: Path) -> None:
     work, table = tmp_path / 'work', tmp_path / 'tuning.md'
@@ -233,3 +243,23 @@ def test_a_failing_setting_is_a_row_with_its_reason(val_root: Path, tmp_path: Pa
     text = table.read_text()
     assert '| type=NoSuchWeight |' in text and 'failed: ' in text
     assert '**`base`**' in text  # the only complete setting is the best
+
+
+def test_report_test_reports_without_choosing(tmp_path: Path) -> None:
+    root = make_bsds(tmp_path / 'bsds500', IDS[:1])
+    work, table = tmp_path / 'work', tmp_path / 'report.md'
+    argv = ['--config', CONFIG, '--data-root', str(root), '--split', 'test', '--report-test']
+    argv += ['--work-dir', str(work), '--table', str(table), '--cfg-options', *TINY]
+    assert tune_main([*argv, '--grid', 'model.loss.weight.mu=8,30']) == 0
+    text = table.read_text()
+    assert 'split `test`' in text and 'Selection: none' in text and '**' not in text
+    assert '--report-test' in text and text.count('| done |') == 2
+
+
+def test_a_work_dir_of_another_setting_is_not_read_as_this_one(tmp_path: Path) -> None:
+    columns = {'all': ('all', 'mIoU')}
+    assert read_row(tmp_path / 'mu=8', 'mu=8', {'mu': 8}, IDS, columns).status == 'not run'
+    (tmp_path / 'mu=8').mkdir()
+    (tmp_path / 'mu=8' / 'setting.json').write_text(json.dumps({'overrides': {'mu': '9'}}))
+    row = read_row(tmp_path / 'mu=8', 'mu=8', {'mu': 8}, IDS, columns)
+    assert row.status == 'failed' and 'holds another setting' in row.reason
