@@ -274,6 +274,7 @@ def build_optimizer(cfg: dict, params: Iterable[Tensor]) -> torch.optim.Optimize
 def _single_model(
     models: list[nn.Module], device: torch.device, channels_last: bool
 ) -> SingleModel:
+    """The stack builder of :func:`optimize_image`: its one extractor, used as it is."""
     (model,) = models
     return SingleModel(model, device, channels_last)
 
