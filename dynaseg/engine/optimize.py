@@ -35,6 +35,7 @@ from torch import Tensor, nn
 from dynaseg.utils.scribble_io import scribble_classes
 
 from .allocator import keep_freed_memory
+from .precision import precision_scope, wrap_stack
 from .record import NonFiniteBatchError, NonFiniteLossError, OptimizationRecord, SilhouetteConfig
 from .resize import argmax_at_size, resize_image
 from .schedule import Schedule
@@ -67,6 +68,8 @@ def optimize_image(
     on_iteration: Callable[[int, int], None] | None = None,
     scribble: Tensor | None = None,
     scribble_weight: float = 0.5,
+    precision: str = 'fp32',
+    compile_extractor: bool | str = False,
 ) -> Result:
     """Segment one image by optimising a freshly initialised extractor on it alone.
 
@@ -91,6 +94,7 @@ def optimize_image(
             nearest-neighbour to every stage size (no class is lost), and the stopping rule's
             ``min_labels`` becomes the number of scribble classes.
         scribble_weight: factor on the scribble cross-entropy (Kim's 0.5).
+        precision, compile_extractor: GPU levers, off by default (see ``precision.py``).
     Returns:
         labels (H, W) int64 at the input size, and the record of the run.
     Raises:
@@ -98,7 +102,16 @@ def optimize_image(
     """
     if image.ndim != 4 or image.shape[0] != 1:
         raise ValueError(f'expected one image of shape (1, C, H, W), got {tuple(image.shape)}')
-    run = _Run(extractor_factory, loss_fn, optimizer_cfg, schedule, silhouette, channels_last)
+    run = _Run(
+        extractor_factory,
+        loss_fn,
+        optimizer_cfg,
+        schedule,
+        silhouette,
+        channels_last,
+        precision,
+        compile_extractor,
+    )
     (labels,), (record,), failed = run(
         [image],
         [seed],
@@ -129,6 +142,8 @@ def optimize_batch(
     channels_last: bool = True,
     tune_allocator: bool = True,
     on_iteration: Callable[[int, int, int], None] | None = None,
+    precision: str = 'fp32',
+    compile_extractor: bool | str = False,
 ) -> list[Result]:
     """Segment N same-size images, each with its own seeded network, in one batch.
 
@@ -151,6 +166,7 @@ def optimize_batch(
         tune_allocator: keep freed buffers in the process (see ``allocator.py``).
         on_iteration: called as ``on_iteration(index, iteration, q)`` for each model
             still running at each checked iteration.
+        precision, compile_extractor: GPU levers, off by default (see ``precision.py``).
     Returns:
         [(labels (H, W) int64, record)] in the order of ``images``; each record's
         ``seconds`` is an equal share of the batch's wall time.
@@ -172,7 +188,16 @@ def optimize_batch(
             'bucket_by_size or call optimize_many, got '
             f'{sorted({tuple(i.shape) for i in images})}'
         )
-    run = _Run(extractor_factory, loss_fn, optimizer_cfg, schedule, silhouette, channels_last)
+    run = _Run(
+        extractor_factory,
+        loss_fn,
+        optimizer_cfg,
+        schedule,
+        silhouette,
+        channels_last,
+        precision,
+        compile_extractor,
+    )
     labels, records, failed = run(images, seeds, StackedCNN, tune_allocator, on_iteration)
     if failed:
         raise NonFiniteBatchError(failed, list(zip(labels, records)))
@@ -306,8 +331,20 @@ class _Run:
     schedule: Schedule
     silhouette: SilhouetteConfig | None
     channels_last: bool
+    precision: str = 'fp32'
+    compile_extractor: bool | str = False
 
     def __call__(
+        self,
+        images: Sequence[Tensor],
+        *args,
+        **kwargs,
+    ) -> tuple[list[np.ndarray | None], list[OptimizationRecord], list[int]]:
+        """:meth:`_optimize` with the TF32 switches of ``precision`` set (CUDA only)."""
+        with precision_scope(self.precision, images[0].device):
+            return self._optimize(images, *args, **kwargs)
+
+    def _optimize(
         self,
         images: Sequence[Tensor],
         seeds: Sequence[int],
@@ -347,7 +384,9 @@ class _Run:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
                 models.append(self.extractor_factory())
-        net = build_stack(models, device)
+        net = wrap_stack(
+            build_stack(models, device), device, self.precision, self.compile_extractor
+        )
         del models
         optimizer = build_optimizer(self.optimizer_cfg, net.parameters())
         stage_sizes = self.schedule.stage_sizes(height, width)
