@@ -173,7 +173,6 @@ class DynaSeg(DynaSegBase):
                 on_iteration=on_iteration,
                 precision=self.precision,
                 compile_extractor=self.compile_extractor,
-                num_segments=self.num_segments,
             )
         except NonFiniteBatchError as error:
             error.results = [
