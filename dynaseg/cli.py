@@ -78,6 +78,17 @@ def add_cfg_options(parser: argparse.ArgumentParser, *, applied: str = '') -> No
     )
 
 
+def add_batch_size(parser: argparse.ArgumentParser) -> None:
+    """``--batch-size N``: same-size images optimised together (the config's ``batch_size``)."""
+    parser.add_argument(
+        '--batch-size',
+        type=int,
+        help='most same-size images optimised together, one network each (grouped '
+        "convolutions; pays on a GPU). Default: the config's batch_size, 1 (one at a time, "
+        'best on a CPU). Scribbles and non-CNN extractors always run one at a time',
+    )
+
+
 def add_data_root(parser: argparse.ArgumentParser) -> None:
     """``--data-root DIR``: the dataset folder, instead of the config's ``data_root``."""
     parser.add_argument('--data-root', help="the dataset folder (replaces the config's data_root)")
@@ -147,6 +158,7 @@ def build_segment_parser() -> argparse.ArgumentParser:
         help='images with more pixels are reported as failed, not decoded',
     )
     add_device_options(parser)
+    add_batch_size(parser)
     add_launcher(parser)
     parser.add_argument(
         '--no-progress', dest='progress', action='store_false', help='no progress bar'
@@ -257,6 +269,7 @@ def segment_main(argv: Sequence[str] | None = None) -> int:
             progress=args.progress,
             scribble=args.scribble,
             scribble_folder=args.scribble_folder,
+            batch_size=args.batch_size,
         )
     except RunInterrupted as err:
         if err.summary is not None:
@@ -337,6 +350,7 @@ def build_dataset_parser(
     add_cfg_options(parser, applied='after --data-root')
     add_launcher(parser)
     add_device_options(parser)
+    add_batch_size(parser)
     parser.add_argument(
         '--overwrite', action='store_true', help='redo images whose prediction already exists'
     )
@@ -378,6 +392,7 @@ def dataset_main(
             launcher=args.launcher,
             overwrite=args.overwrite,
             limit=args.limit,
+            batch_size=args.batch_size,
         )
     except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM as RunInterrupted
         code = err.exit_code if isinstance(err, RunInterrupted) else 130

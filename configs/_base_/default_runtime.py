@@ -6,5 +6,10 @@ custom_imports = dict(
 )
 env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))
 log_level = 'INFO'
+# Same-size images optimised together by the folder and dataset tools (one seeded network per
+# image, stacked into grouped convolutions; --batch-size overrides it). 1 = one at a time, the
+# CPU default; on a GPU see tools/benchmark_batched.py. Not a model key: a batch size changes no
+# setting of the method, so predictions made with another one stay valid for resuming.
+batch_size = 1
 # mmseg's inference_model needs a test pipeline; labels are predicted at the input size.
 test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]

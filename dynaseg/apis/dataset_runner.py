@@ -35,7 +35,7 @@ from dynaseg.utils import register_all_modules
 from dynaseg.utils.dist import init_distributed, shard
 from dynaseg.utils.fileio import atomic_write, save_json
 
-from .folder import segment_file
+from .batching import ImageJob, segment_jobs
 from .inference import build_segmentor, config_name
 from .layout import DatasetLayout
 from .runtime import gather, one_line
@@ -83,34 +83,40 @@ def _segment_shard(
     record_extra: dict,
     rank: int,
     log: Callable[[str], None],
+    batch_size: int = 1,
 ) -> list[ImageOutcome]:
-    """Segment this rank's images; a failing image is recorded and the run goes on."""
+    """Segment this rank's images (``batch_size`` together, see :mod:`.batching`); a
+    failing image is recorded and the run goes on."""
     outcomes = []
-    for k, info in enumerate(infos, 1):
-        img_id = info['img_id']
-        try:
-            outcome = segment_file(
-                info['img_path'],
-                img_id,
-                model,
-                layout.preds,
-                visualize=False,
-                record_extra=dict(record_extra, img_id=img_id, rank=rank),
-            )
+    jobs = [
+        ImageJob(
+            Path(info['img_path']),
+            info['img_id'],
+            dict(record_extra, img_id=info['img_id'], rank=rank),
+        )
+        for info in infos
+    ]
+    results = segment_jobs(
+        jobs, model, layout.preds, batch_size=batch_size, visualize=False, log=log
+    )
+    for k, (job, result) in enumerate(results, 1):
+        img_id = job.stem
+        if isinstance(result, ImageOutcome):
+            outcome = result
             layout.failure(img_id).unlink(missing_ok=True)  # an earlier failure is now stale
             log(
                 f'[rank {rank}] {k}/{len(infos)} {img_id}: {outcome.num_labels} labels, '
                 f'{outcome.iterations} iterations, {outcome.seconds:.1f} s'
             )
-        except Exception as err:  # one image's failure never stops the others
+        else:  # one image's failure never stops the others
             outcome = ImageOutcome(
-                image=info['img_path'], stem=img_id, status='failed', reason=one_line(err)
+                image=str(job.path), stem=img_id, status='failed', reason=one_line(result)
             )
             save_json(
                 layout.failure(img_id),
                 {
                     'img_id': img_id,
-                    'image': info['img_path'],
+                    'image': str(job.path),
                     'reason': outcome.reason,
                     'rank': rank,
                 },
@@ -148,6 +154,7 @@ def run_dataset(
     limit: int | None = None,
     data_root: str | None = None,
     log: Callable[[str], None] | None = None,
+    batch_size: int | None = None,
 ) -> dict[str, Any]:
     """Segment the images of ``cfg.dataset`` into ``work_dir`` and evaluate them (see module doc).
 
@@ -165,6 +172,8 @@ def run_dataset(
             scored either way; 0 scores without segmenting).
         data_root: replaces the config's data root (``--data-root``).
         log: where progress lines go (default ``print``).
+        batch_size: most same-size images optimised together (each rank batches its own
+            shard); None: the config's ``batch_size`` (default 1, one image at a time).
 
     Returns:
         What ``eval_results.json`` holds, plus ``exit_code`` (1 if any image failed).
@@ -195,7 +204,13 @@ def run_dataset(
     model = build_segmentor(cfg, device)
     extra = {'config': config_name(cfg), 'device': device, 'model_config': cfg.model.to_dict()}
     mine = _segment_shard(
-        shard(todo, dist.rank, dist.world_size), model, layout, extra, dist.rank, log
+        shard(todo, dist.rank, dist.world_size),
+        model,
+        layout,
+        extra,
+        dist.rank,
+        log,
+        int(cfg.get('batch_size', 1)) if batch_size is None else batch_size,
     )
     outcomes = gather(mine, dist.world_size)  # also waits until every rank has written
 

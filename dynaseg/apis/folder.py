@@ -54,6 +54,7 @@ from .runtime import Progress, RunInterrupted, gather, one_line
 from .summary import FolderSummary, ImageOutcome
 
 if TYPE_CHECKING:
+    from dynaseg.engine import OptimizationRecord
     from dynaseg.models.segmentors import DynaSegBase
 
 __all__ = ['check_folders', 'segment_file', 'segment_folder']
@@ -123,6 +124,34 @@ def segment_file(
     labels, record = model.segment(
         image_to_tensor(rgb, model), on_iteration=on_iteration, scribble=mask
     )
+    return write_image_outputs(
+        layout,
+        path,
+        out_stem,
+        rgb,
+        labels,
+        record,
+        int(model.seed),
+        visualize=visualize,
+        save_csv=save_csv,
+        record_extra=record_extra,
+    )
+
+
+def write_image_outputs(
+    layout: OutputLayout,
+    path: str | os.PathLike[str],
+    out_stem: str,
+    rgb: np.ndarray,
+    labels: np.ndarray,
+    record: OptimizationRecord,
+    seed: int,
+    *,
+    visualize: bool,
+    save_csv: bool,
+    record_extra: dict | None = None,
+) -> ImageOutcome:
+    """Write one segmented image's record, side outputs and label map (last), atomically."""
     num_labels = int(len(np.unique(labels)))
     save_json(
         layout.record(out_stem),
@@ -132,7 +161,7 @@ def segment_file(
             'height': int(labels.shape[0]),
             'width': int(labels.shape[1]),
             'num_labels': num_labels,
-            'seed': int(model.seed),
+            'seed': seed,
             'iterations': record.iterations,
             'stop_reason': record.stop_reason,
             'seconds': record.seconds,
@@ -210,6 +239,7 @@ def segment_folder(
     log: Callable[[str], None] | None = None,
     scribble: bool = False,
     scribble_folder: str | os.PathLike[str] | None = None,
+    batch_size: int | None = None,
 ) -> FolderSummary:
     """Segment the images of a folder (not its sub-folders), resuming where a run stopped.
 
@@ -234,6 +264,9 @@ def segment_folder(
             ``scribble_folder``); an image without one fails with a message naming the expected
             file, and ``*_scribble.png`` files are not segmented.
         scribble_folder: where the masks are (default: the input folder).
+        batch_size: most same-size images optimised together (see
+            :mod:`~dynaseg.apis.batching`); None: the config's ``batch_size`` (default 1, one
+            image at a time). Each rank batches its own shard.
 
     Returns:
         The :class:`FolderSummary` (every rank gets the whole run's summary).
@@ -243,6 +276,8 @@ def segment_folder(
             rank's partial summary. Files already written stay valid; a rerun resumes.
         NotADirectoryError, ValueError, UnwritableDirectoryError: bad folders, before any work.
     """
+    from .batching import ImageJob, segment_jobs  # batching builds on segment_file
+
     check_folders(input_folder, output_folder)
     layout = OutputLayout(Path(output_folder))
     layout.create()
@@ -284,33 +319,45 @@ def segment_folder(
                 )
             )
             bar.bar.update()
-        for path in my_todo:
-            bar.start(stems[path])
-            try:
-                mask_path = None
-                if scribble or scribble_folder is not None:
-                    mask_path = scribble_path_for(path, scribble_folder)
-                    if not mask_path.is_file():
-                        raise ScribbleError(
-                            mask_path, f'no such file (the scribble of {path.name})'
-                        )
-                outcome = segment_file(
-                    path,
-                    stems[path],
-                    model,
-                    layout.root,
-                    visualize=visualize,
-                    save_csv=save_csv,
-                    max_image_pixels=max_image_pixels,
-                    record_extra=dict(extra, rank=rank),
-                    on_iteration=bar.on_iteration,
-                    scribble=mask_path,
-                )
-            except Exception as err:  # one image's failure (incl. MemoryError) never stops the run
+        guided = scribble or scribble_folder is not None
+
+        def mask_for(path: Path) -> Callable[[], Path]:
+            def find() -> Path:
+                mask_path = scribble_path_for(path, scribble_folder)
+                if not mask_path.is_file():
+                    raise ScribbleError(mask_path, f'no such file (the scribble of {path.name})')
+                return mask_path
+
+            return find
+
+        jobs = [
+            ImageJob(
+                path,
+                stems[path],
+                dict(extra, rank=rank),
+                scribble=mask_for(path) if guided else None,
+            )
+            for path in my_todo
+        ]
+        for job, result in segment_jobs(
+            jobs,
+            model,
+            layout.root,
+            batch_size=int(cfg.get('batch_size', 1)) if batch_size is None else batch_size,
+            visualize=visualize,
+            save_csv=save_csv,
+            max_image_pixels=max_image_pixels,
+            on_start=bar.start,
+            on_iteration=bar.on_iteration,
+            log=log if is_main else None,
+        ):
+            if isinstance(result, Exception):
                 outcome = ImageOutcome(
-                    image=str(path), stem=stems[path], status='failed', reason=one_line(err)
+                    image=str(job.path), stem=job.stem, status='failed', reason=one_line(result)
                 )
-                log(f'failed: {path}: {outcome.reason}')
+                log(f'failed: {job.path}: {outcome.reason}')
+            else:
+                outcome = result
             outcome.rank = rank
             outcomes.append(outcome)
             bar.bar.update()

@@ -1,0 +1,298 @@
+"""Segment a list of image files, one at a time or in same-size batches, each image on its own.
+
+Both runners (:mod:`~dynaseg.apis.folder`, :mod:`~dynaseg.apis.dataset_runner`) hand their
+shard of images to :func:`segment_jobs` and get back, image by image, either its
+:class:`ImageOutcome` or the exception it failed with; what a failure means (a failure file,
+a log line) stays with the runner.
+
+``batch_size`` 1 is exactly the one-image path (:func:`~dynaseg.apis.folder.segment_file` per
+image). With ``batch_size`` N > 1 the images are grouped by size (read from the file headers,
+so nothing is decoded ahead of its batch: BSDS500's landscape and portrait images form two
+buckets), and each group of up to N is decoded and optimised together by the segmentor's
+``segment_batch`` (one seeded network per image, grouped convolutions). Everything stays per
+image: its own stopping rule (the engine's), record JSON, outputs, label map written last
+(the resume marker), atomic writes. An image that cannot be read fails alone; an image that
+diverges fails alone while the batch's others are written; a batch that fails as a whole (out
+of memory, ...) is retried one image at a time. Scribble guidance and extractors that cannot be
+stacked (ResNet-18 + FPN, reference-image mode) run one image at a time, and the reason is
+logged once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PIL import Image
+
+from dynaseg.engine import NonFiniteBatchError, NonFiniteLossError, bucket_by_size
+from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS, load_image
+
+from .folder import segment_file, write_image_outputs
+from .inference import image_to_tensor
+from .layout import OutputLayout
+from .runtime import one_line
+from .summary import ImageOutcome
+
+if TYPE_CHECKING:
+    from dynaseg.models.segmentors import DynaSegBase
+
+__all__ = ['ImageJob', 'batch_fallback_reason', 'header_size', 'segment_jobs']
+
+#: EXIF orientations that swap width and height (load_image applies them).
+_TRANSPOSED = {5, 6, 7, 8}
+
+
+@dataclass(frozen=True)
+class ImageJob:
+    """One image to segment: its file, the stem of its outputs, extra record fields."""
+
+    path: Path
+    stem: str
+    record_extra: dict = field(default_factory=dict)
+    #: () -> the scribble mask file of this image (may raise ScribbleError); None: no guidance.
+    scribble: Callable[[], Path] | None = None
+
+
+def header_size(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """(H, W) as displayed, from the file header alone; None if the header cannot be read."""
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            try:
+                orientation = image.getexif().get(0x0112)
+            except Exception:  # metadata past a truncation: the size alone still groups it
+                orientation = None
+    except Exception:  # the image fails when it is loaded, with load_image's message
+        return None
+    return (width, height) if orientation in _TRANSPOSED else (height, width)
+
+
+def batch_fallback_reason(model: DynaSegBase, batch_size: int, scribble: bool) -> str | None:
+    """Why images run one at a time despite ``batch_size`` > 1 (None: they are batched)."""
+    if batch_size <= 1:
+        return None
+    if scribble:
+        return 'scribble guidance is optimised one image at a time'
+    reason_of = getattr(model, 'batch_unsupported_reason', None)
+    if reason_of is None:
+        return f'{type(model).__name__} labels one image at a time'
+    return reason_of()
+
+
+Result = tuple[ImageJob, ImageOutcome | Exception]
+
+
+def segment_jobs(
+    jobs: Sequence[ImageJob],
+    model: DynaSegBase,
+    output_folder: str | os.PathLike[str],
+    *,
+    batch_size: int = 1,
+    visualize: bool = True,
+    save_csv: bool = False,
+    max_image_pixels: int = DEFAULT_MAX_PIXELS,
+    on_start: Callable[[str], None] | None = None,
+    on_iteration: Callable[[int, int], None] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> Iterator[Result]:
+    """Segment ``jobs`` into ``output_folder``; yield ``(job, outcome or exception)`` per image.
+
+    Args:
+        batch_size: most images optimised together (1: one at a time, the one-image path).
+        on_start: called with the stem (or stems) about to be optimised.
+        on_iteration: ``callback(iteration, num_labels)`` during each optimisation.
+        log: where the one-line notice of a fallback to one image at a time goes.
+    Yields:
+        every job exactly once, in the order its image finished.
+    """
+    if batch_size < 1:
+        raise ValueError(f'batch_size must be >= 1, got {batch_size}')
+    scribble = any(job.scribble is not None for job in jobs)
+    reason = batch_fallback_reason(model, batch_size, scribble)
+    if reason is not None and jobs and log is not None:
+        log(f'--batch-size {batch_size}: one image at a time ({reason})')
+    if batch_size == 1 or reason is not None:
+        for job in jobs:
+            yield _one(
+                job,
+                model,
+                output_folder,
+                visualize,
+                save_csv,
+                max_image_pixels,
+                on_start,
+                on_iteration,
+            )
+        return
+    sizes: dict[Hashable, list[int]] = {}
+    for index, job in enumerate(jobs):
+        # An unreadable header gets a bucket of its own; loading reports why.
+        key = header_size(job.path) or ('unreadable', index)
+        sizes.setdefault(key, []).append(index)
+    for indices in sizes.values():
+        for first in range(0, len(indices), batch_size):
+            chunk = [jobs[i] for i in indices[first : first + batch_size]]
+            yield from _batch(
+                chunk,
+                model,
+                output_folder,
+                visualize,
+                save_csv,
+                max_image_pixels,
+                on_start,
+                on_iteration,
+                log,
+            )
+
+
+def _one(
+    job: ImageJob,
+    model: DynaSegBase,
+    output_folder: str | os.PathLike[str],
+    visualize: bool,
+    save_csv: bool,
+    max_image_pixels: int,
+    on_start: Callable[[str], None] | None,
+    on_iteration: Callable[[int, int], None] | None,
+) -> Result:
+    """One image through :func:`segment_file`, its failure caught and returned."""
+    if on_start is not None:
+        on_start(job.stem)
+    try:
+        return job, segment_file(
+            job.path,
+            job.stem,
+            model,
+            output_folder,
+            visualize=visualize,
+            save_csv=save_csv,
+            max_image_pixels=max_image_pixels,
+            record_extra=job.record_extra,
+            on_iteration=on_iteration,
+            scribble=None if job.scribble is None else job.scribble(),
+        )
+    except Exception as err:  # one image's failure (incl. MemoryError) never stops the run
+        return job, err
+
+
+def _batch(
+    chunk: list[ImageJob],
+    model: DynaSegBase,
+    output_folder: str | os.PathLike[str],
+    visualize: bool,
+    save_csv: bool,
+    max_image_pixels: int,
+    on_start: Callable[[str], None] | None,
+    on_iteration: Callable[[int, int], None] | None,
+    log: Callable[[str], None] | None,
+) -> Iterator[Result]:
+    """Decode ``chunk`` (one header size), optimise each same-shape group together, write."""
+    loaded: list[tuple[ImageJob, np.ndarray]] = []
+    for job in chunk:
+        try:
+            loaded.append((job, load_image(job.path, max_pixels=max_image_pixels)))
+        except Exception as err:
+            yield job, err
+    # Decoded shapes decide (a header can disagree with the pixels it describes).
+    for group in bucket_by_size([rgb for _, rgb in loaded]).values():
+        items = [loaded[i] for i in group]
+        if len(items) == 1:
+            yield _one(
+                items[0][0],
+                model,
+                output_folder,
+                visualize,
+                save_csv,
+                max_image_pixels,
+                on_start,
+                on_iteration,
+            )
+            continue
+        yield from _run_group(
+            items,
+            model,
+            output_folder,
+            visualize,
+            save_csv,
+            max_image_pixels,
+            on_start,
+            on_iteration,
+            log,
+        )
+
+
+def _run_group(
+    items: list[tuple[ImageJob, np.ndarray]],
+    model: DynaSegBase,
+    output_folder: str | os.PathLike[str],
+    visualize: bool,
+    save_csv: bool,
+    max_image_pixels: int,
+    on_start: Callable[[str], None] | None,
+    on_iteration: Callable[[int, int], None] | None,
+    log: Callable[[str], None] | None,
+) -> Iterator[Result]:
+    layout = OutputLayout(Path(output_folder))
+    if on_start is not None:
+        on_start(f'{items[0][0].stem} (+{len(items) - 1})')
+    progress = None if on_iteration is None else (lambda _, it, q: on_iteration(it, q))
+    start = time.perf_counter()
+    try:
+        tensors = [image_to_tensor(rgb, model) for _, rgb in items]
+        results: list = model.segment_batch(tensors, on_iteration=progress)
+    except NonFiniteBatchError as error:
+        results = error.results
+    except Exception as err:  # the batch as a whole failed (out of memory, ...): one at a time
+        if log is not None:
+            log(
+                f'a batch of {len(items)} failed as a whole ({one_line(err)}); '
+                'retrying its images one at a time'
+            )
+        for job, _ in items:
+            yield _one(
+                job,
+                model,
+                output_folder,
+                visualize,
+                save_csv,
+                max_image_pixels,
+                on_start,
+                on_iteration,
+            )
+        return
+    batch_seconds = time.perf_counter() - start
+    for (job, rgb), (labels, record) in zip(items, results, strict=True):
+        if labels is None:
+            yield (
+                job,
+                NonFiniteLossError(
+                    f'loss became non-finite at iteration {record.iterations} '
+                    '(learning rate too high?); the other images of its batch finished'
+                ),
+            )
+            continue
+        extra = dict(job.record_extra, batch_size=len(items), batch_seconds=batch_seconds)
+        try:
+            yield (
+                job,
+                write_image_outputs(
+                    layout,
+                    job.path,
+                    job.stem,
+                    rgb,
+                    labels,
+                    record,
+                    int(model.seed),
+                    visualize=visualize,
+                    save_csv=save_csv,
+                    record_extra=extra,
+                ),
+            )
+        except Exception as err:
+            yield job, err
