@@ -44,7 +44,7 @@ from .silhouette import silhouette_lower_bound
 from .stack import ResponseStack, SingleModel, StackedCNN, select_images
 
 if TYPE_CHECKING:  # the loss is injected; the engine never imports dynaseg.models at run time
-    from dynaseg.models.losses import DynaSegLoss
+    from dynaseg.models.losses import DynaSegLoss, LossContext
 
 #: Kim et al.'s optimiser, the default everywhere one is not configured.
 DEFAULT_OPTIMIZER = dict(type='SGD', lr=0.1, momentum=0.9)
@@ -313,6 +313,7 @@ class _Stage:
     budget: int
     q_floor: Tensor  # (N,) int64
     min_labels: list[int]  # N stopping thresholds
+    context: LossContext | None = None  # the loss's per-image guides (edges, superpixels)
 
 
 def _optimizer_tensors(optimizer: torch.optim.Optimizer, param: Tensor) -> list[Tensor]:
@@ -418,7 +419,9 @@ class _Run:
                     for n in running:
                         records[n].stage_iterations.append(0)
                     continue
-                stage = _Stage(stage_input, stage_scribble, budget, q_floor, min_labels)
+                # Once per stage, not per iteration: the guides depend on the image only.
+                context = self.loss_fn.prepare(stage_input.unflatten(1, (num, -1))[0])
+                stage = _Stage(stage_input, stage_scribble, budget, q_floor, min_labels, context)
                 outcome = self._run_stage(
                     net, optimizer, stage, scribble_weight, records, running, on_iteration
                 )
@@ -486,21 +489,26 @@ class _Run:
         pending: list[tuple[Tensor, Tensor]] = []
         active = list(running)
 
-        def select() -> tuple[Tensor | None, Tensor, Tensor, Tensor | None]:
-            """(index or None for all, images, q floors, scribbles) of the active models."""
+        def select() -> tuple[Tensor | None, Tensor, Tensor, Tensor | None, LossContext | None]:
+            """(index or None for all, images, q floors, scribbles, loss context) of the active."""
             if len(active) == num:
-                return None, stage.image, stage.q_floor, stage.scribble
+                return None, stage.image, stage.q_floor, stage.scribble, stage.context
             idx = torch.tensor(active, dtype=torch.long, device=stage.image.device)
             scribble = None if stage.scribble is None else stage.scribble[idx]
-            return idx, select_images(stage.image, idx, num), stage.q_floor[idx], scribble
+            context = None if stage.context is None else stage.context.select(idx)
+            return idx, select_images(stage.image, idx, num), stage.q_floor[idx], scribble, context
 
-        index, x, q_floor, scribble = select()
+        index, x, q_floor, scribble, context = select()
         for it in range(1, stage.budget + 1):
             if not active:
                 break
             optimizer.zero_grad(set_to_none=True)
             out = self.loss_fn(
-                net(x, index), q_floor=q_floor, scribble=scribble, scribble_weight=scribble_weight
+                net(x, index),
+                q_floor=q_floor,
+                scribble=scribble,
+                scribble_weight=scribble_weight,
+                context=context,
             )
             # Each model's parameters only reach its own term, so the sum's gradient
             # with respect to them is that model's own gradient.
@@ -541,7 +549,7 @@ class _Run:
                     for p in net.parameters()
                     for t in _optimizer_tensors(optimizer, p)
                 ]
-                index, x, q_floor, scribble = select()
+                index, x, q_floor, scribble, context = select()
         for n in active:
             outcome[n] = (stage.budget, 'max_iters')
         # Stopped models were left out of the forward pass (zero gradient) but the

@@ -1,11 +1,14 @@
+from .continuity import Continuity
 from .dynamic_weight import DynamicWeight, FixedWeight, FSFWeight, SCFWeight
 from .dynaseg_loss import (
     DynaSegLoss,
+    LossContext,
     LossOutput,
     count_labels,
     feature_similarity_loss,
     spatial_continuity_loss,
 )
+from .superpixel import SuperpixelTarget, majority_labels
 
 __all__ = [
     'DynamicWeight',
@@ -13,7 +16,11 @@ __all__ = [
     'FSFWeight',
     'FixedWeight',
     'DynaSegLoss',
+    'LossContext',
     'LossOutput',
+    'Continuity',
+    'SuperpixelTarget',
+    'majority_labels',
     'count_labels',
     'feature_similarity_loss',
     'spatial_continuity_loss',

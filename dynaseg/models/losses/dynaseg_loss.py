@@ -14,6 +14,17 @@
 
 Every sample of the batch is its own image (the engine stacks independent models along B),
 so each gets its own q, w(q) and loss.
+
+Variants, each a config switch (defaults = the method above):
+
+- ``continuity=dict(diagonal=..., penalty='l1'|'huber', huber_delta=..., edge_sigma=...)``:
+  diagonal neighbours, smooth-L1 differences, edge-aware weights (``continuity.py``).
+- ``target=dict(type='superpixel', n_segments=..., compactness=...)``: L_sim against each SLIC
+  superpixel's majority label instead of the pixel's own argmax, and q counts those targets
+  (Kanezaki 2018, ``superpixel.py``); ``dict(type='argmax')`` is the default.
+
+Edge weights and superpixels depend on the image only: the engine calls :meth:`DynaSegLoss.prepare`
+once per stage with the stage images and passes the result back as ``context=`` every iteration.
 """
 
 from __future__ import annotations
@@ -25,8 +36,10 @@ from torch import Tensor, nn
 
 from dynaseg.registry import MODELS
 
+from .continuity import Continuity
 from .dynamic_weight import DynamicWeight
 from .fused import similarity_and_continuity
+from .superpixel import SuperpixelTarget
 
 
 def feature_similarity_loss(response: Tensor, labels: Tensor) -> Tensor:
@@ -39,18 +52,35 @@ def feature_similarity_loss(response: Tensor, labels: Tensor) -> Tensor:
     return nn.functional.cross_entropy(response, labels)
 
 
-def spatial_continuity_loss(response: Tensor) -> Tensor:
-    """Mean absolute vertical plus mean absolute horizontal difference.
+def spatial_continuity_loss(
+    response: Tensor,
+    continuity: Continuity | None = None,
+    edge_weights: tuple[Tensor, ...] | None = None,
+) -> Tensor:
+    """L_con written with autograd: sum over directions of mean omega * rho(difference).
+
+    By default mean absolute vertical plus mean absolute horizontal difference.
 
     Args:
-        response: (B, C, H, W). A 1-pixel-high (or -wide) map has no pair in that
-            direction; that direction then contributes 0.
+        response: (B, C, H, W). A direction without pairs (a 1-pixel-high or -wide map)
+            contributes 0.
+        continuity: the variant (directions, L1 or smooth L1); None = the method's.
+        edge_weights: one (B, 1, h', w') weight map per direction, or None.
     """
+    continuity = continuity or Continuity()
+    weights = edge_weights or (None,) * len(continuity.directions)
     total = response.new_zeros(())
-    if response.shape[-2] > 1:
-        total = total + (response[..., 1:, :] - response[..., :-1, :]).abs().mean()
-    if response.shape[-1] > 1:
-        total = total + (response[..., :, 1:] - response[..., :, :-1]).abs().mean()
+    for (later, earlier), weight in zip(continuity.directions, weights):
+        difference = response[later] - response[earlier]
+        if difference.numel() == 0:
+            continue
+        if continuity.delta is None:
+            penalty = difference.abs()
+        else:
+            penalty = nn.functional.smooth_l1_loss(
+                difference, torch.zeros_like(difference), reduction='none', beta=continuity.delta
+            )
+        total = total + (penalty if weight is None else penalty * weight).mean()
     return total
 
 
@@ -72,12 +102,28 @@ class LossOutput(NamedTuple):
     """Everything one iteration needs, per sample: the losses and what they saw."""
 
     loss: Tensor  # (B,) with gradient; back-propagate their sum (samples are independent)
-    labels: Tensor  # (B, H, W) argmax labels c
+    labels: Tensor  # (B, H, W) L_sim's targets c: argmax labels, or their superpixel majority
     num_labels: Tensor  # (B,) int64, distinct labels in c (before the Silhouette floor)
     weight: Tensor  # (B,) w(q) used for L_con
     similarity: Tensor  # (B,) L_sim
     continuity: Tensor  # (B,) L_con
     scribble: Tensor  # (B,) scribble cross-entropy, zeros without a scribble
+
+
+class LossContext(NamedTuple):
+    """What the loss takes from the stage images, once per stage (:meth:`DynaSegLoss.prepare`)."""
+
+    edge_weights: tuple[Tensor, ...] | None  # per continuity direction (N, 1, h', w'), or None
+    segments: Tensor | None  # (N, h, w) int64 superpixel ids in [0, num_segments), or None
+    num_segments: int
+
+    def select(self, index: Tensor) -> LossContext:
+        """The context of the samples ``index`` ((A,) int64), in that order."""
+        return LossContext(
+            None if self.edge_weights is None else tuple(w[index] for w in self.edge_weights),
+            None if self.segments is None else self.segments[index],
+            self.num_segments,
+        )
 
 
 @MODELS.register_module()
@@ -87,15 +133,54 @@ class DynaSegLoss(nn.Module):
     Args:
         weight: a :class:`DynamicWeight` or its config (``dict(type='SCFWeight', mu=50)``).
         similarity_weight: factor on L_sim (Kim's ``stepsize_sim``, 1).
+        continuity: :class:`~.continuity.Continuity` fields, e.g. ``dict(edge_sigma=0.1)``;
+            None = the method's L_con.
+        target: L_sim's target, ``dict(type='argmax')`` (default) or
+            ``dict(type='superpixel', n_segments=10000, compactness=100.0)``
+            (:class:`~.superpixel.SuperpixelTarget`).
     """
 
     def __init__(
-        self, weight: dict | DynamicWeight | None = None, similarity_weight: float = 1.0
+        self,
+        weight: dict | DynamicWeight | None = None,
+        similarity_weight: float = 1.0,
+        continuity: dict | None = None,
+        target: dict | None = None,
     ) -> None:
         super().__init__()
         weight = weight if weight is not None else dict(type='SCFWeight')
         self.weight = MODELS.build(weight) if isinstance(weight, dict) else weight
         self.similarity_weight = similarity_weight
+        self.continuity = Continuity(**(continuity or {}))
+        settings = dict(target or {})
+        kind = settings.pop('type', 'argmax')
+        self.superpixels: SuperpixelTarget | None = None
+        if kind == 'superpixel':
+            self.superpixels = SuperpixelTarget(**settings)
+        elif kind != 'argmax' or settings:
+            raise ValueError(
+                f"loss target must be dict(type='argmax') or dict(type='superpixel', ...), "
+                f'got {target!r}'
+            )
+
+    @property
+    def needs_context(self) -> bool:
+        """Whether :meth:`forward` needs ``context=prepare(images)`` (edge weights, superpixels)."""
+        return self.continuity.edge_sigma is not None or self.superpixels is not None
+
+    def prepare(self, images: Tensor) -> LossContext | None:
+        """What the loss needs from the images of one stage; None when it needs nothing.
+
+        Args:
+            images: (N, 3, h, w) the stage's images, sample n for response n, normalised as
+                the extractor sees them (RGB in [0, 1] in the shipped configs).
+        """
+        if not self.needs_context:
+            return None
+        segments, num_segments = (
+            self.superpixels.segments(images) if self.superpixels is not None else (None, 0)
+        )
+        return LossContext(self.continuity.edge_weights(images), segments, num_segments)
 
     def continuity_weight(
         self, num_labels: Tensor, q_floor: int | Tensor, dtype: torch.dtype
@@ -113,6 +198,7 @@ class DynaSegLoss(nn.Module):
         q_floor: int | Tensor = 1,
         scribble: Tensor | None = None,
         scribble_weight: float = 0.5,
+        context: LossContext | None = None,
     ) -> LossOutput:
         """Compute the per-sample losses of one iteration.
 
@@ -122,10 +208,24 @@ class DynaSegLoss(nn.Module):
             scribble: optional (B, H, W) int64 mask, 255 = no scribble, other values = the
                 channel (< C) those pixels must take; validated where it was read.
             scribble_weight: factor on the scribble cross-entropy (Kim's ``stepsize_scr``, 0.5).
+            context: ``prepare(images)`` of the B images at this size; required when
+                :attr:`needs_context`.
         """
+        if context is None and self.needs_context:
+            raise ValueError(
+                'this loss (edge-aware continuity or superpixel target) needs the images: '
+                'pass context=loss.prepare(images)'
+            )
         # Cross-entropy against a target is logsumexp - r_target; every term and its gradient
         # comes from one fused Function (same values as the expressions above).
-        terms = similarity_and_continuity(response, scribble)
+        terms = similarity_and_continuity(
+            response,
+            scribble,
+            continuity=self.continuity,
+            edge_weights=None if context is None else context.edge_weights,
+            segments=None if context is None else context.segments,
+            num_segments=0 if context is None else context.num_segments,
+        )
         num_labels = count_labels(terms.labels, response.shape[1])
         weight = self.continuity_weight(num_labels, q_floor, response.dtype)
         fit = self.similarity_weight * terms.similarity
