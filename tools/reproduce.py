@@ -80,6 +80,10 @@ NAMED_ONLY_CONFIGS = (
     'configs/kim/kim-fixed_cnn-m2_faithful-40k_bsds500.py',
     'configs/dynaseg/dynaseg-scf_cnn-m2_faithful-40k_bsds500.py',
     'configs/dynaseg/dynaseg-fsf_cnn-m2_faithful-40k_bsds500.py',
+    # The authors' loop at full resolution: GPU only (tools/device_check.sh runs them).
+    'configs/kim/kim-fixed_cnn-m2_faithful_bsds500.py',
+    'configs/dynaseg/dynaseg-scf_cnn-m2_faithful_bsds500.py',
+    'configs/dynaseg/dynaseg-fsf_cnn-m2_faithful_bsds500.py',
 )
 #: Report order of the datasets; each has a ``section-<name>`` block in the template.
 DATASETS = ('bsds500', 'voc2012', 'cocostuff27')
@@ -386,9 +390,11 @@ def work_dir_for(run: Run, subset: Subset, work_root: str) -> Path:
 
 
 def run_options(args: argparse.Namespace) -> list[str]:
-    """``--device`` / ``--threads`` as both reproduce.py and evaluate_config.py take them."""
+    """``--device`` / ``--threads`` / ``--batch-size`` as reproduce.py and evaluate_config.py
+    both take them."""
     options = ['--device', args.device] if args.device != 'cpu' else []
-    return options + (['--threads', str(args.threads)] if args.threads else [])
+    options += ['--threads', str(args.threads)] if args.threads else []
+    return options + (['--batch-size', str(args.batch_size)] if args.batch_size else [])
 
 
 def command_for(
@@ -545,6 +551,54 @@ def table_rows(
     return rows, notes
 
 
+def read_per_image(work_dir: Path) -> list[dict[str, Any]]:
+    """The per-image score rows of a run (``eval_results.pkl``), [] if it has none."""
+    path = work_dir / 'eval_results.pkl'
+    if not path.is_file():
+        return []
+    with open(path, 'rb') as handle:
+        return pickle.load(handle)
+
+
+def bootstrap_cells(
+    results: dict[str, Any] | None, rows: list[dict[str, Any]], n: int
+) -> list[str]:
+    """``value [low, high]`` of all / fine / coarse (Kim's pooled mIoU: per-image mIoU weighted
+    by segment count) and PRI / VOI (means over images), resampling images ``n`` times."""
+    from dynaseg.evaluation.bootstrap import bootstrap_ci
+
+    def cell(key: str, weight_key: str | None, digits: int) -> str:
+        values = [row.get(key, math.nan) for row in rows]
+        weights = None if weight_key is None else [row.get(weight_key, 0) for row in rows]
+        try:
+            ci = bootstrap_ci(values, weights, num_resamples=n, seed=0)
+        except ValueError:
+            return 'n/a'
+        return f'{ci.value:.{digits}f} [{ci.low:.{digits}f}, {ci.high:.{digits}f}]'
+
+    region = _bsds_region_prefix(results)
+    cells = [cell(f'{p}/mIoU', f'{p}/num_segments', 4) for p in ('all', 'fine', 'coarse')]
+    return cells + [cell(f'{region}/{k}', None, 3) for k in ('PRI', 'VOI')]
+
+
+def bootstrap_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
+    """The BSDS500 section's table of 95% bootstrap intervals ('' without --bootstrap)."""
+    if not args.bootstrap:
+        return ''
+    rows = []
+    for run in (r for r in runs if r.dataset == 'bsds500'):
+        work_dir = work_dir_for(run, subset_for(run, args), args.work_dir)
+        per_image = read_per_image(work_dir)
+        if not per_image:
+            continue
+        label = method_label(model_config(run, args))
+        cells = bootstrap_cells(read_results(work_dir), per_image, args.bootstrap)
+        rows.append(f'| {label} | {len(per_image)} | ' + ' | '.join(cells) + ' |')
+    if not rows:
+        return ''
+    return fill('bootstrap-bsds500', resamples=args.bootstrap, rows='\n'.join(rows)) + '\n'
+
+
 def voc_gt_kind(run: Run, data_root: str | Path) -> str:
     """Which VOC masks the run's dataset resolves to ('object' or 'class')."""
     return run_dataset(run, data_root, split='val_with_images').resolved_gt_kind()
@@ -580,6 +634,8 @@ def regenerate_command(args: argparse.Namespace) -> str:
     ]
     command += ['--ids', *args.ids] if args.ids else ['--images', str(args.images)]
     command += run_options(args)
+    if args.bootstrap:
+        command += ['--bootstrap', str(args.bootstrap)]
     if args.cfg_options:
         command += ['--cfg-options', *args.cfg_options]
     if args.only:
@@ -634,7 +690,8 @@ def render(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
                 f'section-{dataset}',
                 subset=subset_for(first[dataset], args).description,
                 rows='\n'.join(rows),
-                notes=''.join(f'{note}\n' for note in notes),
+                notes=''.join(f'{note}\n' for note in notes)
+                + (bootstrap_table(runs, args) if dataset == 'bsds500' else ''),
                 gt_kind=gt_kind,
             )
         )
@@ -777,6 +834,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument('--threads', type=int, help='torch CPU threads per run')
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu', help='for every run')
+    parser.add_argument(
+        '--batch-size',
+        type=int,
+        help='same-size images optimised together in every run (evaluate_config.py --batch-size)',
+    )
+    parser.add_argument(
+        '--bootstrap',
+        type=int,
+        default=0,
+        metavar='N',
+        help='BSDS500: add 95%% bootstrap intervals over images (N resamples, seed 0; 0: none)',
+    )
     parser.add_argument(
         '--machine',
         help='where the runs were made, for the report (default: this machine, described from '

@@ -255,7 +255,7 @@ def test_slow_runs_only_when_named(data_root: Path, tmp_path: Path) -> None:
     slow = {r.name for r in reproduce.RUNS if not r.by_default}
     assert 'kim-fixed_cnn-m2_faithful-40k_bsds500' in slow
     assert not slow & {r.name for r in reproduce.selected_runs(None)}
-    assert {r.name for r in reproduce.selected_runs(['*faithful-40k*'])} == slow
+    assert {r.name for r in reproduce.selected_runs(['*faithful*'])} == slow
     output = tmp_path / 'faithful.md'
     argv = ['--data-root', str(data_root), '--work-dir', str(tmp_path / 'w'), '--images', '2']
     reproduce.main([*argv, '--only', '*faithful-40k*', '--table-only', '--output', str(output)])
@@ -263,6 +263,51 @@ def test_slow_runs_only_when_named(data_root: Path, tmp_path: Path) -> None:
     # The paragraph on differences describes the schedule these rows used, not the default one.
     assert "Every faithful-40k run runs the authors' loop" in text
     assert 'Every fast run' not in text and 'ResNet' not in text
+
+
+def test_faithful_full_rows_with_batch_size_and_bootstrap(data_root: Path, tmp_path: Path) -> None:
+    # tools/device_check.sh's report: the three full-resolution faithful rows on all images.
+    work = tmp_path / 'work'
+    for name, miou in (('kim-fixed', 0.30), ('dynaseg-scf', 0.33), ('dynaseg-fsf', 0.35)):
+        stem = f'{name}_cnn-m2_faithful_bsds500'
+        folder = work / stem / 'test_all'
+        fake_run(folder, IDS, miou)
+        rows = [
+            {
+                'img_id': i,
+                'all/mIoU': miou + 0.02 * k,
+                'all/num_segments': 5 + k,
+                'fine/mIoU': miou - 0.1,
+                'fine/num_segments': 9,
+                'coarse/mIoU': miou + 0.1,
+                'coarse/num_segments': 2,
+                'bsds_region/PRI': 0.7 + 0.01 * k,
+                'bsds_region/VOI': 2.0,
+            }
+            for k, i in enumerate(IDS)
+        ]
+        with open(folder / 'eval_results.pkl', 'wb') as handle:
+            pickle.dump(rows, handle)
+    output = tmp_path / 'faithful_all.md'
+    argv = ['--data-root', str(data_root), '--work-dir', str(work), '--images', '0']
+    argv += ['--only', '*_cnn-m2_faithful_bsds500', '--device', 'cuda', '--batch-size', '16']
+    argv += ['--bootstrap', '200', '--table-only', '--output', str(output)]
+    assert reproduce.main(argv) == 0
+    text = output.read_text()
+    assert "Every faithful run runs the authors' loop" in text
+    assert 'This is the whole BSDS500 test set' in text
+    table = text.split('95% bootstrap intervals')[1]
+    rows = [line for line in table.splitlines() if line.startswith(('| Kim', '| DynaSeg'))]
+    assert len(rows) == 3
+    # Kim's pooled mIoU: per-image mIoU weighted by its segment count.
+    pooled = sum((0.30 + 0.02 * k) * (5 + k) for k in range(4)) / sum(5 + k for k in range(4))
+    first = rows[0].split('|')
+    assert first[2].strip() == '4' and first[3].strip().startswith(f'{pooled:.4f} [')
+    low, high = (float(x) for x in first[3].split('[')[1].rstrip('] ').split(','))
+    assert 0.30 <= low <= pooled <= high <= 0.36
+    assert '--batch-size 16' in text.split('which runs each of these in turn')[1]
+    regenerate = shlex.split(text.split('Everything')[1].split('```')[1].strip())
+    assert regenerate[regenerate.index('--bootstrap') + 1] == '200'
 
 
 def test_figures_from_label_maps_and_records(data_root: Path, tmp_path: Path) -> None:
