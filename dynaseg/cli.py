@@ -135,6 +135,12 @@ def build_segment_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--minLabels', type=int, help='stop once this few labels remain (model.schedule.min_labels)'
     )
+    parser.add_argument(
+        '--num-segments',
+        type=int,
+        help='return exactly K labels per image (model.num_segments): optimise until q <= K, '
+        'then merge (or split) labels by response similarity; default: the automatic rule',
+    )
     parser.add_argument('--lr', type=float, help='SGD learning rate (model.optimizer.lr)')
     parser.add_argument('--nConv', type=int, help='conv blocks M (model.backbone.num_convs)')
     parser.add_argument(
@@ -218,6 +224,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         'nChannel': ['model.backbone.channels', 'model.backbone.out_channels'],
         'maxIter': ['model.schedule.max_iters'],
         'minLabels': ['model.schedule.min_labels'],
+        'num_segments': ['model.num_segments'],
         'lr': ['model.optimizer.lr'],
         'nConv': ['model.backbone.num_convs'],
         'scribble_weight': ['model.scribble.weight'],

@@ -40,6 +40,7 @@ from .record import NonFiniteBatchError, NonFiniteLossError, OptimizationRecord,
 from .resize import argmax_at_size, resize_image
 from .schedule import Schedule
 from .scribble import resize_scribble
+from .segment_count import fit_segment_map, segment_labels_at_size
 from .silhouette import silhouette_lower_bound
 from .stack import ResponseStack, SingleModel, StackedCNN, select_images
 
@@ -70,6 +71,7 @@ def optimize_image(
     scribble_weight: float = 0.5,
     precision: str = 'fp32',
     compile_extractor: bool | str = False,
+    num_segments: int | None = None,
 ) -> Result:
     """Segment one image by optimising a freshly initialised extractor on it alone.
 
@@ -95,6 +97,8 @@ def optimize_image(
             ``min_labels`` becomes the number of scribble classes.
         scribble_weight: factor on the scribble cross-entropy (Kim's 0.5).
         precision, compile_extractor: GPU levers, off by default (see ``precision.py``).
+        num_segments: None, or K: stop once q <= K (the Silhouette floor capped at K), then
+            reduce the final response to exactly K labels (see ``segment_count.py``).
     Returns:
         labels (H, W) int64 at the input size, and the record of the run.
     Raises:
@@ -111,6 +115,7 @@ def optimize_image(
         channels_last,
         precision,
         compile_extractor,
+        num_segments,
     )
     (labels,), (record,), failed = run(
         [image],
@@ -144,6 +149,7 @@ def optimize_batch(
     on_iteration: Callable[[int, int, int], None] | None = None,
     precision: str = 'fp32',
     compile_extractor: bool | str = False,
+    num_segments: int | None = None,
 ) -> list[Result]:
     """Segment N same-size images, each with its own seeded network, in one batch.
 
@@ -167,6 +173,8 @@ def optimize_batch(
         on_iteration: called as ``on_iteration(index, iteration, q)`` for each model
             still running at each checked iteration.
         precision, compile_extractor: GPU levers, off by default (see ``precision.py``).
+        num_segments: None, or K: stop once q <= K (the Silhouette floor capped at K), then
+            reduce the final response to exactly K labels (see ``segment_count.py``).
     Returns:
         [(labels (H, W) int64, record)] in the order of ``images``; each record's
         ``seconds`` is an equal share of the batch's wall time.
@@ -197,6 +205,7 @@ def optimize_batch(
         channels_last,
         precision,
         compile_extractor,
+        num_segments,
     )
     labels, records, failed = run(images, seeds, StackedCNN, tune_allocator, on_iteration)
     if failed:
@@ -334,6 +343,7 @@ class _Run:
     channels_last: bool
     precision: str = 'fp32'
     compile_extractor: bool | str = False
+    num_segments: int | None = None
 
     def __call__(
         self,
@@ -407,6 +417,13 @@ class _Run:
                 torch.stack([resize_scribble(mask, size) for mask in scribbles]).to(device)
                 for size in stage_sizes
             ]
+        if self.num_segments is not None:
+            if max(min_labels) > self.num_segments and scribbles is not None:
+                raise ValueError(
+                    f'num_segments={self.num_segments} is fewer than the '
+                    f'{max(min_labels)} scribble classes'
+                )
+            min_labels = [self.num_segments] * num
 
         q_floor = self._silhouette_floor(net, stage_inputs[0], seeds, records)
         failed: list[int] = []
@@ -435,7 +452,9 @@ class _Run:
             # e.g. 'converged -> max_iters': the coarse stage converged, then the refinement ran.
             record.stop_reason = ' -> '.join(stages)
 
-        labels = _final_labels(net, stage_inputs[-1], failed, (height, width))
+        labels = _final_labels(
+            net, stage_inputs[-1], failed, (height, width), self.num_segments, records
+        )
         share = (time.perf_counter() - start) / num
         for record in records:
             record.seconds = share
@@ -463,7 +482,8 @@ class _Run:
                 seed,
             )
             records[n].silhouette_k = k
-            q_floor[n] = k
+            # A floor above the user's K would keep the weight from letting q fall to K.
+            q_floor[n] = k if self.num_segments is None else min(k, self.num_segments)
         return q_floor
 
     def _run_stage(
@@ -483,7 +503,13 @@ class _Run:
             ``'min_labels'``, ``'converged'``, ``'max_iters'`` or ``'non_finite'``.
         """
         num = net.num_models
-        rules = {n: self.schedule.stop_rule(stage.min_labels[n]) for n in running}
+        floors = stage.q_floor.tolist()
+        rules = {
+            n: self.schedule.stop_rule(
+                stage.min_labels[n], None if records[n].silhouette_k is None else floors[n]
+            )
+            for n in running
+        }
         outcome: dict[int, tuple[int, str]] = {}
         snapshots: list[tuple[Tensor, int, Tensor]] = []  # (stacked tensor, model, its slice)
         pending: list[tuple[Tensor, Tensor]] = []
@@ -533,7 +559,7 @@ class _Run:
                 record.iterations += len(counts)
                 if on_iteration is not None:
                     on_iteration(n, record.iterations, counts[-1])
-                reason = rules[n].update(counts)
+                reason = rules[n].update(counts, losses)
                 if reason is not None:
                     outcome[n] = (it, reason)
                     stopped.append(n)
@@ -561,9 +587,18 @@ class _Run:
 
 
 def _final_labels(
-    net: ResponseStack, image: Tensor, failed: list[int], size: tuple[int, int]
+    net: ResponseStack,
+    image: Tensor,
+    failed: list[int],
+    size: tuple[int, int],
+    num_segments: int | None,
+    records: list[OptimizationRecord],
 ) -> list[np.ndarray | None]:
-    """(H, W) labels of each model that did not diverge, from one forward on ``image``."""
+    """(H, W) labels of each model that did not diverge, from one forward on ``image``.
+
+    With ``num_segments`` = K, each response is reduced to K labels (its record says how
+    many it got, and why fewer).
+    """
     num = net.num_models
     alive = [n for n in range(num) if n not in failed]
     labels: list[np.ndarray | None] = [None] * num
@@ -573,6 +608,12 @@ def _final_labels(
     with torch.no_grad():
         response = net(select_images(image, index, num), None if len(alive) == num else index)
     for a, n in enumerate(alive):
+        if num_segments is None:
+            label_map = argmax_at_size(response[a : a + 1], size)
+        else:
+            segment_map = fit_segment_map(response[a].float(), num_segments)
+            label_map, _ = segment_labels_at_size(response[a : a + 1].float(), size, segment_map)
+            records[n].note_segment_count(segment_map.num_labels, num_segments)
         # On the host before the clock stops: on a GPU the last forward is still queued.
-        labels[n] = argmax_at_size(response[a : a + 1], size).cpu().numpy()
+        labels[n] = label_map.cpu().numpy()
     return labels

@@ -9,7 +9,12 @@ import numpy as np
 
 @dataclass
 class OptimizationRecord:
-    """What happened while optimising one image (all host-side Python values)."""
+    """What happened while optimising one image (all host-side Python values).
+
+    ``num_segments``: labels returned by segment-count control (None when it is off);
+    ``warnings``: what the user should know (fewer labels than asked); ``seed_runs``: with
+    a consensus of seeds, each seed's summary (this record is the chosen run's).
+    """
 
     iterations: int = 0
     label_counts: list[int] = field(default_factory=list)
@@ -19,11 +24,23 @@ class OptimizationRecord:
     silhouette_k: int | None = None
     stop_reason: str = ''
     seconds: float = 0.0
+    num_segments: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    seed_runs: list[dict] = field(default_factory=list)
 
     @property
     def num_labels(self) -> int:
         """Label count at the last iteration (0 before any)."""
         return self.label_counts[-1] if self.label_counts else 0
+
+    def note_segment_count(self, got: int, asked: int) -> None:
+        """Segment-count control gave ``got`` labels for ``asked``; fewer is warned about."""
+        self.num_segments = got
+        if got < asked:
+            self.warnings.append(
+                f'num_segments={asked} but the response has only {got} distinct vectors: '
+                f'{got} labels returned'
+            )
 
 
 @dataclass(frozen=True)

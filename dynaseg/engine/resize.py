@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -18,14 +20,20 @@ def resize_image(image: Tensor, size: tuple[int, int]) -> Tensor:
     return F.interpolate(image, size=size, mode='area')
 
 
-def argmax_at_size(response: Tensor, size: tuple[int, int]) -> Tensor:
+def argmax_at_size(
+    response: Tensor,
+    size: tuple[int, int],
+    to_labels: Callable[[Tensor], Tensor] | None = None,
+) -> Tensor:
     """Labels (H, W) = argmax over channels of the response bilinearly resized to ``size``.
 
     Resizing the response rather than the labels keeps boundaries smooth; it is done
     in bands of rows so a 12-megapixel output never materialises the full response.
+    ``to_labels`` replaces the argmax: (C, h, w) response -> (h, w) int64 labels, pixelwise.
     """
+    label_fn = to_labels or (lambda resized: resized.argmax(0))
     if tuple(response.shape[-2:]) == tuple(size):
-        return response[0].argmax(0)
+        return label_fn(response[0])
     height, width = size
     channels = response.shape[1]
     band = max(1, _UPSAMPLE_CHUNK_VALUES // (channels * width))
@@ -39,5 +47,5 @@ def argmax_at_size(response: Tensor, size: tuple[int, int]) -> Tensor:
         resized = F.grid_sample(
             source, grid, mode='bilinear', padding_mode='border', align_corners=False
         )
-        labels[rows] = resized[0].argmax(0)
+        labels[rows] = label_fn(resized[0])
     return labels

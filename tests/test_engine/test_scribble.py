@@ -75,8 +75,8 @@ def test_min_labels_follows_the_scribble_classes(monkeypatch: pytest.MonkeyPatch
     seen: list[int] = []
     original = Schedule.stop_rule
 
-    def spy(schedule, min_labels=None):
-        rule = original(schedule, min_labels)
+    def spy(schedule, min_labels=None, silhouette_k=None):
+        rule = original(schedule, min_labels, silhouette_k)
         seen.append(rule.min_labels)
         return rule
 

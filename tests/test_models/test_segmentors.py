@@ -95,3 +95,77 @@ def test_segment_checks_only_the_scribble_shape():
     mask[4, 2:9] = 5
     labels, _ = model.segment(image, scribble=mask)
     assert labels.shape == (16, 20)
+
+
+def test_num_segments_and_consensus_are_off_by_default():
+    model = tiny()
+    assert model.num_segments is None and model.consensus is None
+    image = image_to_tensor(piecewise_image(16, 20)[0], model)
+    explicit = tiny(**{'model.num_segments': 'auto', 'model.consensus': None})
+    np.testing.assert_array_equal(model.segment(image)[0], explicit.segment(image)[0])
+
+
+@pytest.mark.parametrize('value', [0, -2, 'three', 2.5])
+def test_num_segments_must_be_auto_or_a_positive_int(value):
+    with pytest.raises(ValueError, match='num_segments'):
+        tiny(**{'model.num_segments': value})
+
+
+@pytest.mark.parametrize('k', [2, 5])
+def test_num_segments_gives_exactly_k_labels(k):
+    model = tiny(**{'model.num_segments': k, 'model.schedule.max_iters': 10})
+    labels, record = model.segment(image_to_tensor(piecewise_image(20, 24)[0], model))
+    assert sorted(np.unique(labels).tolist()) == list(range(k))
+    assert record.num_segments == k and record.warnings == []
+
+
+def test_num_segments_below_the_scribble_classes_is_refused():
+    model = tiny(**{'model.num_segments': 2})
+    image = image_to_tensor(piecewise_image(16, 20)[0], model)
+    mask = np.full((16, 20), 255, np.int64)
+    mask[2, 2:9], mask[8, 2:9], mask[14, 2:9] = 1, 3, 5
+    with pytest.raises(ValueError, match='num_segments=2 is fewer than the 3 scribble classes'):
+        model.segment(image, scribble=mask)
+    labels, record = tiny(**{'model.num_segments': 3}).segment(image, scribble=mask)
+    assert len(np.unique(labels)) == 3 and record.num_segments == 3
+
+
+def test_consensus_returns_the_medoid_run(monkeypatch: pytest.MonkeyPatch):
+    """Three seeds in one batch (a plain CNN stacks); the medoid's labels and record, each
+    seed's summary kept, the total time charged."""
+    model = tiny(**{'model.consensus': dict(seeds=3), 'model.seed': 4})
+    image = image_to_tensor(piecewise_image(16, 20)[0], model)
+    batches: list[list[int]] = []
+    segment_stacked = model._segment_stacked
+
+    def spy(images, seeds, on_iteration):
+        batches.append(list(seeds))
+        runs = segment_stacked(images, seeds, on_iteration)
+        spy.runs = runs  # type: ignore[attr-defined]
+        return runs
+
+    monkeypatch.setattr(model, '_segment_stacked', spy)
+    labels, record = model.segment(image)
+    assert batches == [[4, 5, 6]]
+    runs = spy.runs  # type: ignore[attr-defined]
+    summaries = record.seed_runs
+    assert [s['seed'] for s in summaries] == [4, 5, 6]
+    (chosen,) = [i for i, s in enumerate(summaries) if s['chosen']]
+    assert summaries[chosen]['mean_vi'] == min(s['mean_vi'] for s in summaries)
+    np.testing.assert_array_equal(labels, runs[chosen][0])
+    assert record.label_counts == runs[chosen][1].label_counts
+    assert record.seconds == pytest.approx(sum(r.seconds for _, r in runs))
+    assert [s['num_labels'] for s in summaries] == [len(np.unique(lab)) for lab, _ in runs]
+    # A dataset run batches each image's seeds, not several images.
+    assert 'consensus of 3 seeds' in str(model.batch_unsupported_reason())
+
+
+def test_consensus_with_a_scribble_runs_the_seeds_one_after_another():
+    model = tiny(**{'model.consensus': dict(seeds=2)})
+    image = image_to_tensor(piecewise_image(16, 20)[0], model)
+    mask = np.full((16, 20), 255, np.int64)
+    mask[4, 2:9] = 5
+    labels, record = model.segment(image, scribble=mask, seed=7)
+    alone = [model._segment_seed(image, s, None, torch.as_tensor(mask)) for s in (7, 8)]
+    chosen = [s['chosen'] for s in record.seed_runs].index(True)
+    np.testing.assert_array_equal(labels, alone[chosen][0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 
@@ -17,6 +18,7 @@ from dynaseg.engine import (
     optimize_batch,
     optimize_image,
 )
+from dynaseg.engine.consensus import Consensus, medoid
 from dynaseg.engine.precision import check_precision
 from dynaseg.engine.reference_image import load_reference_checkpoint
 from dynaseg.engine.stack import cnn_layers
@@ -45,6 +47,13 @@ class DynaSeg(DynaSegBase):
         precision: ``'fp32'`` (default), ``'tf32'`` or ``'bf16'``; compile_extractor: False
             (default), True or a ``torch.compile`` backend name. GPU levers of the engine
             (``dynaseg/engine/precision.py``); the fp32 default runs exactly as without them.
+        num_segments: ``'auto'`` (default): the schedule's rule decides the label count; an
+            int K: exactly K labels (``dynaseg/engine/segment_count.py``; fewer only if the
+            image has fewer distinct response vectors, with a warning in the record).
+        consensus: None (default), or ``dict(seeds=3, rule='medoid')``: optimise each image
+            with that many seeds (seed, seed + 1, ...; batched when the extractor stacks) and
+            return the medoid run (``dynaseg/engine/consensus.py``); the record is its record,
+            with every seed's summary in ``seed_runs`` and the total time in ``seconds``.
     """
 
     def __init__(
@@ -57,6 +66,8 @@ class DynaSeg(DynaSegBase):
         init_checkpoint: str | None = None,
         precision: str = 'fp32',
         compile_extractor: bool | str = False,
+        num_segments: int | str = 'auto',
+        consensus: dict | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -66,6 +77,10 @@ class DynaSeg(DynaSegBase):
         self.tune_allocator = tune_allocator
         self.precision = check_precision(precision)
         self.compile_extractor = compile_extractor
+        if num_segments != 'auto' and not (isinstance(num_segments, int) and num_segments >= 1):
+            raise ValueError(f"num_segments must be 'auto' or an int >= 1, got {num_segments!r}")
+        self.num_segments = None if num_segments == 'auto' else int(num_segments)
+        self.consensus = None if consensus is None else Consensus(**consensus)
         self.scribble_weight = float((scribble or {}).get('weight', 0.5))
         self.init_checkpoint = None if init_checkpoint is None else os.path.abspath(init_checkpoint)
         if self.init_checkpoint is not None and not os.path.isfile(self.init_checkpoint):
@@ -88,8 +103,9 @@ class DynaSeg(DynaSegBase):
         """Segment one normalised image (1, 3, H, W); return labels (H, W) and the record.
 
         Args:
-            seed: overrides :attr:`seed` for this image.
-            on_iteration: called as ``on_iteration(iteration, q)`` at each checked iteration.
+            seed: overrides :attr:`seed` for this image (the first seed of a consensus).
+            on_iteration: called as ``on_iteration(iteration, q)`` at each checked iteration
+                (of the first seed's run under a consensus).
             scribble: optional (H, W) integer mask, already validated where it was read
                 (``dynaseg.utils.scribble_io``): 255 = no scribble, other values = the label
                 (response channel, < :attr:`q_max`) those pixels must take.
@@ -102,13 +118,26 @@ class DynaSeg(DynaSegBase):
                     f'scribble mask of shape {tuple(mask.shape)} for an image of size '
                     f'{tuple(image.shape[-2:])}'
                 )
+        first = self.seed if seed is None else seed
+        if self.consensus is None:
+            return self._segment_seed(image, first, on_iteration, mask)
+        return self._consensus(image, self.consensus.seeds_from(first), on_iteration, mask)
+
+    def _segment_seed(
+        self,
+        image: Tensor,
+        seed: int,
+        on_iteration: Callable[[int, int], None] | None,
+        mask: Tensor | None,
+    ) -> tuple[np.ndarray, OptimizationRecord]:
+        """One optimisation of ``image`` with ``seed``: finished labels and its record."""
         labels, record = optimize_image(
             image,
             self.build_extractor,
             self.loss_fn,
             self.optimizer_cfg,
             self.schedule,
-            seed=self.seed if seed is None else seed,
+            seed=seed,
             silhouette=self.silhouette,
             channels_last=self.channels_last,
             tune_allocator=self.tune_allocator,
@@ -117,15 +146,61 @@ class DynaSeg(DynaSegBase):
             scribble_weight=self.scribble_weight,
             precision=self.precision,
             compile_extractor=self.compile_extractor,
+            num_segments=self.num_segments,
         )
         return self.finish(labels), record
+
+    def _consensus(
+        self,
+        image: Tensor,
+        seeds: list[int],
+        on_iteration: Callable[[int, int], None] | None,
+        mask: Tensor | None,
+    ) -> tuple[np.ndarray, OptimizationRecord]:
+        """Run every seed (together when the extractor stacks and there is no scribble), then
+        return the medoid run's labels and record, with each run's summary in ``seed_runs``."""
+
+        def first_run(index: int, iteration: int, q: int) -> None:
+            if on_iteration is not None and index == 0:
+                on_iteration(iteration, q)
+
+        if mask is None and self._stack_unsupported_reason() is None:
+            runs = self._segment_stacked([image] * len(seeds), seeds, first_run)
+        else:
+            runs = [
+                self._segment_seed(image, s, on_iteration if i == 0 else None, mask)
+                for i, s in enumerate(seeds)
+            ]
+        chosen, mean_vi = medoid([labels for labels, _ in runs])
+        summaries = [
+            dict(
+                seed=s,
+                chosen=i == chosen,
+                mean_vi=vi,
+                num_labels=int(len(np.unique(labels))),
+                iterations=record.iterations,
+                stop_reason=record.stop_reason,
+                seconds=record.seconds,
+            )
+            for i, (s, vi, (labels, record)) in enumerate(zip(seeds, mean_vi, runs))
+        ]
+        labels, record = runs[chosen]
+        seconds = sum(r.seconds for _, r in runs)
+        return labels, dataclasses.replace(record, seconds=seconds, seed_runs=summaries)
 
     def batch_unsupported_reason(self) -> str | None:
         """Why :meth:`segment_batch` cannot run this model's images together, or None.
 
         Batching stacks N plain CNNs into grouped convolutions (``dynaseg/engine/stack.py``);
-        other extractors (ResNet-18 + FPN) are optimised one image at a time.
+        other extractors (ResNet-18 + FPN) are optimised one image at a time. Under a
+        consensus of seeds, :meth:`segment` batches each image's seeds instead.
         """
+        if self.consensus is not None:
+            return f'a consensus of {self.consensus.seeds} seeds batches the seeds of each image'
+        return self._stack_unsupported_reason()
+
+    def _stack_unsupported_reason(self) -> str | None:
+        """Why the extractor cannot be stacked (it is not a plain CNN), or None."""
         try:
             cnn_layers(self.backbone)
         except ValueError:
@@ -158,6 +233,15 @@ class DynaSeg(DynaSegBase):
         reason = self.batch_unsupported_reason()
         if reason is not None:
             raise ValueError(f'cannot segment a batch: {reason}')
+        return self._segment_stacked(images, seeds, on_iteration)
+
+    def _segment_stacked(
+        self,
+        images: Sequence[Tensor],
+        seeds: Sequence[int] | None,
+        on_iteration: Callable[[int, int, int], None] | None,
+    ) -> list[tuple[np.ndarray, OptimizationRecord]]:
+        """:meth:`segment_batch` once the extractor is known to stack (also a consensus's runs)."""
         seeds = [self.seed] * len(images) if seeds is None else list(seeds)
         try:
             results = optimize_batch(
@@ -173,6 +257,7 @@ class DynaSeg(DynaSegBase):
                 on_iteration=on_iteration,
                 precision=self.precision,
                 compile_extractor=self.compile_extractor,
+                num_segments=self.num_segments,
             )
         except NonFiniteBatchError as error:
             error.results = [
