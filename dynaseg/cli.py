@@ -424,8 +424,18 @@ def build_train_reference_parser() -> argparse.ArgumentParser:
         description="Train DynaSeg's reference-image mode: one network over a folder of images."
     )
     parser.add_argument('--config', required=True, help='DynaSeg config (its backbone is trained)')
-    parser.add_argument('--train-folder', required=True, help='folder of training images')
-    parser.add_argument('--out', required=True, help='checkpoint path to write')
+    parser.add_argument(
+        '--train-folder',
+        required=True,
+        nargs='+',
+        help='folder(s) of training images (e.g. BSDS500 train and val; never a test split)',
+    )
+    parser.add_argument(
+        '--out', required=True, help='checkpoint path to write (its run record: <out>.json)'
+    )
+    parser.add_argument(
+        '--save-every', type=int, help='also save the state every N steps (<out stem>_iterN.pth)'
+    )
     parser.add_argument('--iters', type=int, default=1000, help='SGD iterations (default 1000)')
     parser.add_argument(
         '--max-pixels',
@@ -457,6 +467,8 @@ def train_reference_main(argv: Sequence[str] | None = None) -> int:
             max_pixels=args.max_pixels,
             limit=args.limit,
             device=args.device,
+            save_every=args.save_every,
+            command=' '.join(['python', 'tools/train_reference.py', *(argv or sys.argv[1:])]),
         )
     except (FileNotFoundError, NotADirectoryError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
