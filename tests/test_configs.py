@@ -1,5 +1,6 @@
 """Every config in configs/ loads and builds its model; ablations differ from their parent."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -68,15 +69,32 @@ def test_kim_differs_from_scf_only_in_the_weight(extractor):
     assert scf.model.to_dict() == kim.model.to_dict()
 
 
-# Ablations inherit their own parent; every other FSF config is its SCF twin plus the weighting.
+def scf_twin(fsf: Path) -> Path:
+    return fsf.with_name(fsf.name.replace('dynaseg-fsf', 'dynaseg-scf'))
+
+
+# Every FSF config with an SCF twin is that twin plus the weighting; the others (ablations,
+# levers, warm start) inherit an FSF parent and state only what differs.
 FSF_CONFIGS = [
-    p for p in CONFIGS if p.stem.startswith('dynaseg-fsf') and 'no-silhouette' not in p.stem
+    p
+    for p in CONFIGS
+    if p.stem.startswith('dynaseg-fsf') and 'no-silhouette' not in p.stem and scf_twin(p).exists()
 ]
+FSF_ABLATIONS = [p for p in CONFIGS if p.stem.startswith('dynaseg-fsf') and p not in FSF_CONFIGS]
+
+
+@pytest.mark.parametrize('fsf', FSF_ABLATIONS, ids=lambda p: p.stem)
+def test_fsf_ablations_inherit_an_fsf_parent(fsf):
+    bases = re.findall(r'_base_ = \[([^\]]*)\]', fsf.read_text())
+    assert bases, fsf.stem
+    parents = re.findall(r"'\./([^']+)\.py'", bases[0])
+    assert parents and all(p.startswith(('dynaseg-fsf', 'dynaseg-scf')) for p in parents)
+    assert Config.fromfile(str(fsf)).model.loss.weight == dict(type='FSFWeight', mu=15.0)
 
 
 @pytest.mark.parametrize('fsf', FSF_CONFIGS, ids=lambda p: p.stem)
 def test_every_fsf_config_is_its_scf_twin_with_the_fsf_weight(fsf):
-    scf_path = fsf.with_name(fsf.name.replace('dynaseg-fsf', 'dynaseg-scf'))
+    scf_path = scf_twin(fsf)
     scf, fsf_cfg = Config.fromfile(str(scf_path)), Config.fromfile(str(fsf))
     assert fsf_cfg.model.loss.weight == dict(type='FSFWeight', mu=15.0)
     assert scf.model.loss.weight == dict(type='SCFWeight', mu=50.0)
