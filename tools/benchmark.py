@@ -119,7 +119,7 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--threads', type=int, default=torch.get_num_threads())
-    p.add_argument('--device', default='cpu')
+    p.add_argument('--device', default='cpu', choices=('cpu', 'cuda'), help='every part runs there')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--cache', default=str(REPO / 'work_dirs' / 'benchmark_cache'))
     p.add_argument('--out', default=None, help='write all results as JSON here')

@@ -15,6 +15,24 @@ the pixel agreement of each batched mode's labels with the one-at-a-time labels.
 
 Example:
     python tools/benchmark_batched.py --num-images 16 --size 64 --iters 50 --batch-sizes 1 4 8
+
+``--tool``: the tools' path on real images at full size (what ``--batch-size`` does), on
+``--device cpu|cuda``, written as JSON with ``--out``:
+
+* ``fast``: the default config over the BSDS500 test images (``--num-images``, 0 = all 200),
+  one row per setting: batch size, precision (fp32 / tf32 / bf16), ``check_every`` (fewer host
+  syncs), ``torch.compile``. Each row: images/s, peak GPU memory, and the agreement of its label
+  maps with the unbatched fp32 run (mean best-match IoU and equal pixels). The noise floor is the
+  unbatched fp32 run with NCHW instead of channels-last layout: equivalent arithmetic, as the
+  A-vs-A thread-count floor of ``tools/benchmark.py``. A setting is *accepted* when its
+  best-match agreement is at least the floor's; the fastest accepted one is ``recommended``,
+  then timed over ``--headline-images`` (0 = all) as the headline images/s.
+* ``faithful``: the authors' protocol (full size, no early stop) timed over ``--faithful-iters``
+  iterations per image for the batch sizes and accepted precisions; image-runs/s extrapolates
+  to 1000 iterations (the loop rarely stops before). The fastest is ``recommended_faithful``.
+
+Rows already in the JSON are kept (a rerun continues where a time limit stopped it):
+    python tools/benchmark_batched.py --tool --device cuda --out docs/benchmarks/x.json
 """
 
 from __future__ import annotations
@@ -26,15 +44,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from mmengine.config import DictAction
 from PIL import Image
 
 from dynaseg.engine import DEFAULT_OPTIMIZER, Schedule, optimize_image, optimize_many
+from dynaseg.engine.precision import PRECISIONS
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss
 from dynaseg.testing import piecewise_image
 from dynaseg.utils.image_io import load_image
 
 REPO = Path(__file__).resolve().parents[1]
+FAST_CONFIG = 'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py'
+FAITHFUL_CONFIG = 'configs/dynaseg/dynaseg-scf_cnn-m2_faithful_bsds500.py'
 SGD = DEFAULT_OPTIMIZER
 
 
@@ -59,6 +81,29 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--channels', type=int, default=100, help='p = q_max of DynaSegCNN')
     p.add_argument('--num-convs', type=int, default=2, help='M of DynaSegCNN')
     p.add_argument('--no-channels-last', action='store_true')
+    p.add_argument('--device', default='cpu', choices=('cpu', 'cuda'))
+    p.add_argument('--tool', action='store_true', help='real images through the tools (see above)')
+    p.add_argument('--parts', nargs='+', default=['fast', 'faithful'], choices=['fast', 'faithful'])
+    p.add_argument('--split', default='test', help='BSDS500 split of --tool')
+    p.add_argument(
+        '--headline-images', type=int, default=0, help='images of the headline run (0: all)'
+    )
+    p.add_argument(
+        '--tool-batch-sizes', type=int, nargs='+', default=[8, 32, 64], help='--tool batch sizes'
+    )
+    p.add_argument('--precisions', nargs='+', default=['fp32', 'tf32', 'bf16'], choices=PRECISIONS)
+    p.add_argument('--check-every', type=int, default=10, help='the fewer-syncs setting')
+    p.add_argument('--compile', action='store_true', help='also time torch.compile (inductor)')
+    p.add_argument('--faithful-iters', type=int, default=50)
+    p.add_argument('--time-limit', type=float, default=0, help='seconds; 0: none')
+    p.add_argument('--out', help='JSON of --tool (rows already there are kept)')
+    p.add_argument(
+        '--tool-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='config overrides key=value for every --tool run (e.g. smaller networks in tests)',
+    )
     return p.parse_args()
 
 
@@ -90,7 +135,11 @@ def main() -> None:
     args = parse_args()
     if args.threads is not None:
         torch.set_num_threads(args.threads)
+    if args.tool:
+        tool_benchmark(args)
+        return
     images, source = load_images(args)
+    images = [image.to(args.device) for image in images]
     seeds = list(range(len(images)))
     schedule = Schedule(max_iters=args.iters, min_labels=0)
     loss_fn = DynaSegLoss(dict(type='SCFWeight'))
@@ -164,6 +213,231 @@ def main() -> None:
             f'{name:<15}{median:>10.2f}{len(images) * 60 / median:>12.1f}{base / median:>9.2f}x'
             f'{agree:>13.4f}{runs:>28}'
         )
+
+
+# ----------------------------------------------------------------------------- --tool
+
+
+def synchronize(device: str) -> None:
+    if device == 'cuda':
+        torch.cuda.synchronize()
+
+
+def tool_benchmark(args: argparse.Namespace) -> None:
+    """Real images at full size through ``DynaSeg.segment`` / ``segment_batch`` (see the doc)."""
+    import json
+
+    from dynaseg.apis import build_segmentor, image_to_tensor, load_config
+    from dynaseg.engine import bucket_by_size
+
+    started = time.monotonic()
+    out: dict = {}
+    if args.out and Path(args.out).is_file():
+        out = json.loads(Path(args.out).read_text())
+    folder = Path(args.data_root) / 'images' / args.split
+    paths = sorted(folder.glob('*.jpg'))
+    if not paths:
+        raise SystemExit(f'no BSDS500 images under {folder} (pass --data-root)')
+    out.update(
+        device=args.device,
+        torch=torch.__version__,
+        gpu=torch.cuda.get_device_name() if args.device == 'cuda' else None,
+        split=args.split,
+        images_available=len(paths),
+    )
+    rows: dict = out.setdefault('rows', {})
+
+    def save() -> None:
+        if args.out:
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.out).write_text(json.dumps(out, indent=2))
+
+    def out_of_time() -> bool:
+        return bool(args.time_limit) and time.monotonic() - started > args.time_limit
+
+    def run(config: str, ids: list[Path], batch: int, **options) -> tuple[float, list, float]:
+        """(seconds, labels in order of ids, peak GPU MB) of one setting over ``ids``."""
+        cfg = load_config(REPO / config, {**args.tool_options, **options})
+        model = build_segmentor(cfg, args.device)
+        rgbs = [load_image(p) for p in ids]
+        tensors = [image_to_tensor(rgb, model) for rgb in rgbs]
+        labels: list = [None] * len(ids)
+        if args.device == 'cuda':
+            torch.cuda.reset_peak_memory_stats()
+        synchronize(args.device)
+        start = time.perf_counter()
+        if batch == 1:
+            for i, x in enumerate(tensors):
+                labels[i] = model.segment(x)[0]
+        else:
+            for group in bucket_by_size(tensors).values():
+                for first in range(0, len(group), batch):
+                    chunk = group[first : first + batch]
+                    if len(chunk) == 1:
+                        labels[chunk[0]] = model.segment(tensors[chunk[0]])[0]
+                        continue
+                    results = model.segment_batch([tensors[i] for i in chunk])
+                    for i, (lab, _) in zip(chunk, results):
+                        labels[i] = lab
+        synchronize(args.device)
+        seconds = time.perf_counter() - start
+        peak = torch.cuda.max_memory_allocated() / 2**20 if args.device == 'cuda' else 0.0
+        return seconds, labels, peak
+
+    def agreement(reference: list, labels: list) -> tuple[float, float]:
+        from dynaseg.evaluation.functional import kim_image_scores
+
+        ious = [
+            float(np.mean(kim_image_scores(a, [b], relabel=False)))
+            for a, b in zip(reference, labels)
+        ]
+        pixels = [float((a == b).mean()) for a, b in zip(reference, labels)]
+        return float(np.mean(ious)), float(np.mean(pixels))
+
+    ids = paths[: args.num_images] if args.num_images > 0 else paths
+    # Warm-up: CUDA context, cuDNN algorithm choice, registry imports.
+    run(FAST_CONFIG, ids[:2], 2, **{'model.schedule.max_iters': 3})
+    print(f'[tool] {len(ids)} BSDS500 {args.split} images on {args.device}', flush=True)
+    reference: list | None = None
+    if 'fast' in args.parts:
+        settings = [('b1-fp32', 1, {}), ('b1-fp32-nchw', 1, {'model.channels_last': False})]
+        settings += [(f'b{b}-fp32', b, {}) for b in args.tool_batch_sizes]
+        top = max(args.tool_batch_sizes)
+        settings += [
+            (f'b{top}-{p}', top, {'model.precision': p}) for p in args.precisions if p != 'fp32'
+        ]
+        settings.append(
+            (
+                f'b{top}-check{args.check_every}',
+                top,
+                {'model.schedule.check_every': args.check_every},
+            )
+        )
+        if args.compile:
+            settings.append((f'b{top}-compile', top, {'model.compile_extractor': True}))
+        labels_of: dict[str, list] = {}
+        for name, batch, options in settings:
+            key = f'fast/{name}'
+            # The reference labels are needed for every comparison: rerun them if not kept.
+            if key in rows and name != 'b1-fp32' and rows[key]['images'] == len(ids):
+                continue
+            if out_of_time() and name != 'b1-fp32':
+                print(f'time limit: {key} not run', flush=True)
+                continue
+            seconds, labels, peak = run(FAST_CONFIG, ids, batch, **options)
+            labels_of[name] = labels
+            if name == 'b1-fp32':
+                reference = labels
+            assert reference is not None
+            iou, pixels = agreement(reference, labels)
+            rows[key] = dict(
+                batch_size=batch,
+                options=options,
+                images=len(ids),
+                seconds=seconds,
+                images_per_s=len(ids) / seconds,
+                peak_gpu_mb=peak,
+                agreement_iou=iou,
+                agreement_pixels=pixels,
+            )
+            print(
+                f'{key:<28}{len(ids) / seconds:8.2f} img/s  {peak:8.0f} MB  '
+                f'IoU {iou:.4f} pixels {pixels:.4f}',
+                flush=True,
+            )
+            save()
+        floor = rows.get('fast/b1-fp32-nchw')
+        if floor is not None:
+            out['noise_floor'] = dict(
+                what='unbatched fp32, NCHW instead of channels-last, against channels-last',
+                agreement_iou=floor['agreement_iou'],
+                agreement_pixels=floor['agreement_pixels'],
+            )
+            accepted = {
+                k: r
+                for k, r in rows.items()
+                if k.startswith('fast/')
+                and k != 'fast/b1-fp32-nchw'
+                and r['agreement_iou'] >= floor['agreement_iou']
+            }
+            best = max(accepted, key=lambda k: accepted[k]['images_per_s'])
+            out['recommended'] = dict(
+                row=best,
+                batch_size=accepted[best]['batch_size'],
+                options=accepted[best]['options'],
+                rule='fastest row whose best-match agreement with unbatched fp32 is at least '
+                'the noise floor',
+            )
+            out['accepted_precisions'] = sorted(
+                {r['options'].get('model.precision', 'fp32') for r in accepted.values()}
+            )
+            save()
+            headline = paths if args.headline_images <= 0 else paths[: args.headline_images]
+            if 'headline' not in out and not out_of_time():
+                rec = out['recommended']
+                seconds, _, peak = run(FAST_CONFIG, headline, rec['batch_size'], **rec['options'])
+                out['headline'] = dict(
+                    config=FAST_CONFIG,
+                    row=rec['row'],
+                    images=len(headline),
+                    seconds=seconds,
+                    images_per_s=len(headline) / seconds,
+                    peak_gpu_mb=peak,
+                )
+                print(
+                    f'headline: {len(headline) / seconds:.2f} img/s over {len(headline)} '
+                    f'images ({rec["row"]})',
+                    flush=True,
+                )
+                save()
+    if 'faithful' in args.parts:
+        precisions = out.get('accepted_precisions', ['fp32'])
+        n = args.faithful_iters
+        faithful_ids = ids[: max(args.tool_batch_sizes)]
+        for batch in [1, *args.tool_batch_sizes]:
+            for precision in precisions:
+                key = f'faithful/b{batch}-{precision}'
+                if key in rows:
+                    continue
+                if out_of_time():
+                    print(f'time limit: {key} not run', flush=True)
+                    continue
+                options = {
+                    'model.schedule.max_iters': n,
+                    'model.schedule.min_labels': 0,
+                    'model.precision': precision,
+                }
+                use = faithful_ids[:4] if batch == 1 else faithful_ids
+                seconds, _, peak = run(FAITHFUL_CONFIG, use, batch, **options)
+                runs_per_s = len(use) * n / 1000 / seconds
+                rows[key] = dict(
+                    batch_size=batch,
+                    precision=precision,
+                    images=len(use),
+                    iterations=n,
+                    seconds=seconds,
+                    image_runs_per_s_at_1000=runs_per_s,
+                    peak_gpu_mb=peak,
+                )
+                print(
+                    f'{key:<28}{runs_per_s:8.3f} image-runs/s (1000 it)  {peak:8.0f} MB', flush=True
+                )
+                save()
+        faithful = {k: r for k, r in rows.items() if k.startswith('faithful/')}
+        if faithful:
+            best = max(faithful, key=lambda k: faithful[k]['image_runs_per_s_at_1000'])
+            out['recommended_faithful'] = dict(
+                row=best,
+                batch_size=faithful[best]['batch_size'],
+                precision=faithful[best]['precision'],
+                minutes_for_600_image_runs=600 / faithful[best]['image_runs_per_s_at_1000'] / 60,
+            )
+            save()
+    print(
+        json.dumps(
+            {k: out.get(k) for k in ('recommended', 'headline', 'recommended_faithful')}, indent=1
+        )
+    )
 
 
 if __name__ == '__main__':
