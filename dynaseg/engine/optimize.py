@@ -37,10 +37,10 @@ from dynaseg.utils.scribble_io import scribble_classes
 from .allocator import keep_freed_memory
 from .precision import precision_scope, wrap_stack
 from .record import NonFiniteBatchError, NonFiniteLossError, OptimizationRecord, SilhouetteConfig
-from .resize import argmax_at_size, resize_image
+from .resize import resize_image
 from .schedule import Schedule
 from .scribble import resize_scribble
-from .segment_count import fit_segment_map, segment_labels_at_size
+from .segment_count import response_labels
 from .silhouette import silhouette_lower_bound
 from .stack import ResponseStack, SingleModel, StackedCNN, select_images
 
@@ -608,12 +608,7 @@ def _final_labels(
     with torch.no_grad():
         response = net(select_images(image, index, num), None if len(alive) == num else index)
     for a, n in enumerate(alive):
-        if num_segments is None:
-            label_map = argmax_at_size(response[a : a + 1], size)
-        else:
-            segment_map = fit_segment_map(response[a].float(), num_segments)
-            label_map, _ = segment_labels_at_size(response[a : a + 1].float(), size, segment_map)
-            records[n].note_segment_count(segment_map.num_labels, num_segments)
+        label_map = response_labels(response[a : a + 1], size, num_segments, records[n])
         # On the host before the clock stops: on a GPU the last forward is still queued.
         labels[n] = label_map.cpu().numpy()
     return labels

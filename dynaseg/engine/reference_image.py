@@ -24,9 +24,10 @@ import torch
 from torch import Tensor, nn
 
 from .optimize import build_optimizer
-from .record import NonFiniteLossError
-from .resize import argmax_at_size, resize_image
+from .record import NonFiniteLossError, OptimizationRecord
+from .resize import resize_image
 from .schedule import fit_pixels
+from .segment_count import response_labels
 
 if TYPE_CHECKING:  # the loss is injected; the engine never imports dynaseg.models at run time
     from dynaseg.models.losses import DynaSegLoss
@@ -188,6 +189,8 @@ def reference_segment(
     *,
     max_pixels: int | None = 40_000,
     bn_stats: BNStats = 'batch',
+    num_segments: int | None = None,
+    record: OptimizationRecord | None = None,
 ) -> Tensor:
     """Label one image with a single forward pass of a trained extractor.
 
@@ -198,8 +201,12 @@ def reference_segment(
             the response is upsampled to (H, W) before the argmax.
         bn_stats: ``'batch'`` (default) normalises each response channel over the test image, as
             every training step did over its own image; ``'running'`` uses the training average.
+        num_segments: None (default): the argmax; K: exactly K labels from the response, as
+            the per-image mode makes them (:func:`~dynaseg.engine.segment_count.response_labels`),
+            the count noted in ``record``.
     Returns:
-        (H, W) int64 labels (channel indices, comparable across images).
+        (H, W) int64 labels (channel indices, comparable across images, when ``num_segments``
+        is None).
     """
     if image.ndim != 4 or image.shape[0] != 1:
         raise ValueError(f'expected one image of shape (1, C, H, W), got {tuple(image.shape)}')
@@ -218,4 +225,4 @@ def reference_segment(
                 response = extractor(small)
     finally:
         extractor.train(was_training)
-    return argmax_at_size(response, (height, width))
+    return response_labels(response, (height, width), num_segments, record)

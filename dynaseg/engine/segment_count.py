@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .record import OptimizationRecord
 from .resize import argmax_at_size
 
 
@@ -198,6 +199,27 @@ def segment_labels_at_size(
         nearest = F.interpolate(working[None, None].float(), size=size, mode='nearest')
         labels = nearest[0, 0].long()
     return labels, working
+
+
+def response_labels(
+    response: Tensor,
+    size: tuple[int, int],
+    num_segments: int | None,
+    record: OptimizationRecord | None = None,
+) -> Tensor:
+    """The labels (H, W) at ``size`` of a (1, C, h, w) response, as every mode returns them.
+
+    ``num_segments`` None: the argmax of the bilinearly resized response. K: exactly K labels
+    (:func:`fit_segment_map`, :func:`segment_labels_at_size`; fewer only if the response has
+    fewer distinct vectors), noted in ``record`` (:meth:`OptimizationRecord.note_segment_count`).
+    """
+    if num_segments is None:
+        return argmax_at_size(response, size)
+    segment_map = fit_segment_map(response[0].float(), num_segments)
+    labels, _ = segment_labels_at_size(response.float(), size, segment_map)
+    if record is not None:
+        record.note_segment_count(segment_map.num_labels, num_segments)
+    return labels
 
 
 def _points_and_members(response: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:

@@ -137,3 +137,63 @@ def test_a_per_image_config_becomes_a_reference_image_one(tmp_path: Path):
     # Applied to a reference-image config, only the checkpoint changes.
     again = reference_image_config(cfg, str(path))
     assert again == dict(cfg, reference=dict(cfg['reference'], checkpoint=str(path)))
+
+
+def trained_tiny(**extra) -> DynaSegReferenceImage:
+    model = tiny_model(**extra)
+    model.train_reference(images(model, 2), iters=2)
+    return model
+
+
+def test_one_pass_labels_are_the_argmax_of_the_forward_by_default():
+    model = trained_tiny()
+    assert model.num_segments is None
+    x = image_to_tensor(piecewise_image(18, 22, seed=5)[0], model)  # under max_pixels: no resize
+    with torch.no_grad(), batch_statistics(model.backbone):
+        expected = model.backbone(x)[0].argmax(0).numpy()
+    labels, record = model.segment(x)
+    np.testing.assert_array_equal(labels, expected)
+    assert record.num_segments is None and record.warnings == []
+    explicit = tiny_model(**{'model.num_segments': 'auto'})
+    explicit.backbone.load_state_dict(model.backbone.state_dict())
+    explicit.trained = True
+    np.testing.assert_array_equal(explicit.segment(x)[0], labels)
+
+
+@pytest.mark.parametrize('k', [2, 5, 12])
+def test_one_pass_num_segments_gives_exactly_k_labels(k: int):
+    """Fewer labels than the argmax gives: channel groups (each label a union of argmax
+    labels); more: splits. Either way exactly K, as the per-image path makes them."""
+    model = trained_tiny(**{'model.num_segments': k})
+    x = image_to_tensor(piecewise_image(30, 40, seed=3)[0], model)
+    argmax = reference_segment(model.backbone, x).numpy()
+    labels, record = model.segment(x)
+    assert labels.shape == (30, 40)
+    assert sorted(np.unique(labels).tolist()) == list(range(k))
+    assert record.num_segments == k and record.warnings == []
+    if k < len(np.unique(argmax)):
+        for channel in np.unique(argmax):
+            assert len(np.unique(labels[argmax == channel])) == 1
+
+
+def test_one_pass_num_segments_warns_when_the_image_has_too_few_vectors():
+    options = {'model.num_segments': 3, 'model.backbone.padding_mode': 'replicate'}
+    model = trained_tiny(**options)
+    flat = torch.zeros((1, 3, 12, 14))  # one colour, no zero border: one response vector
+    labels, record = model.segment(flat)
+    assert np.unique(labels).tolist() == [0]
+    assert record.num_segments == 1 and 'only 1 distinct' in record.warnings[0]
+
+
+@pytest.mark.parametrize('value', [0, 'three', 2.5])
+def test_one_pass_num_segments_must_be_auto_or_a_positive_int(value):
+    with pytest.raises(ValueError, match='num_segments'):
+        tiny_model(**{'model.num_segments': value})
+
+
+def test_consensus_is_dropped_from_and_refused_by_the_reference_image_mode():
+    per_image = load_config(None, dict(TINY, **{'model.consensus': dict(seeds=3)}))
+    cfg = reference_image_config(per_image.model, checkpoint=None)
+    assert 'consensus' not in cfg
+    with pytest.raises(ValueError, match='consensus: per-image optimisation settings'):
+        tiny_model(**{'model.consensus': dict(seeds=3)})

@@ -19,6 +19,19 @@ from dynaseg.registry import MODELS
 from dynaseg.utils.labels import relabel_connected_components
 
 
+def parse_num_segments(value: int | str) -> int | None:
+    """``model.num_segments`` as the engine takes it: ``'auto'`` -> None, an int K >= 1 -> K.
+
+    Raises:
+        ValueError: anything else.
+    """
+    if value == 'auto':
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"num_segments must be 'auto' or an int >= 1, got {value!r}")
+    return int(value)
+
+
 class DynaSegBase(BaseSegmentor):
     """A DynaSeg extractor, its loss and optimiser; ``segment`` says how images are labelled.
 

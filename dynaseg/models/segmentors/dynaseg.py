@@ -24,7 +24,7 @@ from dynaseg.engine.reference_image import load_reference_checkpoint
 from dynaseg.engine.stack import cnn_layers
 from dynaseg.registry import MODELS
 
-from .base import DynaSegBase
+from .base import DynaSegBase, parse_num_segments
 
 
 @MODELS.register_module()
@@ -77,9 +77,7 @@ class DynaSeg(DynaSegBase):
         self.tune_allocator = tune_allocator
         self.precision = check_precision(precision)
         self.compile_extractor = compile_extractor
-        if num_segments != 'auto' and not (isinstance(num_segments, int) and num_segments >= 1):
-            raise ValueError(f"num_segments must be 'auto' or an int >= 1, got {num_segments!r}")
-        self.num_segments = None if num_segments == 'auto' else int(num_segments)
+        self.num_segments = parse_num_segments(num_segments)
         self.consensus = None if consensus is None else Consensus(**consensus)
         self.scribble_weight = float((scribble or {}).get('weight', 0.5))
         self.init_checkpoint = None if init_checkpoint is None else os.path.abspath(init_checkpoint)

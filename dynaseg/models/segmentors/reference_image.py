@@ -21,7 +21,7 @@ from dynaseg.engine.reference_image import (
 )
 from dynaseg.registry import MODELS
 
-from .base import DynaSegBase
+from .base import DynaSegBase, parse_num_segments
 
 #: Config keys of the per-image mode that mean nothing for one forward pass per image.
 PER_IMAGE_KEYS = (
@@ -31,6 +31,7 @@ PER_IMAGE_KEYS = (
     'tune_allocator',
     'scribble',
     'init_checkpoint',
+    'consensus',
 )
 
 
@@ -61,10 +62,27 @@ class DynaSegReferenceImage(DynaSegBase):
             network's file, the size cap of training and inference (a few-pixel receptive field
             is scale-dependent), and whose statistics BatchNorm uses at inference
             (see :func:`~dynaseg.engine.reference_image.reference_segment`).
+        num_segments: ``'auto'`` (default): the argmax of the forward's response; an int K:
+            exactly K labels from that response, by the per-image mode's segment-count control
+            (``dynaseg/engine/segment_count.py``; fewer only if the image has fewer distinct
+            response vectors, with a warning in the record).
+
+    The per-image keys (:data:`PER_IMAGE_KEYS`: schedule, consensus, ...) are refused with a
+    ``ValueError``; :func:`reference_image_config` drops them from a per-image config.
     """
 
-    def __init__(self, reference: dict | None = None, **kwargs) -> None:
+    def __init__(
+        self, reference: dict | None = None, num_segments: int | str = 'auto', **kwargs
+    ) -> None:
+        per_image = sorted(set(kwargs) & set(PER_IMAGE_KEYS))
+        if per_image:
+            raise ValueError(
+                f'{", ".join(per_image)}: per-image optimisation settings, meaningless for one '
+                'forward pass per image (reference-image mode); remove them, or build the '
+                'config with reference_image_config, which drops them'
+            )
         super().__init__(**kwargs)
+        self.num_segments = parse_num_segments(num_segments)
         self.reference_cfg: dict[str, Any] = dict(
             checkpoint=None, max_pixels=40_000, bn_stats='batch'
         )
@@ -96,16 +114,17 @@ class DynaSegReferenceImage(DynaSegBase):
                 '(tools/train_reference.py writes one) or call train_reference first'
             )
         start = time.perf_counter()
+        record = OptimizationRecord(stop_reason='reference_forward')
         labels = reference_segment(
             self.backbone,
             image,
             max_pixels=self.reference_cfg['max_pixels'],
             bn_stats=self.reference_cfg['bn_stats'],
+            num_segments=self.num_segments,
+            record=record,
         )
         labels_np = self.finish(labels.cpu().numpy())
-        record = OptimizationRecord(
-            stop_reason='reference_forward', seconds=time.perf_counter() - start
-        )
+        record.seconds = time.perf_counter() - start
         return labels_np, record
 
     def train_reference(
