@@ -30,7 +30,7 @@ from .schedule import fit_pixels
 from .segment_count import response_labels
 
 if TYPE_CHECKING:  # the loss is injected; the engine never imports dynaseg.models at run time
-    from dynaseg.models.losses import DynaSegLoss
+    from dynaseg.models.losses import DynaSegLoss, LossContext
 
 __all__ = [
     'BNStats',
@@ -73,7 +73,8 @@ def train_reference(
 
     Args:
         extractor: the feature extractor (``DynaSeg.backbone``), trained in place.
-        loss_fn: the DynaSeg loss (one image per step, so its per-sample outputs have one entry).
+        loss_fn: the DynaSeg loss (one image per step, so its per-sample outputs have one entry);
+            its ``prepare`` runs once per training image (at the training size).
         images: (1, 3, H, W) normalised images; each is area-downscaled once to ``max_pixels``
             (sizes may differ, so one image per step, as in Kim et al.'s reference mode).
         optimizer_cfg: torch.optim class and arguments, e.g. ``dict(type='SGD', lr=0.1, ...)``.
@@ -98,12 +99,18 @@ def train_reference(
     rng = np.random.default_rng(seed)
     record = ReferenceTrainRecord(num_images=len(inputs))
     order: list[int] = []
+    # The loss's per-image guides (edge weights, superpixels), prepared on an image's first
+    # visit and reused on the next ones: the training images repeat, their guides do not change.
+    contexts: dict[int, LossContext | None] = {}
     with torch.enable_grad():
         for it in range(1, iters + 1):
             if not order:
                 order = rng.permutation(len(inputs)).tolist()
+            index = order.pop()
+            if index not in contexts:
+                contexts[index] = loss_fn.prepare(inputs[index])
             optimizer.zero_grad(set_to_none=True)
-            out = loss_fn(extractor(inputs[order.pop()]))
+            out = loss_fn(extractor(inputs[index]), context=contexts[index])
             out.loss.sum().backward()
             optimizer.step()
             value = float(out.loss.detach())

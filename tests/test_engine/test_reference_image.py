@@ -197,3 +197,38 @@ def test_consensus_is_dropped_from_and_refused_by_the_reference_image_mode():
     assert 'consensus' not in cfg
     with pytest.raises(ValueError, match='consensus: per-image optimisation settings'):
         tiny_model(**{'model.consensus': dict(seeds=3)})
+
+
+LEVERS = {
+    'model.loss.continuity': dict(edge_sigma=0.2),
+    'model.loss.target': dict(type='superpixel', n_segments=20, compactness=10.0),
+}
+
+
+def test_training_prepares_the_loss_context_once_per_image():
+    """Edge-aware continuity and superpixel targets train too: each training image's guides
+    are prepared on its first visit (at the training size) and reused when it comes back."""
+    model = tiny_model(**LEVERS)
+    assert model.loss_fn.needs_context
+    prepared: list[torch.Tensor] = []
+    prepare = model.loss_fn.prepare
+
+    def recording(batch):
+        prepared.append(batch.clone())
+        return prepare(batch)
+
+    model.loss_fn.prepare = recording  # type: ignore[method-assign]
+    train = images(model, 2)
+    record = model.train_reference(train, iters=6)
+    assert record.iterations == 6 and all(np.isfinite(record.losses))
+    assert len(prepared) == 2  # two images, three visits each
+    assert sorted(p.sum().item() for p in prepared) == sorted(x.sum().item() for x in train)
+
+
+def test_edge_aware_training_differs_from_the_plain_loss():
+    plain = tiny_model()
+    edges = tiny_model(**{'model.loss.continuity': dict(edge_sigma=0.05)})
+    train = images(plain, 2)
+    a = plain.train_reference(train, iters=2).losses
+    b = edges.train_reference(train, iters=2).losses
+    assert a[0] != b[0]  # same network, same image: only the continuity weighting differs

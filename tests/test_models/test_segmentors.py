@@ -169,3 +169,32 @@ def test_consensus_with_a_scribble_runs_the_seeds_one_after_another():
     alone = [model._segment_seed(image, s, None, torch.as_tensor(mask)) for s in (7, 8)]
     chosen = [s['chosen'] for s in record.seed_runs].index(True)
     np.testing.assert_array_equal(labels, alone[chosen][0])
+
+
+def test_mmengine_loss_prepares_each_images_context_from_the_batch():
+    """DynaSegBase.loss (mmengine's train step) works with edge-aware continuity and
+    superpixel targets: each image's guides come from its own pixels."""
+    from dynaseg.models.losses import LossContext
+
+    batch = torch.cat([image_to_tensor(piecewise_image(16, 20, seed=s)[0], tiny()) for s in (1, 2)])
+    edges = tiny(**{'model.loss.continuity': dict(edge_sigma=0.1)})
+    got = edges.loss(batch)
+    with torch.no_grad():
+        response = edges.backbone(batch)
+    singles = [edges.loss_fn.prepare(batch[i : i + 1]) for i in range(2)]
+    assert all(c is not None and c.edge_weights is not None for c in singles)
+    context = LossContext(
+        tuple(torch.cat(ws) for ws in zip(*(c.edge_weights for c in singles))), None, 0
+    )
+    expected = edges.loss_fn(response, context=context).loss.mean()
+    torch.testing.assert_close(got['loss'].detach(), expected)
+    # The plain loss is unchanged: no context, the same value as before.
+    plain = tiny()
+    with torch.no_grad():
+        plain_expected = plain.loss_fn(plain.backbone(batch)).loss.mean()
+    torch.testing.assert_close(plain.loss(batch)['loss'].detach(), plain_expected)
+    assert not torch.allclose(got['loss'].detach(), plain_expected)
+    target = {'model.loss.target': dict(type='superpixel', n_segments=20, compactness=10.0)}
+    superpixel = tiny(**target).loss(batch)
+    superpixel['loss'].backward()
+    assert torch.isfinite(superpixel['loss'])

@@ -125,8 +125,12 @@ class DynaSegBase(BaseSegmentor):
         return samples
 
     def loss(self, inputs: Tensor, data_samples: list[SegDataSample] | None = None) -> dict:
-        """The DynaSeg loss of the resident extractor on a batch, averaged over its images."""
-        out = self.loss_fn(self.backbone(inputs))
+        """The DynaSeg loss of the resident extractor on a batch, averaged over its images.
+
+        The loss's per-image guides (edge-aware continuity, superpixel targets) are prepared
+        from the batch itself, each image's from its own pixels.
+        """
+        out = self.loss_fn(self.backbone(inputs), context=self.loss_fn.prepare(inputs))
         return {'loss': out.loss.mean(), 'num_labels': out.num_labels.float().mean()}
 
     def extract_feat(self, inputs: Tensor) -> Tensor:
