@@ -20,6 +20,7 @@ its label map exists: a rerun after a crash or Ctrl-C skips finished images and 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 from collections.abc import Callable
@@ -151,8 +152,16 @@ def write_image_outputs(
     save_csv: bool,
     record_extra: dict | None = None,
 ) -> ImageOutcome:
-    """Write one segmented image's record, side outputs and label map (last), atomically."""
+    """Write one segmented image's record, side outputs and label map (last), atomically.
+
+    The JSON record holds every field of the :class:`OptimizationRecord` (serialised
+    generically, so a field the engine adds is written without an edit here), the per-iteration
+    series under ``history``, and ``num_labels``: the labels of the returned map.
+    """
     num_labels = int(len(np.unique(labels)))
+    fields = dataclasses.asdict(record)
+    # plot_history reads these two series.
+    history = {'n_labels': fields.pop('label_counts'), 'loss': fields.pop('losses')}
     save_json(
         layout.record(out_stem),
         {
@@ -162,14 +171,8 @@ def write_image_outputs(
             'width': int(labels.shape[1]),
             'num_labels': num_labels,
             'seed': seed,
-            'iterations': record.iterations,
-            'stop_reason': record.stop_reason,
-            'seconds': record.seconds,
-            'silhouette_k': record.silhouette_k,
-            'stage_sizes': record.stage_sizes,
-            'stage_iterations': record.stage_iterations,
-            # plot_history reads these two series.
-            'history': {'n_labels': record.label_counts, 'loss': record.losses},
+            **fields,
+            'history': history,
             **(record_extra or {}),
         },
     )

@@ -270,6 +270,9 @@ def test_bsds_end_to_end_modes_and_region_bench(tmp_path: Path) -> None:
         )
         assert [row[f'{prefix}/num_segments'] for row in per_image] == [s.size for s in scores]
     assert all(0 <= row['bsds/PRI'] <= 1 for row in per_image)
+    record = json.loads(layout.record('100').read_text())  # the engine record's fields too
+    assert record['num_segments'] is None and record['warnings'] == []
+    assert record['seed_runs'] == [] and record['img_id'] == '100'
 
 
 def test_missing_data_root_is_an_error_before_any_work(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -14,7 +15,8 @@ import torch
 from PIL import Image
 
 from dynaseg.apis import RunInterrupted, build_segmentor, load_config, segment_file, segment_folder
-from dynaseg.apis.folder import OutputLayout
+from dynaseg.apis.folder import OutputLayout, write_image_outputs
+from dynaseg.engine import OptimizationRecord
 from dynaseg.models.segmentors.dynaseg import DynaSeg
 from dynaseg.testing import piecewise_image
 from dynaseg.utils.fileio import UnwritableDirectoryError, load_label_map
@@ -105,6 +107,38 @@ def test_outputs_layout_label_map_and_record(tmp_path):
     assert len(record['history']['n_labels']) == len(record['history']['loss']) == 5
     assert record['model_config']['backbone']['channels'] == 16
     assert hidden_files(out) == []
+
+
+def test_record_holds_every_engine_record_field(tmp_path):
+    """Segment-count control's fields reach the JSON record, and so does any field the engine
+    adds later: the record is serialised generically."""
+    write_image(tmp_path / 'in' / 'scene.png', 24, 32)
+    cfg = tiny_cfg(**{'model.num_segments': 3})
+    assert run(tmp_path / 'in', tmp_path / 'out', cfg).exit_code == 0
+    record = json.loads((tmp_path / 'out' / 'records' / 'scene.json').read_text())
+    names = {f.name for f in dataclasses.fields(OptimizationRecord)} - {'label_counts', 'losses'}
+    assert names <= set(record)
+    assert record['num_segments'] == 3 == record['num_labels']
+    assert record['warnings'] == [] and record['seed_runs'] == []
+    assert len(record['history']['n_labels']) == record['iterations']
+
+    @dataclasses.dataclass
+    class Extended(OptimizationRecord):
+        lever: dict = dataclasses.field(default_factory=dict)
+
+    extended = Extended(iterations=1, label_counts=[4], losses=[0.5], lever={'k': 2})
+    extended.warnings.append('careful')
+    layout = OutputLayout(tmp_path / 'direct')
+    layout.create()
+    rgb = piecewise_image(8, 10)[0]
+    write_image_outputs(
+        layout, 'x.png', 'x', rgb, np.zeros((8, 10), np.int64), extended, 0,
+        visualize=False, save_csv=False,
+    )  # fmt: skip
+    written = json.loads(layout.record('x').read_text())
+    assert written['lever'] == {'k': 2} and written['warnings'] == ['careful']
+    assert written['history'] == {'n_labels': [4], 'loss': [0.5]}
+    assert 'label_counts' not in written and 'losses' not in written
 
 
 def test_visualize_false_writes_no_vis_images(tmp_path):
