@@ -54,6 +54,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 EVAL_TOOL = 'tools/evaluate_config.py'
 RESULTS_JSON = 'eval_results.json'
 DEFAULT_OUTPUT = 'docs/results.md'
+#: The reports --report chooses between, and where each is written by default.
+REPORT_OUTPUTS = {'results': DEFAULT_OUTPUT, 'warm-start': 'docs/results_warm_start.md'}
 TEMPLATE = 'docs/templates/results.md.in'
 
 #: The configs of the default report, in table order (grouped by dataset when rendered).
@@ -95,6 +97,8 @@ class Run:
 
     config: str  # relative to the repository root
     by_default: bool = True  # False: too slow for a CPU report; run only when --only names it
+    # A committed report whose table holds this run's row: read when its work dir is absent.
+    committed: str | None = None
 
     @property
     def name(self) -> str:
@@ -122,6 +126,23 @@ RUNS: tuple[Run, ...] = (
     *(Run(config) for config in DEFAULT_CONFIGS),
     *(Run(config, by_default=False) for config in NAMED_ONLY_CONFIGS),
 )
+#: ``--report warm-start`` (issue 19): the per-image default, the per-image FSF run the warm
+#: start continues from a trained network instead of a random one, the warm start and the one
+#: pass. The two per-image rows were run on all 200 test images on a GPU
+#: (docs/results_bsds500_all.md); without their work dirs, their rows are read from that report.
+WARM_START_RUNS: tuple[Run, ...] = (
+    Run(
+        'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py',
+        committed='docs/results_bsds500_all.md',
+    ),
+    Run(
+        'configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py',
+        committed='docs/results_bsds500_all.md',
+    ),
+    Run('configs/dynaseg/dynaseg-fsf_cnn-m2_warm-start_bsds500.py'),
+    Run('configs/dynaseg/dynaseg-fsf_cnn-m2_one-pass_bsds500.py'),
+)
+REPORT_RUNS = {'results': RUNS, 'warm-start': WARM_START_RUNS}
 
 
 # ----------------------------------------------------------------------------- paths
@@ -152,12 +173,17 @@ PATH_OPTIONS = ('--data-root', '--work-dir', '--output', '--assets')
 
 def invocation_line(argv: Sequence[str]) -> str:
     """The reproduce.py command as given, its path options relative to the repository root."""
-    words, after_path_option = [], False
+    words, after_path_option, in_run_dirs = [], False, False
     for word in argv:
         option, equals, value = word.partition('=')
+        in_run_dirs = bool(words) and (
+            words[-1] == '--run-dir' or (in_run_dirs and not word.startswith('-'))
+        )
         if after_path_option:
             word = repo_relative(word)
         elif equals and option in PATH_OPTIONS:
+            word = f'{option}={repo_relative(value)}'
+        elif equals and in_run_dirs:  # --run-dir NAME=DIR ...
             word = f'{option}={repo_relative(value)}'
         words.append(word)
         after_path_option = word in PATH_OPTIONS
@@ -226,6 +252,23 @@ def method_label(model: dict[str, Any]) -> str:
     return f'{WEIGHTINGS.get(weight["type"], weight["type"])} mu={weight["mu"]:g}'
 
 
+def is_one_pass(model: dict[str, Any]) -> bool:
+    """Whether the model labels each image with one forward pass (reference-image mode)."""
+    return model.get('type') == 'DynaSegReferenceImage'
+
+
+def mode_label(model: dict[str, Any]) -> str:
+    """How each image's labels are made, from the model config: the segmentor type of a one
+    pass, the ``init_checkpoint`` of a warm start, else a per-image random initialisation."""
+    if is_one_pass(model):
+        checkpoint = (model.get('reference') or {}).get('checkpoint')
+        name = Path(checkpoint).name if checkpoint else 'no checkpoint'
+        return f'one pass ({model["type"]}, {name})'
+    if model.get('init_checkpoint'):
+        return f'warm start from {Path(model["init_checkpoint"]).name}'
+    return 'per image, random init'
+
+
 def random_resnet(backbone: dict[str, Any]) -> bool:
     return backbone['type'] == 'ResNetFPNExtractor' and not backbone.get('checkpoint')
 
@@ -254,12 +297,23 @@ def schedule_kind(model: dict[str, Any]) -> tuple[str, str]:
 
 def schedule_text(model: dict[str, Any]) -> str:
     """The resolution / schedule of a run, from its model config."""
+    if is_one_pass(model):
+        reference = model.get('reference') or {}
+        size = reference.get('max_pixels')
+        return (
+            f'one forward at {f"<= {size:,} px" if size else "full size"}, BatchNorm on '
+            f'{reference.get("bn_stats")} statistics, no optimisation'
+        )
     s = model.get('schedule') or {}
     if s.get('coarse_max_pixels'):
+        until = (
+            f'until q stable {s["patience"]} it (max {s.get("max_iters")}, '
+            if s.get('patience')
+            else f'for {s.get("max_iters")} it ('
+        )
         return (
-            f'fast: <= {s["coarse_max_pixels"]:,} px until q stable {s.get("patience")} it '
-            f'(max {s.get("max_iters")}, stop q <= {s.get("min_labels")}), refine '
-            f'{s.get("refine_iters", 0)} it, label at <= {s.get("max_pixels", 0):,} px'
+            f'fast: <= {s["coarse_max_pixels"]:,} px {until}stop q <= {s.get("min_labels")}), '
+            f'refine {s.get("refine_iters", 0)} it, label at <= {s.get("max_pixels", 0):,} px'
         )
     size = f'<= {s["max_pixels"]:,} px' if s.get('max_pixels') else 'full size'
     return f'{size}, up to {s.get("max_iters")} it, stop q <= {s.get("min_labels")}'
@@ -389,6 +443,12 @@ def work_dir_for(run: Run, subset: Subset, work_root: str) -> Path:
     return Path(work_root) / run.name / subset.tag
 
 
+def run_work_dir(run: Run, subset: Subset, args: argparse.Namespace) -> Path:
+    """Where ``run`` is run and read: its ``--run-dir``, else ``<work-dir>/<name>/<subset>``."""
+    given = dict(_run_dirs(args))
+    return Path(given[run.name]) if run.name in given else work_dir_for(run, subset, args.work_dir)
+
+
 def run_options(args: argparse.Namespace) -> list[str]:
     """``--device`` / ``--threads`` / ``--batch-size`` as reproduce.py and evaluate_config.py
     both take them."""
@@ -411,7 +471,7 @@ def command_for(
         '--data-root',
         repo_relative(Path(args.data_root) / run.folder),
         '--work-dir',
-        repo_relative(work_dir_for(run, subset, args.work_dir)),
+        repo_relative(run_work_dir(run, subset, args)),
     ]
     command += run_options(args)
     if score_only:
@@ -422,13 +482,16 @@ def command_for(
     return command
 
 
-def selected_runs(only: Sequence[str] | None) -> list[Run]:
+def selected_runs(only: Sequence[str] | None, report: str = 'results') -> list[Run]:
+    """The runs of ``report`` that ``--only`` names (default: those run by default)."""
+    candidates = REPORT_RUNS[report]
     if not only:
-        return [r for r in RUNS if r.by_default]
-    runs = [r for r in RUNS if any(fnmatch.fnmatch(r.name, p) or p == r.name for p in only)]
+        return [r for r in candidates if r.by_default]
+    runs = [r for r in candidates if any(fnmatch.fnmatch(r.name, p) or p == r.name for p in only)]
     if not runs:
         raise SystemExit(
-            f'error: --only {" ".join(only)} matches none of: ' + ' '.join(r.name for r in RUNS)
+            f'error: --only {" ".join(only)} matches none of: '
+            + ' '.join(r.name for r in candidates)
         )
     return runs
 
@@ -534,7 +597,7 @@ def table_rows(
     rows, notes = [], []
     for run in (r for r in runs if r.dataset == dataset):
         subset = subset_for(run, args)
-        summary = run_summary(run, work_dir_for(run, subset, args.work_dir), args)
+        summary = run_summary(run, run_work_dir(run, subset, args), args)
         status = _status(summary, subset, command_for(run, subset, args))
         if status:
             notes.append(f'- `{run.name}`: {status}')
@@ -587,7 +650,7 @@ def bootstrap_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
         return ''
     rows = []
     for run in (r for r in runs if r.dataset == 'bsds500'):
-        work_dir = work_dir_for(run, subset_for(run, args), args.work_dir)
+        work_dir = run_work_dir(run, subset_for(run, args), args)
         per_image = read_per_image(work_dir)
         if not per_image:
             continue
@@ -638,11 +701,20 @@ def regenerate_command(args: argparse.Namespace) -> str:
         command += ['--bootstrap', str(args.bootstrap)]
     if args.cfg_options:
         command += ['--cfg-options', *args.cfg_options]
+    if args.report != 'results':
+        command += ['--report', args.report]
+    if args.run_dir:
+        command += ['--run-dir']
+        command += [f'{name}={repo_relative(path)}' for name, path in _run_dirs(args)]
     if args.only:
         command += ['--only', *args.only]
-    if repo_relative(args.output) != DEFAULT_OUTPUT:
+    if repo_relative(args.output) != REPORT_OUTPUTS[args.report]:
         command += ['--output', repo_relative(args.output)]
     return shell_line(command)
+
+
+def _run_dirs(args: argparse.Namespace) -> list[tuple[str, str]]:
+    return [(name, path) for name, _, path in (item.partition('=') for item in args.run_dir)]
 
 
 def _differences(runs: Sequence[Run], args: argparse.Namespace, gt_kind: str) -> str:
@@ -711,6 +783,140 @@ def render(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
     )
 
 
+# ----------------------------------------------------------------------------- warm-start report
+
+
+@dataclass(frozen=True)
+class CommittedRow:
+    """A run's row in a committed report (its BSDS500 table), for a run whose work dir is absent."""
+
+    document: str  # relative to the repository root
+    machine: str  # where that report says its runs were made
+    images: str  # scored / in the subset
+    scores: list[str]  # all, fine, coarse, PRI, VOI, covering, as printed there
+    iterations: str
+    labels: str
+    seconds: str
+
+
+_RUN_CELL = re.compile(r'(?P<it>\S+) it, (?P<labels>\S+) labels, (?P<seconds>\S+) s')
+
+
+def committed_row(run: Run, subset: Subset, args: argparse.Namespace) -> CommittedRow | None:
+    """The row of ``run`` in its committed report, or None.
+
+    The row must sit in that report's BSDS500 section for the same subset, and carry the labels
+    this config gives today (weighting and mu, extractor, Silhouette phase, schedule): a config
+    changed since that report matches no row.
+    """
+    if run.committed is None or not (REPO_ROOT / run.committed).is_file():
+        return None
+    text = (REPO_ROOT / run.committed).read_text(encoding='utf-8')
+    section = re.search(
+        rf'^## BSDS500 test -- {re.escape(subset.description)}\n(?P<body>.*?)(?=^## |\Z)',
+        text,
+        re.M | re.S,
+    )
+    if section is None:
+        return None
+    model = model_config(run, args)
+    silhouette = 'yes' if (model.get('silhouette') or {}).get('enabled', False) else 'no'
+    key = [method_label(model), extractor_label(model), silhouette]
+    for line in section['body'].splitlines():
+        cells = [c.strip() for c in line.strip().strip('|').split('|')]
+        run_cell = _RUN_CELL.fullmatch(cells[-2]) if len(cells) == 12 else None
+        if run_cell and cells[:3] == key and cells[-1] == schedule_text(model):
+            machine = re.search(r'Machine: (.+?)\.$', text, re.M)
+            return CommittedRow(
+                run.committed,
+                machine[1] if machine else 'see that report',
+                cells[3],
+                cells[4:10],
+                run_cell['it'],
+                run_cell['labels'],
+                run_cell['seconds'],
+            )
+    return None
+
+
+def warm_start_row(run: Run, args: argparse.Namespace) -> tuple[str, str | None]:
+    """One row of the warm-start table and the note on it (None: complete, from its work dir)."""
+    subset = subset_for(run, args)
+    work_dir = run_work_dir(run, subset, args)
+    summary = run_summary(run, work_dir, args)
+    model = model_config(run, args)
+    labels = [
+        mode_label(model),
+        summary['method'],
+        summary['extractor'],
+        'n/a' if is_one_pass(model) else summary['silhouette'],
+    ]
+    status = _status(summary, subset, command_for(run, subset, args))
+    committed = None if summary['scored'] else committed_row(run, subset, args)
+    if committed is not None:
+        cells = [f'{committed.images} (committed)', *committed.scores, committed.labels]
+        cells += [f'{committed.seconds} (there)', committed.iterations]
+        note = fill(
+            'warm-start-committed',
+            name=run.name,
+            document=repo_relative(REPO_ROOT / committed.document),
+            work_dir=repo_relative(work_dir),
+            machine=committed.machine,
+        )
+        return '| ' + ' | '.join([*labels, *cells, summary['schedule']]) + ' |', note
+    n = f'{summary["scored"]}/{subset.size}'
+    if status:
+        n = f'**{n} (partial)**' if summary['scored'] else 'not run'
+    per_image = read_per_image(work_dir) if summary['scored'] else []
+    if args.bootstrap and per_image:
+        scores = bootstrap_cells(summary['results'], per_image, args.bootstrap)
+        scores.append(_scores('bsds500', summary['results'])[-1])  # covering: pooled ratio
+    else:
+        scores = _scores('bsds500', summary['results'])
+    seconds = summary['seconds']
+    cells = [n, *scores, _f(summary['labels'], 1), _f(seconds, 2 if (seconds or 0) < 10 else 1)]
+    cells.append(_f(summary['iterations'], 0))
+    note = f'- `{run.name}`: {status}' if status else None
+    if note and not summary['scored'] and run.committed:
+        document = repo_relative(REPO_ROOT / run.committed)
+        note += f' (and `{document}` has no row for this config on this subset)'
+    return '| ' + ' | '.join([*labels, *cells, summary['schedule']]) + ' |', note
+
+
+def render_warm_start(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
+    """The warm-start report (``--report warm-start``): every run of it on BSDS500 test."""
+    bsds = [run for run in runs if run.dataset == 'bsds500']
+    if not bsds:
+        raise SystemExit('error: the warm-start report shows BSDS500 runs; --only selected none')
+    rows, notes = [], []
+    for run in bsds:
+        row, note = warm_start_row(run, args)
+        rows.append(row)
+        notes += [note] if note else []
+    intervals = fill('warm-start-intervals', resamples=args.bootstrap) if args.bootstrap else ''
+    return fill(
+        'report-warm-start',
+        command=command,
+        date=time.strftime('%Y-%m-%d'),
+        machine=args.machine or machine_text(args.threads),
+        subset=subset_for(bsds[0], args).description,
+        intervals=intervals,
+        rows='\n'.join(rows),
+        notes=''.join(f'{note}\n' for note in notes),
+        regenerate=regenerate_command(args),
+        commands='\n'.join(shell_line(command_for(r, subset_for(r, args), args)) for r in bsds),
+    )
+
+
+def warm_start_runs_present(runs: Sequence[Run], args: argparse.Namespace) -> bool:
+    """Whether a run of the report with no committed row to fall back on has scored images."""
+    return any(
+        read_results(run_work_dir(run, subset_for(run, args), args)) is not None
+        for run in runs
+        if run.committed is None and run.dataset == 'bsds500'
+    )
+
+
 # ----------------------------------------------------------------------------- figures
 
 
@@ -744,9 +950,7 @@ def draw_figures(
     samples = {sample['img_id']: sample for sample in dataset.list_samples()}
     listed = list(samples)
     subset = bsds_subset(listed, args.images, args.ids)
-    dirs = {
-        title: work_dir_for(_run_named(name), subset, args.work_dir) for title, name in FIGURE_RUNS
-    }
+    dirs = {title: run_work_dir(_run_named(name), subset, args) for title, name in FIGURE_RUNS}
     in_subset = args.ids or (listed[: args.images] if args.images > 0 else listed)
     ids = [
         i
@@ -819,8 +1023,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     which.add_argument(
         '--images',
         type=int,
-        default=10,
-        help='BSDS500: the first N sorted test ids (0: all 200; default 10)',
+        help='BSDS500: the first N sorted test ids (0: all 200; default 10, and 0 for '
+        '--report warm-start)',
     )
     which.add_argument('--ids', nargs='+', help='BSDS500: exactly these test ids')
     parser.add_argument(
@@ -831,6 +1035,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         + ' '.join(r.name for r in RUNS if r.by_default)
         + '; only when named: '
         + ' '.join(r.name for r in RUNS if not r.by_default),
+    )
+    parser.add_argument(
+        '--report',
+        choices=sorted(REPORT_OUTPUTS),
+        default='results',
+        help='results (default): the reproduction report (docs/results.md); warm-start: the '
+        'per-image default, the warm start and the one pass on BSDS500 test, all 200 images by '
+        'default (docs/results_warm_start.md; written only once a warm-start or one-pass run '
+        'has results; a per-image row whose work dir is absent is read from the committed '
+        'docs/results_bsds500_all.md, and says so)',
+    )
+    parser.add_argument(
+        '--run-dir',
+        nargs='+',
+        default=[],
+        metavar='NAME=DIR',
+        help='run (and read) config stem NAME in DIR instead of <work-dir>/<NAME>/<subset>, '
+        'e.g. a run made by hand with tools/evaluate_config.py',
     )
     parser.add_argument('--threads', type=int, help='torch CPU threads per run')
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu', help='for every run')
@@ -873,14 +1095,28 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help='score the predictions present (evaluate_config.py --limit 0), segment '
         'nothing, then write the report and figures',
     )
-    parser.add_argument('--output', default=DEFAULT_OUTPUT, help='the report to write')
+    parser.add_argument(
+        '--output', help='the report to write (default: docs/results.md, or that of --report)'
+    )
     parser.add_argument('--assets', default='assets', help='where the figures go')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.images is None:
+        args.images = 0 if args.report == 'warm-start' else 10
+    if args.output is None:
+        args.output = REPORT_OUTPUTS[args.report]
+    names = {run.name for run in REPORT_RUNS[args.report]}
+    for item in args.run_dir:
+        name, equals, path = item.partition('=')
+        if not equals or not path or name not in names:
+            parser.error(
+                f'--run-dir {item}: expected NAME=DIR with NAME one of: {" ".join(sorted(names))}'
+            )
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    runs = selected_runs(args.only)
+    runs = selected_runs(args.only, args.report)
     invocation = invocation_line(sys.argv[1:] if argv is None else argv)
     if args.dry_run:
         for run in runs:
@@ -896,6 +1132,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             rc = subprocess.call([sys.executable, *command[1:]], cwd=REPO_ROOT)
             print(f'{run.name}: exit {rc} after {time.monotonic() - start:.0f} s', flush=True)
             code = code or rc
+    if args.report == 'warm-start':
+        if args.figures_only:
+            return code
+        if not warm_start_runs_present(runs, args):
+            print(
+                f'{args.output} not written: no warm-start or one-pass run has results yet '
+                '(run them, or point --run-dir at their work dirs)'
+            )
+            return code or 1
+        output = Path(args.output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(render_warm_start(runs, args, invocation), encoding='utf-8')
+        print(f'wrote {output}')
+        return code
     if not args.figures_only:
         output = Path(args.output)
         output.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ written by hand on a tiny synthetic BSDS500 layout.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import os
@@ -265,6 +266,26 @@ def test_slow_runs_only_when_named(data_root: Path, tmp_path: Path) -> None:
     assert 'Every fast run' not in text and 'ResNet' not in text
 
 
+def per_image_rows(folder: Path, ids: list[str], miou: float) -> None:
+    """Per-image scores of a fake run (eval_results.pkl), for the bootstrap intervals."""
+    rows = [
+        {
+            'img_id': i,
+            'all/mIoU': miou + 0.02 * k,
+            'all/num_segments': 5 + k,
+            'fine/mIoU': miou - 0.1,
+            'fine/num_segments': 9,
+            'coarse/mIoU': miou + 0.1,
+            'coarse/num_segments': 2,
+            'bsds_region/PRI': 0.7 + 0.01 * k,
+            'bsds_region/VOI': 2.0,
+        }
+        for k, i in enumerate(ids)
+    ]
+    with open(folder / 'eval_results.pkl', 'wb') as handle:
+        pickle.dump(rows, handle)
+
+
 def test_faithful_full_rows_with_batch_size_and_bootstrap(data_root: Path, tmp_path: Path) -> None:
     # tools/device_check.sh's report: the three full-resolution faithful rows on all images.
     work = tmp_path / 'work'
@@ -272,22 +293,7 @@ def test_faithful_full_rows_with_batch_size_and_bootstrap(data_root: Path, tmp_p
         stem = f'{name}_cnn-m2_faithful_bsds500'
         folder = work / stem / 'test_all'
         fake_run(folder, IDS, miou)
-        rows = [
-            {
-                'img_id': i,
-                'all/mIoU': miou + 0.02 * k,
-                'all/num_segments': 5 + k,
-                'fine/mIoU': miou - 0.1,
-                'fine/num_segments': 9,
-                'coarse/mIoU': miou + 0.1,
-                'coarse/num_segments': 2,
-                'bsds_region/PRI': 0.7 + 0.01 * k,
-                'bsds_region/VOI': 2.0,
-            }
-            for k, i in enumerate(IDS)
-        ]
-        with open(folder / 'eval_results.pkl', 'wb') as handle:
-            pickle.dump(rows, handle)
+        per_image_rows(folder, IDS, miou)
     output = tmp_path / 'faithful_all.md'
     argv = ['--data-root', str(data_root), '--work-dir', str(work), '--images', '0']
     argv += ['--only', '*_cnn-m2_faithful_bsds500', '--device', 'cuda', '--batch-size', '16']
@@ -423,3 +429,107 @@ def test_template_has_every_block_the_report_fills() -> None:
     ]
     with pytest.raises(KeyError):  # a placeholder left without a value is an error
         reproduce.fill('differences-voc-coco')
+
+
+WARM = 'dynaseg-fsf_cnn-m2_warm-start_bsds500'
+ONE_PASS = 'dynaseg-fsf_cnn-m2_one-pass_bsds500'
+SCF = 'dynaseg-scf_cnn-m2_fast_bsds500'
+CHECKPOINT = 'dynaseg-fsf_cnn-m2_bsds500-train_iter25.pth'
+
+
+def table_row(text: str, start: str) -> list[str]:
+    line = next(line for line in text.splitlines() if line.startswith(start))
+    return [cell.strip() for cell in line.strip().strip('|').split('|')]
+
+
+def test_warm_start_report(
+    data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-image default read from a committed report when its work dir is absent (and
+    from its work dir when present), the warm start complete with intervals, the one pass
+    partial in a --run-dir; labels from the configs."""
+    work = tmp_path / 'work'
+    # A committed report holding the default's row: rendered by the default report, on all 4
+    # test images of the synthetic layout, from a run whose work dir is then gone.
+    fake_run(work / SCF / 'test_all', IDS, 0.3111, labels=4)
+    committed = tmp_path / 'committed.md'
+    argv = ['--data-root', str(data_root), '--work-dir', str(work), '--images', '0']
+    assert reproduce.main([*argv, '--only', SCF, '--table-only', '--output', str(committed)]) == 0
+    for path in sorted((work / SCF).rglob('*'), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    runs = [
+        dataclasses.replace(run, committed=str(committed)) if run.committed else run
+        for run in reproduce.WARM_START_RUNS
+    ]
+    monkeypatch.setitem(reproduce.REPORT_RUNS, 'warm-start', tuple(runs))
+    fake_run(work / WARM / 'test_all', IDS, 0.33)
+    per_image_rows(work / WARM / 'test_all', IDS, 0.33)
+    one_pass = tmp_path / 'elsewhere' / 'one_pass'
+    fake_run(one_pass, IDS[:2], 0.25)
+    output = tmp_path / 'warm.md'
+    argv = ['--data-root', str(data_root), '--work-dir', str(work), '--report', 'warm-start']
+    argv += ['--run-dir', f'{ONE_PASS}={one_pass}', '--bootstrap', '200', '--threads', '1']
+    assert reproduce.main([*argv, '--table-only', '--output', str(output)]) == 0
+    text = output.read_text()
+    assert '## BSDS500 test -- all 4 test images' in text and not absolute_paths(text)
+
+    scf = table_row(text, '| per image, random init | DynaSeg-SCF, mu=50')
+    assert scf[4:6] == ['4/4 (committed)', '0.3111'] and scf[11:13] == ['4.0', '2.0 (there)']
+    assert f'`{SCF}`: its work dir (`{relative(work / SCF / "test_all")}`) is not here' in text
+    assert f'committed report `{relative(committed)}`' in text
+    fsf = table_row(text, '| per image, random init | DynaSeg-FSF, mu=15')
+    assert fsf[4] == 'not run' and fsf.count('n/a') == 9
+    assert 'has no row for this config on this subset' in text  # it is not in that report
+
+    warm = table_row(text, f'| warm start from {CHECKPOINT} | DynaSeg-FSF, mu=15 | CNN M=2 | no')
+    pooled = sum((0.33 + 0.02 * k) * (5 + k) for k in range(4)) / sum(5 + k for k in range(4))
+    assert warm[4] == '4/4' and warm[5].startswith(f'{pooled:.4f} [')
+    low, high = (float(x) for x in warm[5].split('[')[1].rstrip(']').split(','))
+    assert 0.33 <= low <= pooled <= high <= 0.39
+    assert warm[8].startswith('0.715 [') and warm[10] == '0.450'  # PRI with interval; covering
+    assert warm[11:14] == ['3.0', '2.00', '52']
+    assert (
+        warm[14]
+        == 'fast: <= 40,000 px for 15 it (stop q <= 3), refine 0 it, label at <= 500,000 px'
+    )
+
+    one = table_row(text, f'| one pass (DynaSegReferenceImage, {CHECKPOINT}) |')
+    assert one[3] == 'n/a' and one[4] == '**2/4 (partial)**'
+    assert one[-1] == 'one forward at <= 40,000 px, BatchNorm on batch statistics, no optimisation'
+    assert f'`{ONE_PASS}`: partial: 2 of 4 scored' in text
+    assert f'--work-dir {relative(one_pass)}' in text.split('which runs each of these')[1]
+    regenerate = shlex.split(text.split('Everything')[1].split('```')[1].strip())
+    assert regenerate[regenerate.index('--report') + 1] == 'warm-start'
+    assert regenerate[regenerate.index('--run-dir') + 1] == f'{ONE_PASS}={relative(one_pass)}'
+    assert regenerate[regenerate.index('--images') + 1] == '0'  # the report's default: all
+
+    # Its work dir, once present, wins over the committed row.
+    fake_run(work / SCF / 'test_all', IDS, 0.2222)
+    per_image_rows(work / SCF / 'test_all', IDS, 0.2222)
+    assert reproduce.main([*argv, '--table-only', '--output', str(output)]) == 0
+    scf = table_row(output.read_text(), '| per image, random init | DynaSeg-SCF, mu=50')
+    assert scf[4] == '4/4' and scf[5].startswith(f'{pooled - 0.33 + 0.2222:.4f} [')
+    # A config changed since the committed report (here mu) matches none of its rows.
+    (work / SCF / 'test_all' / 'eval_results.json').unlink()
+    changed = [*argv, '--cfg-options', 'model.loss.weight.mu=20']
+    assert reproduce.main([*changed, '--table-only', '--output', str(output)]) == 0
+    scf = table_row(output.read_text(), '| per image, random init | DynaSeg-SCF, mu=20')
+    assert scf[4] == 'not run'
+
+
+def test_warm_start_report_is_not_written_without_its_runs(data_root: Path, tmp_path: Path):
+    output = tmp_path / 'warm.md'
+    argv = ['--data-root', str(data_root), '--work-dir', str(tmp_path / 'w')]
+    argv += ['--report', 'warm-start', '--table-only', '--output', str(output)]
+    assert reproduce.main(argv) == 1 and not output.exists()
+    with pytest.raises(SystemExit):  # a --run-dir names a run of the report
+        reproduce.parse_args([*argv, '--run-dir', f'kim-fixed_cnn-m2_fast_bsds500={tmp_path}'])
+
+
+def test_mode_labels_come_from_the_model_config() -> None:
+    model = {'type': 'DynaSeg', 'loss': {'weight': {'type': 'FSFWeight', 'mu': 15}}}
+    assert reproduce.mode_label(model) == 'per image, random init'
+    warm = dict(model, init_checkpoint='some/where/net.pth')
+    assert reproduce.mode_label(warm) == 'warm start from net.pth'
+    one = dict(model, type='DynaSegReferenceImage', reference={'checkpoint': 'a/ref.pth'})
+    assert reproduce.mode_label(one) == 'one pass (DynaSegReferenceImage, ref.pth)'
