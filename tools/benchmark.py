@@ -12,6 +12,10 @@ Parts, each printed as a table (and all saved with --out):
   run at ``--scale`` to stay affordable); B = the project's default fast config. Both are
   scored with Kim's best-match mIoU (mode 1) against BSDS500 ground truth at full resolution.
   A's label maps are cached in ``--cache`` so B variants can be rescored without rerunning A.
+  Beside B, the ``--modes`` configs (default: the warm start and the one pass of issue 19) run
+  on the same images with the same threads; a second table gives each of them and B the time
+  to result end to end (image file decoded, segmented, labels on the host; model built once
+  before) and Kim's pooled mIoU in the three modes (all / fine / coarse).
 * ``memory``: peak resident memory of B on a 321x481 image and on a 12-megapixel photo,
   each in a fresh subprocess (and peak GPU memory with ``--device cuda``).
 * ``agreement``: A's and B's label maps for the same seed after ``--agreement-iters``
@@ -27,6 +31,7 @@ Example (the numbers in the README; docs/benchmarks/ holds its JSON):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -39,7 +44,7 @@ import numpy as np
 import torch
 
 from dynaseg.apis import build_segmentor, image_to_tensor, load_config
-from dynaseg.engine import DEFAULT_OPTIMIZER, Schedule, optimize_image
+from dynaseg.engine import DEFAULT_OPTIMIZER, OptimizationRecord, Schedule, optimize_image
 from dynaseg.engine.allocator import keep_freed_memory, restore_default_malloc
 from dynaseg.engine.baseline_loop import reference_optimize
 from dynaseg.evaluation.functional import kim_image_scores, load_bsds_ground_truth, pooled_miou
@@ -78,6 +83,12 @@ DEFAULT_IMAGES = [
     '103078',
 ]
 SGD = DEFAULT_OPTIMIZER
+#: Timed beside B in the whole part (issue 19): warm-started per-image optimisation and one
+#: forward pass per image, both from the network trained once over BSDS500 train.
+MODE_CONFIGS = (
+    'configs/dynaseg/dynaseg-fsf_cnn-m2_warm-start_bsds500.py',
+    'configs/dynaseg/dynaseg-fsf_cnn-m2_one-pass_bsds500.py',
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -100,6 +111,13 @@ def parse_args() -> argparse.Namespace:
         '--config',
         default=str(REPO / DEFAULT_CONFIG),
         help=f'config of B in the whole-image part (default: {DEFAULT_CONFIG})',
+    )
+    p.add_argument(
+        '--modes',
+        nargs='*',
+        default=[str(REPO / c) for c in MODE_CONFIGS],
+        help='configs timed beside B in the whole part, end to end on the same images and '
+        'threads (default: the warm start and the one pass; none: B only)',
     )
     p.add_argument('--scale', type=float, default=0.5, help="A's resolution in the whole part")
     p.add_argument('--max-iters', type=int, default=1000, help="A's iteration budget")
@@ -285,9 +303,41 @@ def reference_cache_dir(args) -> Path:
     return cache
 
 
+#: Kim's modes: 1 all annotations, 2 the finest, 3 the coarsest.
+MODES = {1: 'all', 2: 'fine', 3: 'coarse'}
+#: What the time-to-result table averages over images.
+TIMED = ('seconds', 'segment_seconds', 'iterations', 'labels')
+
+
+def segment_end_to_end(
+    model, path: Path, device: str
+) -> tuple[np.ndarray, OptimizationRecord, float]:
+    """Labels, record and wall seconds of one image, from its file to labels on the host."""
+    start = time.perf_counter()
+    rgb = load_image(path)
+    labels, record = model.segment(image_to_tensor(rgb, model).to(device))
+    return labels, record, time.perf_counter() - start
+
+
+def time_to_result_summary(config: str, rows: list[dict], scores: dict[int, list]) -> dict:
+    """One config's row of the time-to-result table: means over images, pooled mIoU per mode."""
+    pooled = {name: pooled_miou(scores[mode])['mIoU'] for mode, name in MODES.items()}
+    mean = {key: float(np.mean([r[key] for r in rows])) for key in TIMED}
+    return dict(config=config, **mean, miou=pooled, rows=rows)
+
+
 def part_whole(args, root: Path) -> dict:
-    cfg = load_config(args.config)
-    model = build_segmentor(cfg, args.device)
+    # B, then the --modes configs; their checkpoint paths are relative to the repository.
+    with contextlib.chdir(REPO):
+        models = {
+            repo_relative(c): build_segmentor(load_config(c), args.device)
+            for c in [args.config, *args.modes]
+        }
+    model = models[repo_relative(args.config)]
+    # Per config: its per-image rows, and its per-image Kim scores in each mode.
+    timed: dict[str, tuple[list[dict], dict[int, list]]] = {
+        name: ([], {mode: [] for mode in MODES}) for name in models
+    }
     cache = reference_cache_dir(args)
     rows, scores_a, scores_b = [], [], []
     print(
@@ -312,11 +362,28 @@ def part_whole(args, root: Path) -> dict:
         _, probe = run_reference(x_a, args.per_iter_iters, args.seed, min_labels=0)
         a_seconds = probe.seconds / args.per_iter_iters * a_iters
         keep_freed_memory()
-        rgb = load_image(path)
-        labels_b, rec_b = model.segment(image_to_tensor(rgb, model).to(args.device))
+        labels_b, rec_b, wall_b = segment_end_to_end(model, path, args.device)
+        for name, other in models.items():
+            labels, rec, wall = (
+                (labels_b, rec_b, wall_b)
+                if other is model
+                else segment_end_to_end(other, path, args.device)
+            )
+            per_image, scores = timed[name]
+            per_image.append(
+                dict(
+                    image=image_id,
+                    seconds=wall,
+                    segment_seconds=rec.seconds,
+                    iterations=rec.iterations,
+                    labels=int(len(np.unique(labels))),
+                )
+            )
+            for mode in MODES:
+                scores[mode].append(kim_image_scores(labels, gts, mode=mode))
         full = gts[0].shape
         sa = kim_image_scores(resize_nearest(labels_a, full), gts, mode=1)
-        sb = kim_image_scores(labels_b, gts, mode=1)
+        sb = timed[repo_relative(args.config)][1][1][-1]  # B's mode-1 scores of this image
         scores_a.append(sa)
         scores_b.append(sb)
         row = dict(
@@ -348,6 +415,21 @@ def part_whole(args, root: Path) -> dict:
         f'pooled mIoU (mode 1) A = {pooled_a["mIoU"]:.4f}, B = {pooled_b["mIoU"]:.4f}, '
         f'B - A = {pooled_b["mIoU"] - pooled_a["mIoU"]:+.4f}; time A/B = {total_a / total_b:.1f}x'
     )
+    time_to_result = [time_to_result_summary(name, *timed[name]) for name in models]
+    print(
+        f'\n[whole] time to result, end to end (image file -> labels; same {len(rows)} images, '
+        f'{args.threads} thread(s), {args.device}); mean over images, pooled mIoU per mode'
+    )
+    print(
+        f'{"config":<58}{"s/image":>8}{"segment":>8}{"iters":>7}{"labels":>7}'
+        f'{"all":>8}{"fine":>8}{"coarse":>8}'
+    )
+    for entry in time_to_result:
+        print(
+            f'{Path(entry["config"]).stem:<58}{entry["seconds"]:>8.2f}'
+            f'{entry["segment_seconds"]:>8.2f}{entry["iterations"]:>7.0f}{entry["labels"]:>7.1f}'
+            + ''.join(f'{entry["miou"][name]:>8.4f}' for name in MODES.values())
+        )
     return dict(
         rows=rows,
         pooled_a=pooled_a,
@@ -356,6 +438,7 @@ def part_whole(args, root: Path) -> dict:
         total_b_seconds=total_b,
         speedup=total_a / total_b,
         config=repo_relative(args.config),
+        time_to_result=time_to_result,
     )
 
 
