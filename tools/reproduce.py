@@ -537,6 +537,7 @@ def run_summary(run: Run, work_dir: Path, args: argparse.Namespace) -> dict[str,
     return {
         'results': results,
         'scored': results['counts']['scored'] if results else 0,
+        'segmented': len(list((work_dir / 'preds').glob('*.png'))),
         'seconds': _mean([r['seconds'] for r in records if 'seconds' in r]),
         'iterations': _mean([r['iterations'] for r in records if 'iterations' in r]),
         'labels': _mean([r['num_labels'] for r in records if 'num_labels' in r]),
@@ -553,6 +554,11 @@ def run_summary(run: Run, work_dir: Path, args: argparse.Namespace) -> dict[str,
 def _status(summary: dict[str, Any], subset: Subset, command: list[str]) -> str | None:
     """None if the run is complete, else what the row says instead of (or beside) numbers."""
     if summary['results'] is None or summary['scored'] == 0:
+        if summary.get('segmented'):  # under way, or stopped before scoring: no score yet
+            return (
+                f'not scored yet: {summary["segmented"]} label maps in its work dir (a run '
+                f'scores when it ends; `--limit 0` scores what is there): `{shell_line(command)}`'
+            )
         return f'not run: `{shell_line(command)}`'
     if subset.size is not None and summary['scored'] < subset.size:
         return (

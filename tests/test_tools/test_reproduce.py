@@ -480,6 +480,13 @@ def test_warm_start_report(
     fsf = table_row(text, '| per image, random init | DynaSeg-FSF, mu=15')
     assert fsf[4] == 'not run' and fsf.count('n/a') == 9
     assert 'has no row for this config on this subset' in text  # it is not in that report
+    # A run under way (label maps, no eval_results.json yet) says so.
+    under_way = work / 'dynaseg-fsf_cnn-m2_fast_bsds500' / 'test_all' / 'preds'
+    under_way.mkdir(parents=True)
+    for img_id in IDS[:3]:
+        Image.fromarray(np.zeros((24, 32), np.uint8)).save(under_way / f'{img_id}.png')
+    assert reproduce.main([*argv, '--table-only', '--output', str(output)]) == 0
+    assert 'not scored yet: 3 label maps in its work dir' in output.read_text()
 
     warm = table_row(text, f'| warm start from {CHECKPOINT} | DynaSeg-FSF, mu=15 | CNN M=2 | no')
     pooled = sum((0.33 + 0.02 * k) * (5 + k) for k in range(4)) / sum(5 + k for k in range(4))
