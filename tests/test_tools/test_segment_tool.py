@@ -211,7 +211,13 @@ def test_sigint_subprocess_then_rerun_resumes(tmp_path):
     """A real Ctrl-C: no half-written file, exit 130, and the rerun does only the rest."""
     inputs = make_folder(tmp_path / 'in', 6, 32, 48)
     out = tmp_path / 'out'
-    slow = [a if a != '5' else '400' for a in TINY_ARGS] + ['model.schedule.min_labels=1']
+    # Slow enough that Ctrl-C lands mid-run even on a fast idle machine (400 iterations once
+    # let all six images finish first): no stop rule may end an image early (min_labels 1, no
+    # patience), so each runs all 3000 iterations, about a second or more; Ctrl-C ends it.
+    slow = [a if a != '5' else '3000' for a in TINY_ARGS] + [
+        'model.schedule.min_labels=1',
+        'model.schedule.patience=None',
+    ]
     proc = subprocess.Popen(
         [
             sys.executable,
