@@ -117,18 +117,12 @@ def segment_jobs(
     reason = batch_fallback_reason(model, batch_size, scribble)
     if reason is not None and jobs and log is not None:
         log(f'--batch-size {batch_size}: one image at a time ({reason})')
+    run = _Run(
+        model, output_folder, visualize, save_csv, max_image_pixels, on_start, on_iteration, log
+    )
     if batch_size == 1 or reason is not None:
         for job in jobs:
-            yield _one(
-                job,
-                model,
-                output_folder,
-                visualize,
-                save_csv,
-                max_image_pixels,
-                on_start,
-                on_iteration,
-            )
+            yield _one(job, run)
         return
     sizes: dict[Hashable, list[int]] = {}
     for index, job in enumerate(jobs):
@@ -138,133 +132,81 @@ def segment_jobs(
     for indices in sizes.values():
         for first in range(0, len(indices), batch_size):
             chunk = [jobs[i] for i in indices[first : first + batch_size]]
-            yield from _batch(
-                chunk,
-                model,
-                output_folder,
-                visualize,
-                save_csv,
-                max_image_pixels,
-                on_start,
-                on_iteration,
-                log,
-            )
+            yield from _batch(chunk, run)
 
 
-def _one(
-    job: ImageJob,
-    model: DynaSegBase,
-    output_folder: str | os.PathLike[str],
-    visualize: bool,
-    save_csv: bool,
-    max_image_pixels: int,
-    on_start: Callable[[str], None] | None,
-    on_iteration: Callable[[int, int], None] | None,
-) -> Result:
+@dataclass(frozen=True)
+class _Run:
+    """The settings of one :func:`segment_jobs` call, shared by each of its images and batches."""
+
+    model: DynaSegBase
+    output_folder: str | os.PathLike[str]
+    visualize: bool
+    save_csv: bool
+    max_image_pixels: int
+    on_start: Callable[[str], None] | None
+    on_iteration: Callable[[int, int], None] | None
+    log: Callable[[str], None] | None
+
+
+def _one(job: ImageJob, run: _Run) -> Result:
     """One image through :func:`segment_file`, its failure caught and returned."""
-    if on_start is not None:
-        on_start(job.stem)
+    if run.on_start is not None:
+        run.on_start(job.stem)
     try:
         return job, segment_file(
             job.path,
             job.stem,
-            model,
-            output_folder,
-            visualize=visualize,
-            save_csv=save_csv,
-            max_image_pixels=max_image_pixels,
+            run.model,
+            run.output_folder,
+            visualize=run.visualize,
+            save_csv=run.save_csv,
+            max_image_pixels=run.max_image_pixels,
             record_extra=job.record_extra,
-            on_iteration=on_iteration,
+            on_iteration=run.on_iteration,
             scribble=None if job.scribble is None else job.scribble(),
         )
     except Exception as err:  # one image's failure (incl. MemoryError) never stops the run
         return job, err
 
 
-def _batch(
-    chunk: list[ImageJob],
-    model: DynaSegBase,
-    output_folder: str | os.PathLike[str],
-    visualize: bool,
-    save_csv: bool,
-    max_image_pixels: int,
-    on_start: Callable[[str], None] | None,
-    on_iteration: Callable[[int, int], None] | None,
-    log: Callable[[str], None] | None,
-) -> Iterator[Result]:
+def _batch(chunk: list[ImageJob], run: _Run) -> Iterator[Result]:
     """Decode ``chunk`` (one header size), optimise each same-shape group together, write."""
     loaded: list[tuple[ImageJob, np.ndarray]] = []
     for job in chunk:
         try:
-            loaded.append((job, load_image(job.path, max_pixels=max_image_pixels)))
+            loaded.append((job, load_image(job.path, max_pixels=run.max_image_pixels)))
         except Exception as err:
             yield job, err
     # Decoded shapes decide (a header can disagree with the pixels it describes).
     for group in bucket_by_size([rgb for _, rgb in loaded]).values():
         items = [loaded[i] for i in group]
         if len(items) == 1:
-            yield _one(
-                items[0][0],
-                model,
-                output_folder,
-                visualize,
-                save_csv,
-                max_image_pixels,
-                on_start,
-                on_iteration,
-            )
+            yield _one(items[0][0], run)
             continue
-        yield from _run_group(
-            items,
-            model,
-            output_folder,
-            visualize,
-            save_csv,
-            max_image_pixels,
-            on_start,
-            on_iteration,
-            log,
-        )
+        yield from _run_group(items, run)
 
 
-def _run_group(
-    items: list[tuple[ImageJob, np.ndarray]],
-    model: DynaSegBase,
-    output_folder: str | os.PathLike[str],
-    visualize: bool,
-    save_csv: bool,
-    max_image_pixels: int,
-    on_start: Callable[[str], None] | None,
-    on_iteration: Callable[[int, int], None] | None,
-    log: Callable[[str], None] | None,
-) -> Iterator[Result]:
-    layout = OutputLayout(Path(output_folder))
-    if on_start is not None:
-        on_start(f'{items[0][0].stem} (+{len(items) - 1})')
+def _run_group(items: list[tuple[ImageJob, np.ndarray]], run: _Run) -> Iterator[Result]:
+    layout = OutputLayout(Path(run.output_folder))
+    if run.on_start is not None:
+        run.on_start(f'{items[0][0].stem} (+{len(items) - 1})')
+    on_iteration = run.on_iteration
     progress = None if on_iteration is None else (lambda _, it, q: on_iteration(it, q))
     start = time.perf_counter()
     try:
-        tensors = [image_to_tensor(rgb, model) for _, rgb in items]
-        results: list = model.segment_batch(tensors, on_iteration=progress)
+        tensors = [image_to_tensor(rgb, run.model) for _, rgb in items]
+        results: list = run.model.segment_batch(tensors, on_iteration=progress)
     except NonFiniteBatchError as error:
         results = error.results
     except Exception as err:  # the batch as a whole failed (out of memory, ...): one at a time
-        if log is not None:
-            log(
+        if run.log is not None:
+            run.log(
                 f'a batch of {len(items)} failed as a whole ({one_line(err)}); '
                 'retrying its images one at a time'
             )
         for job, _ in items:
-            yield _one(
-                job,
-                model,
-                output_folder,
-                visualize,
-                save_csv,
-                max_image_pixels,
-                on_start,
-                on_iteration,
-            )
+            yield _one(job, run)
         return
     batch_seconds = time.perf_counter() - start
     for (job, rgb), (labels, record) in zip(items, results, strict=True):
@@ -288,9 +230,9 @@ def _run_group(
                     rgb,
                     labels,
                     record,
-                    int(model.seed),
-                    visualize=visualize,
-                    save_csv=save_csv,
+                    int(run.model.seed),
+                    visualize=run.visualize,
+                    save_csv=run.save_csv,
                     record_extra=extra,
                 ),
             )
