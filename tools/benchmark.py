@@ -21,6 +21,8 @@ Parts, each printed as a table (and all saved with --out):
 * ``agreement``: A's and B's label maps for the same seed after ``--agreement-iters``
   iterations, next to A against itself on one thread (the floating-point noise floor).
 * ``reference-cache``: only compute and store A's whole-image runs (resumable).
+* ``time-to-result``: the whole part's second table alone (B and the ``--modes`` configs,
+  interleaved per image, no A): e.g. the default against the authors' settings or a warm start.
 * ``configs``: parameters and time per iteration of every config's extractor.
 
 Example (the numbers in the README; docs/benchmarks/ holds its JSON):
@@ -43,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dynaseg.apis import DEFAULT_CONFIG as DEFAULT_CONFIG_PATH
 from dynaseg.apis import build_segmentor, image_to_tensor, load_config
 from dynaseg.engine import DEFAULT_OPTIMIZER, OptimizationRecord, Schedule, optimize_image
 from dynaseg.engine.allocator import keep_freed_memory, restore_default_malloc
@@ -55,7 +58,7 @@ from dynaseg.utils.labels import resize_nearest
 from dynaseg.utils.profiling import median
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CONFIG = 'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py'
+DEFAULT_CONFIG = os.path.relpath(DEFAULT_CONFIG_PATH, REPO)  # B: the tools' default config
 
 
 def data_root() -> Path:
@@ -104,8 +107,17 @@ def parse_args() -> argparse.Namespace:
         '--parts',
         nargs='+',
         default=['per-iter', 'whole', 'memory'],
-        choices=['per-iter', 'whole', 'memory', 'agreement', 'reference-cache', 'configs'],
-        help='reference-cache: only compute and store A for the whole part',
+        choices=[
+            'per-iter',
+            'whole',
+            'time-to-result',
+            'memory',
+            'agreement',
+            'reference-cache',
+            'configs',
+        ],
+        help='reference-cache: only compute and store A for the whole part; time-to-result: '
+        "the whole part's second table alone (B and --modes, no A)",
     )
     p.add_argument(
         '--config',
@@ -326,18 +338,79 @@ def time_to_result_summary(config: str, rows: list[dict], scores: dict[int, list
     return dict(config=config, **mean, miou=pooled, rows=rows)
 
 
-def part_whole(args, root: Path) -> dict:
-    # B, then the --modes configs; their checkpoint paths are relative to the repository.
+Timed = dict[str, tuple[list[dict], dict[int, list]]]
+
+
+def timed_models(args) -> tuple[dict, Timed]:
+    """B and the --modes configs, built once (their checkpoint paths are relative to the
+    repository), and per config an empty list of per-image rows and per-mode Kim scores."""
     with contextlib.chdir(REPO):
         models = {
             repo_relative(c): build_segmentor(load_config(c), args.device)
             for c in [args.config, *args.modes]
         }
+    return models, {name: ([], {mode: [] for mode in MODES}) for name in models}
+
+
+def time_image(models: dict, timed: Timed, image_id: str, path: Path, gts, args, done=None):
+    """Segment one image end to end with every config (``done``: B's result when it is already
+    made) and append its row and scores to ``timed``; returns B's (labels, record, wall)."""
     model = models[repo_relative(args.config)]
-    # Per config: its per-image rows, and its per-image Kim scores in each mode.
-    timed: dict[str, tuple[list[dict], dict[int, list]]] = {
-        name: ([], {mode: [] for mode in MODES}) for name in models
-    }
+    b = done or segment_end_to_end(model, path, args.device)
+    for name, other in models.items():
+        labels, rec, wall = b if other is model else segment_end_to_end(other, path, args.device)
+        per_image, scores = timed[name]
+        per_image.append(
+            dict(
+                image=image_id,
+                seconds=wall,
+                segment_seconds=rec.seconds,
+                iterations=rec.iterations,
+                labels=int(len(np.unique(labels))),
+            )
+        )
+        for mode in MODES:
+            scores[mode].append(kim_image_scores(labels, gts, mode=mode))
+    return b
+
+
+def print_time_to_result(timed: Timed, args, images: int) -> list[dict]:
+    """The time-to-result table of every timed config; returns its rows."""
+    time_to_result = [time_to_result_summary(name, *timed[name]) for name in timed]
+    print(
+        f'\n[time to result] end to end (image file -> labels; same {images} images, '
+        f'{args.threads} thread(s), {args.device}); mean over images, pooled mIoU per mode'
+    )
+    print(
+        f'{"config":<58}{"s/image":>8}{"segment":>8}{"iters":>7}{"labels":>7}'
+        f'{"all":>8}{"fine":>8}{"coarse":>8}'
+    )
+    for entry in time_to_result:
+        print(
+            f'{Path(entry["config"]).stem:<58}{entry["seconds"]:>8.2f}'
+            f'{entry["segment_seconds"]:>8.2f}{entry["iterations"]:>7.0f}{entry["labels"]:>7.1f}'
+            + ''.join(f'{entry["miou"][name]:>8.4f}' for name in MODES.values())
+        )
+    return time_to_result
+
+
+def part_time_to_result(args, root: Path) -> dict:
+    """B and the --modes configs on the same images, interleaved per image (so a change in the
+    machine's load hits them alike), without A: what a user waits for each config."""
+    models, timed = timed_models(args)
+    for image_id in args.images:
+        gts = load_bsds_ground_truth(root / 'groundTruth' / 'test' / f'{image_id}.mat')
+        keep_freed_memory()
+        time_image(models, timed, image_id, root / 'images' / 'test' / f'{image_id}.jpg', gts, args)
+        print(f'[time to result] {image_id} done', flush=True)
+    return dict(
+        config=repo_relative(args.config), rows=print_time_to_result(timed, args, len(args.images))
+    )
+
+
+def part_whole(args, root: Path) -> dict:
+    models, timed = timed_models(args)
+    model = models[repo_relative(args.config)]
     cache = reference_cache_dir(args)
     rows, scores_a, scores_b = [], [], []
     print(
@@ -362,25 +435,9 @@ def part_whole(args, root: Path) -> dict:
         _, probe = run_reference(x_a, args.per_iter_iters, args.seed, min_labels=0)
         a_seconds = probe.seconds / args.per_iter_iters * a_iters
         keep_freed_memory()
-        labels_b, rec_b, wall_b = segment_end_to_end(model, path, args.device)
-        for name, other in models.items():
-            labels, rec, wall = (
-                (labels_b, rec_b, wall_b)
-                if other is model
-                else segment_end_to_end(other, path, args.device)
-            )
-            per_image, scores = timed[name]
-            per_image.append(
-                dict(
-                    image=image_id,
-                    seconds=wall,
-                    segment_seconds=rec.seconds,
-                    iterations=rec.iterations,
-                    labels=int(len(np.unique(labels))),
-                )
-            )
-            for mode in MODES:
-                scores[mode].append(kim_image_scores(labels, gts, mode=mode))
+        labels_b, rec_b, _ = time_image(
+            models, timed, image_id, path, gts, args, segment_end_to_end(model, path, args.device)
+        )
         full = gts[0].shape
         sa = kim_image_scores(resize_nearest(labels_a, full), gts, mode=1)
         sb = timed[repo_relative(args.config)][1][1][-1]  # B's mode-1 scores of this image
@@ -415,21 +472,7 @@ def part_whole(args, root: Path) -> dict:
         f'pooled mIoU (mode 1) A = {pooled_a["mIoU"]:.4f}, B = {pooled_b["mIoU"]:.4f}, '
         f'B - A = {pooled_b["mIoU"] - pooled_a["mIoU"]:+.4f}; time A/B = {total_a / total_b:.1f}x'
     )
-    time_to_result = [time_to_result_summary(name, *timed[name]) for name in models]
-    print(
-        f'\n[whole] time to result, end to end (image file -> labels; same {len(rows)} images, '
-        f'{args.threads} thread(s), {args.device}); mean over images, pooled mIoU per mode'
-    )
-    print(
-        f'{"config":<58}{"s/image":>8}{"segment":>8}{"iters":>7}{"labels":>7}'
-        f'{"all":>8}{"fine":>8}{"coarse":>8}'
-    )
-    for entry in time_to_result:
-        print(
-            f'{Path(entry["config"]).stem:<58}{entry["seconds"]:>8.2f}'
-            f'{entry["segment_seconds"]:>8.2f}{entry["iterations"]:>7.0f}{entry["labels"]:>7.1f}'
-            + ''.join(f'{entry["miou"][name]:>8.4f}' for name in MODES.values())
-        )
+    time_to_result = print_time_to_result(timed, args, len(rows))
     return dict(
         rows=rows,
         pooled_a=pooled_a,
@@ -561,6 +604,8 @@ def main() -> None:
                 print(f'A cached for {image_id}', flush=True)
     if 'whole' in args.parts:
         results['whole'] = part_whole(args, root)
+    if 'time-to-result' in args.parts:
+        results['time_to_result'] = part_time_to_result(args, root)
     if 'memory' in args.parts:
         results['memory'] = part_memory(args)
     if args.out:

@@ -55,7 +55,13 @@ EVAL_TOOL = 'tools/evaluate_config.py'
 RESULTS_JSON = 'eval_results.json'
 DEFAULT_OUTPUT = 'docs/results.md'
 #: The reports --report chooses between, and where each is written by default.
-REPORT_OUTPUTS = {'results': DEFAULT_OUTPUT, 'warm-start': 'docs/results_warm_start.md'}
+REPORT_OUTPUTS = {
+    'results': DEFAULT_OUTPUT,
+    'warm-start': 'docs/results_warm_start.md',
+    'default': 'docs/results_default.md',
+}
+#: The reports whose runs are BSDS500 test runs shown in one table (all 200 images by default).
+TABLE_REPORTS = ('warm-start', 'default')
 TEMPLATE = 'docs/templates/results.md.in'
 
 #: The configs of the default report, in table order (grouped by dataset when rendered).
@@ -126,23 +132,36 @@ RUNS: tuple[Run, ...] = (
     *(Run(config) for config in DEFAULT_CONFIGS),
     *(Run(config, by_default=False) for config in NAMED_ONLY_CONFIGS),
 )
-#: ``--report warm-start`` (issue 19): the per-image default, the per-image FSF run the warm
-#: start continues from a trained network instead of a random one, the warm start and the one
-#: pass. The two per-image rows were run on all 200 test images on a GPU
-#: (docs/results_bsds500_all.md); without their work dirs, their rows are read from that report.
+#: The fast runs at the authors' constants on all 200 test images, made on a GPU
+#: (docs/results_bsds500_all.md): without their work dirs, their rows are read from that report.
+ALL_TEST = 'docs/results_bsds500_all.md'
+AUTHORS_KIM = Run('configs/kim/kim-fixed_cnn-m2_fast_bsds500.py', committed=ALL_TEST)
+AUTHORS_SCF = Run('configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py', committed=ALL_TEST)
+AUTHORS_FSF = Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py', committed=ALL_TEST)
+#: ``--report warm-start`` (issue 19): the per-image default of the day (SCF, before issue 16),
+#: the per-image FSF run the warm start continues from a trained network instead of a random
+#: one, the warm start and the one pass.
 WARM_START_RUNS: tuple[Run, ...] = (
-    Run(
-        'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py',
-        committed='docs/results_bsds500_all.md',
-    ),
-    Run(
-        'configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py',
-        committed='docs/results_bsds500_all.md',
-    ),
+    AUTHORS_SCF,
+    AUTHORS_FSF,
     Run('configs/dynaseg/dynaseg-fsf_cnn-m2_warm-start_bsds500.py'),
     Run('configs/dynaseg/dynaseg-fsf_cnn-m2_one-pass_bsds500.py'),
 )
-REPORT_RUNS = {'results': RUNS, 'warm-start': WARM_START_RUNS}
+#: ``--report default`` (issue 16): the validated default (chosen on BSDS500 val, see
+#: docs/tuning.md) with seeds 0, 1, 2; Kim et al.'s fixed weight with the same levers (does the
+#: dynamic weight itself help?); Kim et al. and DynaSeg SCF / FSF at the authors' constants.
+#: The first run is the default the others are compared with; runs whose config differs from it
+#: only in ``model.seed`` are its seed runs.
+DEFAULT_REPORT_RUNS: tuple[Run, ...] = (
+    Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500.py'),
+    Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500_seed1.py'),
+    Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500_seed2.py'),
+    Run('configs/kim/kim-fixed_cnn-m2_fast-replicate-edge_bsds500.py'),
+    AUTHORS_KIM,
+    AUTHORS_SCF,
+    AUTHORS_FSF,
+)
+REPORT_RUNS = {'results': RUNS, 'warm-start': WARM_START_RUNS, 'default': DEFAULT_REPORT_RUNS}
 
 
 # ----------------------------------------------------------------------------- paths
@@ -267,6 +286,29 @@ def mode_label(model: dict[str, Any]) -> str:
     if model.get('init_checkpoint'):
         return f'warm start from {Path(model["init_checkpoint"]).name}'
     return 'per image, random init'
+
+
+def levers_label(model: dict[str, Any]) -> str:
+    """The quality levers (issue 16) a model config sets away from the authors' setting."""
+    levers = []
+    padding = model['backbone'].get('padding_mode', 'zeros')
+    if padding != 'zeros':
+        levers.append(f'{padding} padding')
+    continuity = model['loss'].get('continuity') or {}
+    if continuity.get('edge_sigma'):
+        levers.append(f'edge-aware continuity s={continuity["edge_sigma"]:g}')
+    if continuity.get('diagonal'):
+        levers.append('diagonal continuity')
+    if continuity.get('penalty', 'l1') != 'l1':
+        levers.append(f'{continuity["penalty"]} continuity')
+    target = model['loss'].get('target') or {}
+    if target.get('type', 'argmax') != 'argmax':
+        levers.append(f'{target["type"]} targets')
+    if model.get('consensus'):
+        levers.append(f'consensus of {model["consensus"].get("seeds")} seeds')
+    if model.get('seed', 0):
+        levers.append(f'seed {model["seed"]}')
+    return ', '.join(levers) or "none (authors' constants)"
 
 
 def random_resnet(backbone: dict[str, Any]) -> bool:
@@ -845,14 +887,16 @@ def committed_row(run: Run, subset: Subset, args: argparse.Namespace) -> Committ
     return None
 
 
-def warm_start_row(run: Run, args: argparse.Namespace) -> tuple[str, str | None]:
-    """One row of the warm-start table and the note on it (None: complete, from its work dir)."""
+def table_row(run: Run, args: argparse.Namespace) -> tuple[str, str | None]:
+    """One row of a warm-start or default report's table and the note on it (None: complete,
+    from its work dir). Its first column says how labels are made (warm start) or which levers
+    are set (default)."""
     subset = subset_for(run, args)
     work_dir = run_work_dir(run, subset, args)
     summary = run_summary(run, work_dir, args)
     model = model_config(run, args)
     labels = [
-        mode_label(model),
+        levers_label(model) if args.report == 'default' else mode_label(model),
         summary['method'],
         summary['extractor'],
         'n/a' if is_one_pass(model) else summary['silhouette'],
@@ -889,19 +933,25 @@ def warm_start_row(run: Run, args: argparse.Namespace) -> tuple[str, str | None]
     return '| ' + ' | '.join([*labels, *cells, summary['schedule']]) + ' |', note
 
 
-def render_warm_start(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
-    """The warm-start report (``--report warm-start``): every run of it on BSDS500 test."""
+def render_table_report(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
+    """The warm-start or default report (``--report warm-start|default``): every run of it on
+    BSDS500 test in one table; the default report adds its paired differences and seed spread."""
     bsds = [run for run in runs if run.dataset == 'bsds500']
     if not bsds:
-        raise SystemExit('error: the warm-start report shows BSDS500 runs; --only selected none')
+        raise SystemExit(
+            f'error: the {args.report} report shows BSDS500 runs; --only selected none'
+        )
     rows, notes = [], []
     for run in bsds:
-        row, note = warm_start_row(run, args)
+        row, note = table_row(run, args)
         rows.append(row)
         notes += [note] if note else []
     intervals = fill('warm-start-intervals', resamples=args.bootstrap) if args.bootstrap else ''
+    extra = {}
+    if args.report == 'default':
+        extra = {'paired': paired_table(bsds, args), 'seeds': seeds_table(bsds, args)}
     return fill(
-        'report-warm-start',
+        f'report-{args.report}',
         command=command,
         date=time.strftime('%Y-%m-%d'),
         machine=args.machine or machine_text(args.threads),
@@ -911,10 +961,84 @@ def render_warm_start(runs: Sequence[Run], args: argparse.Namespace, command: st
         notes=''.join(f'{note}\n' for note in notes),
         regenerate=regenerate_command(args),
         commands='\n'.join(shell_line(command_for(r, subset_for(r, args), args)) for r in bsds),
+        **extra,
     )
 
 
-def warm_start_runs_present(runs: Sequence[Run], args: argparse.Namespace) -> bool:
+def _per_image(run: Run, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The run's per-image rows that carry scores ([] for a run with none, e.g. one scored
+    before per-image scores were pickled: its rows hold only ``img_id``)."""
+    rows = read_per_image(run_work_dir(run, subset_for(run, args), args))
+    return [row for row in rows if 'all/mIoU' in row]
+
+
+def _signed(value: float) -> str:
+    return f'{value:+.4f}'
+
+
+def is_seed_run(run: Run, default: Run, args: argparse.Namespace) -> bool:
+    """Whether ``run``'s model config is ``default``'s but for ``model.seed``."""
+    a, b = model_config(run, args), model_config(default, args)
+    return {**a, 'seed': None} == {**b, 'seed': None}
+
+
+def paired_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
+    """Paired bootstrap intervals of (default - run) per mode, for every run not a seed run of
+    the default (``runs[0]``), on the images both scored; a run with no per-image scores (a
+    committed row) gets a row saying so."""
+    from dynaseg.evaluation.comparison import MODES, paired_difference
+
+    default, *others = runs
+    base = _per_image(default, args)
+    rows = []
+    for run in (r for r in others if not is_seed_run(r, default, args)):
+        model = model_config(run, args)
+        label = f'{method_label(model)}, levers: {levers_label(model)}'
+        per_image = _per_image(run, args)
+        if not base or not per_image:
+            missing = 'the default' if not base else 'this run'
+            rows.append(
+                f'| {label} | n/a | ' + ' | '.join(['n/a'] * 3) + f' | {missing} has '
+                'no per-image scores here |'
+            )
+            continue
+        diffs = [paired_difference(base, per_image, m, args.bootstrap) for m in MODES]
+        cells = [f'{_signed(d.value)} [{_signed(d.low)}, {_signed(d.high)}]' for d in diffs]
+        rows.append(f'| {label} | {diffs[0].num_images} | ' + ' | '.join(cells) + ' | |')
+    return fill('default-paired', resamples=args.bootstrap, rows='\n'.join(rows))
+
+
+def seeds_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
+    """The default's pooled mIoU per seed and mode on the images every seed scored, with mean,
+    sample standard deviation and range."""
+    from dynaseg.evaluation.comparison import MODES, seed_spread
+
+    default = runs[0]
+    seeds = [r for r in runs if is_seed_run(r, default, args)]
+    scored = [(r, rows) for r in seeds if (rows := _per_image(r, args))]
+    names = ', '.join(f'`{r.name}`' for r in seeds)
+    if len(scored) < 2:
+        return fill('default-seeds-missing', seeds=names, scored=len(scored))
+    header = ' | '.join(f'seed {model_config(r, args).get("seed", 0)}' for r, _ in scored)
+    lines = []
+    for mode in MODES:
+        spread = seed_spread([rows for _, rows in scored], mode)
+        values = ' | '.join(f'{v:.4f}' for v in spread.values)
+        lines.append(
+            f'| {mode} | {values} | {spread.mean:.4f} +- {spread.std:.4f} | '
+            f'{spread.low:.4f} - {spread.high:.4f} |'
+        )
+    return fill(
+        'default-seeds',
+        seeds=names,
+        images=spread.num_images,
+        header=header,
+        rule='|---' * (len(scored) + 3) + '|',
+        rows='\n'.join(lines),
+    )
+
+
+def table_runs_present(runs: Sequence[Run], args: argparse.Namespace) -> bool:
     """Whether a run of the report with no committed row to fall back on has scored images."""
     return any(
         read_results(run_work_dir(run, subset_for(run, args), args)) is not None
@@ -1050,7 +1174,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         'per-image default, the warm start and the one pass on BSDS500 test, all 200 images by '
         'default (docs/results_warm_start.md; written only once a warm-start or one-pass run '
         'has results; a per-image row whose work dir is absent is read from the committed '
-        'docs/results_bsds500_all.md, and says so)',
+        'docs/results_bsds500_all.md, and says so); default: the validated default with 3 '
+        "seeds beside Kim et al. with the same levers and the authors' constants, with "
+        'bootstrap intervals (1000 resamples unless --bootstrap), paired intervals of (default '
+        '- each) and the seed spread (docs/results_default.md)',
     )
     parser.add_argument(
         '--run-dir',
@@ -1107,7 +1234,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--assets', default='assets', help='where the figures go')
     args = parser.parse_args(argv)
     if args.images is None:
-        args.images = 0 if args.report == 'warm-start' else 10
+        args.images = 0 if args.report in TABLE_REPORTS else 10
+    if args.report == 'default' and not args.bootstrap:
+        args.bootstrap = 1000  # its paired differences are bootstrap intervals
     if args.output is None:
         args.output = REPORT_OUTPUTS[args.report]
     names = {run.name for run in REPORT_RUNS[args.report]}
@@ -1138,18 +1267,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             rc = subprocess.call([sys.executable, *command[1:]], cwd=REPO_ROOT)
             print(f'{run.name}: exit {rc} after {time.monotonic() - start:.0f} s', flush=True)
             code = code or rc
-    if args.report == 'warm-start':
+    if args.report in TABLE_REPORTS:
         if args.figures_only:
             return code
-        if not warm_start_runs_present(runs, args):
+        if not table_runs_present(runs, args):
             print(
-                f'{args.output} not written: no warm-start or one-pass run has results yet '
-                '(run them, or point --run-dir at their work dirs)'
+                f'{args.output} not written: no run of the {args.report} report without a '
+                'committed row has results yet (run them, or point --run-dir at their work dirs)'
             )
             return code or 1
         output = Path(args.output)
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(render_warm_start(runs, args, invocation), encoding='utf-8')
+        output.write_text(render_table_report(runs, args, invocation), encoding='utf-8')
         print(f'wrote {output}')
         return code
     if not args.figures_only:

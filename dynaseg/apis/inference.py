@@ -14,7 +14,12 @@ from dynaseg.models.segmentors import DynaSegBase
 from dynaseg.utils import register_all_modules
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG = REPO_ROOT / 'configs' / 'dynaseg' / 'dynaseg-scf_cnn-m2_fast_bsds500.py'
+#: The validated default (issue 16): DynaSeg-FSF, fast schedule, replicate padding and edge-aware
+#: continuity, chosen on BSDS500 val (docs/tuning.md) and reported on test in
+#: docs/results_default.md.
+DEFAULT_CONFIG = (
+    REPO_ROOT / 'configs' / 'dynaseg' / 'dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500.py'
+)
 
 
 @dataclass
@@ -32,7 +37,7 @@ class SegmentationResult:
 def load_config(
     config: str | Path | Config | None = None, cfg_options: dict | None = None
 ) -> Config:
-    """Load a config file (default: DynaSeg-SCF, CNN, fast schedule) and merge overrides."""
+    """Load a config file (default: :data:`DEFAULT_CONFIG`, the validated one); merge overrides."""
     if isinstance(config, Config):
         cfg = config.copy()
     else:
@@ -82,7 +87,7 @@ def segment_image(
 
     Args:
         image_or_path: an image file, or an array (H, W), (H, W, 3|4) of uint8/uint16/float.
-        config: a config path or Config; default DynaSeg-SCF, CNN M=2, fast schedule.
+        config: a config path or Config; default :data:`DEFAULT_CONFIG` (the validated one).
         device: ``'cpu'`` or ``'cuda'``.
         model: an already built segmentor (skips building; ``config``/``overrides`` ignored).
         on_iteration: optional ``callback(iteration, num_labels)`` for progress display.

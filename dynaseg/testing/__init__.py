@@ -1,5 +1,5 @@
 """Synthetic data for tests, examples and benchmarks (no files, no downloads)."""
 
-from .synthetic import piecewise_image
+from .synthetic import CHECK_SIZES, piecewise_image, random_piecewise_image
 
-__all__ = ['piecewise_image']
+__all__ = ['CHECK_SIZES', 'piecewise_image', 'random_piecewise_image']

@@ -77,11 +77,11 @@ def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path
         assert 0.0 <= row['a_miou'] <= 1.0 and 0.0 <= row['b_miou'] <= 1.0
     assert whole['speedup'] == whole['total_a_seconds'] / whole['total_b_seconds']
     # The config is recorded relative to the repository, not as a path of this machine.
-    assert whole['config'] == 'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py'
+    assert whole['config'] == 'configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500.py'
     # The warm start and the one pass beside B: same images, end to end, all three modes.
     timed = {entry['config']: entry for entry in whole['time_to_result']}
     assert list(timed) == [
-        'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py',
+        'configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500.py',
         'configs/dynaseg/dynaseg-fsf_cnn-m2_warm-start_bsds500.py',
         'configs/dynaseg/dynaseg-fsf_cnn-m2_one-pass_bsds500.py',
     ]
@@ -90,7 +90,7 @@ def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path
         assert all(r['seconds'] >= r['segment_seconds'] > 0 for r in entry['rows'])
         assert set(entry['miou']) == {'all', 'fine', 'coarse'}
         assert all(0.0 <= v <= 1.0 for v in entry['miou'].values())
-    default = timed['configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py']
+    default = timed['configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500.py']
     assert [r['segment_seconds'] for r in default['rows']] == [
         r['b_seconds'] for r in whole['rows']
     ]  # B's row is B's run, not a second one
@@ -98,15 +98,30 @@ def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path
     assert all(1 <= r['iterations'] <= 15 for r in warm['rows'])  # its 15-step schedule
     one_pass = timed['configs/dynaseg/dynaseg-fsf_cnn-m2_one-pass_bsds500.py']
     assert all(r['iterations'] == 0 for r in one_pass['rows'])  # one forward, no optimisation
-    assert 'time to result, end to end' in done.stdout
+    assert '[time to result] end to end' in done.stdout
     cached = sorted(p.name for p in cache.rglob('*.npz'))
     assert cached == ['1001.npz', '1002.npz']
 
     # A rerun scores from the cache: A's label maps are not recomputed.
     stamps = {p: p.stat().st_mtime_ns for p in cache.rglob('*.npz')}
-    again = run_benchmark(*common, '--parts', 'whole', '--per-iter-iters', '1', '--modes')
+    again = run_benchmark(
+        *common,
+        '--parts',
+        'whole',
+        'time-to-result',
+        '--per-iter-iters',
+        '1',
+        '--modes',
+        '--out',
+        str(out),
+    )
     assert again.returncode == 0, again.stderr[-2000:]
     assert {p: p.stat().st_mtime_ns for p in cache.rglob('*.npz')} == stamps
+    # The time-to-result part alone: B only (no --modes), every image, no A.
+    alone = json.loads(out.read_text())['time_to_result']
+    assert [entry['config'] for entry in alone['rows']] == [alone['config']]
+    assert [row['image'] for row in alone['rows'][0]['rows']] == ['1001', '1002']
+    assert 'a_seconds' not in json.dumps(alone)
 
 
 def test_missing_data_root_is_a_clear_error(tmp_path: Path) -> None:

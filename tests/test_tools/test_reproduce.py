@@ -540,3 +540,60 @@ def test_mode_labels_come_from_the_model_config() -> None:
     assert reproduce.mode_label(warm) == 'warm start from net.pth'
     one = dict(model, type='DynaSegReferenceImage', reference={'checkpoint': 'a/ref.pth'})
     assert reproduce.mode_label(one) == 'one pass (DynaSegReferenceImage, ref.pth)'
+
+
+DEFAULT = 'dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500'
+KIM_LEVERS = 'kim-fixed_cnn-m2_fast-replicate-edge_bsds500'
+
+
+def test_default_report_pairs_the_default_with_each_comparison_and_spreads_its_seeds(
+    data_root: Path, tmp_path: Path
+) -> None:
+    """Seeds 0 and 1 of the default scored, seed 2 partial; Kim with the same levers scored;
+    the authors' constants absent (no committed row for 4 images): paired differences against
+    the scored comparison only, the seed spread over the two scored seeds."""
+    work = tmp_path / 'work'
+    for name, miou in ((DEFAULT, 0.40), (f'{DEFAULT}_seed1', 0.38), (KIM_LEVERS, 0.35)):
+        fake_run(work / name / 'test_all', IDS, miou)
+        per_image_rows(work / name / 'test_all', IDS, miou)
+    fake_run(work / f'{DEFAULT}_seed2' / 'test_all', IDS[:1], 0.5)
+    output = tmp_path / 'default.md'
+    argv = ['--data-root', str(data_root), '--work-dir', str(work), '--report', 'default']
+    assert reproduce.main([*argv, '--table-only', '--output', str(output)]) == 0
+    text = output.read_text()
+    assert not absolute_paths(text)
+    levers = 'replicate padding, edge-aware continuity s=0.15'
+    default = table_row(text, f'| {levers} | DynaSeg-FSF, mu=15 | CNN M=2 | yes |')
+    assert default[4] == '4/4' and default[5].startswith('0.4')
+    assert table_row(text, f'| {levers}, seed 1 | DynaSeg-FSF, mu=15 |')[4] == '4/4'
+    assert table_row(text, "| none (authors' constants) | DynaSeg-SCF, mu=50 |")[4] == 'not run'
+    # Every per-image mIoU of the default is 0.05 above Kim's with the same levers: the paired
+    # difference is exactly +0.05 on every resample.
+    kim = table_row(text, f'| Kim et al., fixed mu=1, levers: {levers} |')
+    assert kim[1:5] == ['4', *['+0.0500 [+0.0500, +0.0500]'] * 3]
+    authors = table_row(text, "| DynaSeg-FSF, mu=15, levers: none (authors' constants) |")
+    assert authors[1] == 'n/a' and authors[-1] == 'this run has no per-image scores here'
+    assert f'{DEFAULT}_seed1' not in text.split('## Paired')[1].split('## Spread')[0]
+    # Seed spread: seeds 0 and 1 (seed 2 has no per-image scores), pooled on the same 4 images.
+    spread = text.split('## Spread over seeds')[1]
+    assert '| mode | seed 0 | seed 1 | mean +- sd | range |' in spread
+    pooled = sum((0.40 + 0.02 * k) * (5 + k) for k in range(4)) / sum(5 + k for k in range(4))
+    row = table_row(spread, '| all |')
+    assert row[1:3] == [f'{pooled:.4f}', f'{pooled - 0.02:.4f}']
+    assert row[3] == f'{pooled - 0.01:.4f} +- {0.02 / np.sqrt(2):.4f}'
+    regenerate = shlex.split(text.split('Everything')[1].split('```')[1].strip())
+    assert regenerate[regenerate.index('--bootstrap') + 1] == '1000'  # the report's default
+    # With one scored seed the spread section says what is missing instead (seed 1's rows
+    # now hold ids only, as those of a run scored before per-image scores were kept).
+    with open(work / f'{DEFAULT}_seed1' / 'test_all' / 'eval_results.pkl', 'wb') as handle:
+        pickle.dump([{'img_id': i} for i in IDS], handle)
+    assert reproduce.main([*argv, '--table-only', '--output', str(output)]) == 0
+    assert 'Not yet: 1 of the seed runs' in output.read_text()
+
+
+def test_default_report_leads_with_the_tools_default_config() -> None:
+    from dynaseg.apis import DEFAULT_CONFIG
+
+    first = reproduce.DEFAULT_REPORT_RUNS[0]
+    assert Path(DEFAULT_CONFIG) == REPO_ROOT / first.config
+    assert reproduce.levers_label({'backbone': {}, 'loss': {}}) == "none (authors' constants)"

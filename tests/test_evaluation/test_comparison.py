@@ -1,0 +1,58 @@
+"""Paired differences and seed spreads between runs, recomputed from per-image score rows."""
+
+import numpy as np
+import pytest
+
+from dynaseg.evaluation.comparison import (
+    common_images,
+    paired_difference,
+    pooled,
+    seed_spread,
+)
+
+
+def rows(scores: dict[str, tuple[float, int]]) -> list[dict]:
+    """Per-image rows as eval_results.pkl holds them; every mode gets the same (mIoU, count)."""
+    return [
+        {
+            'img_id': i,
+            **{f'{m}/mIoU': v for m in ('all', 'fine', 'coarse')},
+            **{f'{m}/num_segments': n for m in ('all', 'fine', 'coarse')},
+        }
+        for i, (v, n) in scores.items()
+    ]
+
+
+def test_pooled_is_kims_segment_weighted_mean():
+    run = rows({'a': (0.5, 2), 'b': (0.2, 8)})
+    assert pooled(run, 'all') == pytest.approx((0.5 * 2 + 0.2 * 8) / 10)
+    assert pooled(run, 'fine', ['a']) == pytest.approx(0.5)
+
+
+def test_paired_difference_on_the_common_images_only():
+    a = rows({'x': (0.6, 4), 'y': (0.4, 6), 'z': (0.9, 1)})
+    b = rows({'y': (0.3, 6), 'x': (0.5, 4), 'w': (0.1, 3)})  # other order, other images
+    assert common_images(a, b) == ['x', 'y']
+    d = paired_difference(a, b, 'coarse', num_resamples=100)
+    assert d.value == pytest.approx(0.1) and d.num_images == 2  # both images differ by 0.1
+    assert d.low == pytest.approx(0.1) and d.high == pytest.approx(0.1)
+    with pytest.raises(ValueError, match='segment counts'):
+        paired_difference(a, rows({'x': (0.5, 5), 'y': (0.3, 6)}), 'all')
+    with pytest.raises(ValueError, match='in common'):
+        paired_difference(a, rows({'q': (0.5, 5)}), 'all')
+
+
+def test_seed_spread_aggregates_each_seed_on_the_same_images():
+    seeds = [
+        rows({'x': (0.30, 1), 'y': (0.50, 1), 'z': (0.9, 1)}),
+        rows({'x': (0.34, 1), 'y': (0.50, 1)}),  # a partial seed: z is left out for every seed
+        rows({'x': (0.26, 1), 'y': (0.56, 1), 'z': (np.nan, 1)}),
+    ]
+    spread = seed_spread(seeds, 'all')
+    assert spread.num_images == 2
+    assert spread.values == pytest.approx((0.40, 0.42, 0.41))
+    assert spread.mean == pytest.approx(0.41) and spread.std == pytest.approx(0.01)
+    assert (spread.low, spread.high) == pytest.approx((0.40, 0.42))
+    assert seed_spread(seeds[:1], 'fine').std == 0.0
+    with pytest.raises(ValueError):
+        seed_spread([rows({'x': (0.1, 1)}), rows({'y': (0.1, 1)})], 'all')
