@@ -138,10 +138,13 @@ ALL_TEST = 'docs/results_bsds500_all.md'
 AUTHORS_KIM = Run('configs/kim/kim-fixed_cnn-m2_fast_bsds500.py', committed=ALL_TEST)
 AUTHORS_SCF = Run('configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py', committed=ALL_TEST)
 AUTHORS_FSF = Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py', committed=ALL_TEST)
-#: ``--report warm-start`` (issue 19): the per-image default of the day (SCF, before issue 16),
-#: the per-image FSF run the warm start continues from a trained network instead of a random
-#: one, the warm start and the one pass.
+#: The validated default (issue 16), the tools' default config.
+VALIDATED_DEFAULT = Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500.py')
+#: ``--report warm-start`` (issue 19): the per-image default and the one before it (SCF), the
+#: per-image FSF run the warm start continues from a trained network instead of a random one, the
+#: warm start and the one pass.
 WARM_START_RUNS: tuple[Run, ...] = (
+    VALIDATED_DEFAULT,
     AUTHORS_SCF,
     AUTHORS_FSF,
     Run('configs/dynaseg/dynaseg-fsf_cnn-m2_warm-start_bsds500.py'),
@@ -153,7 +156,7 @@ WARM_START_RUNS: tuple[Run, ...] = (
 #: The first run is the default the others are compared with; runs whose config differs from it
 #: only in ``model.seed`` are its seed runs.
 DEFAULT_REPORT_RUNS: tuple[Run, ...] = (
-    Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500.py'),
+    VALIDATED_DEFAULT,
     Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500_seed1.py'),
     Run('configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500_seed2.py'),
     Run('configs/kim/kim-fixed_cnn-m2_fast-replicate-edge_bsds500.py'),
@@ -288,6 +291,9 @@ def mode_label(model: dict[str, Any]) -> str:
     return 'per image, random init'
 
 
+NO_LEVERS = "none (authors' constants)"
+
+
 def levers_label(model: dict[str, Any]) -> str:
     """The quality levers (issue 16) a model config sets away from the authors' setting."""
     levers = []
@@ -308,7 +314,13 @@ def levers_label(model: dict[str, Any]) -> str:
         levers.append(f'consensus of {model["consensus"].get("seeds")} seeds')
     if model.get('seed', 0):
         levers.append(f'seed {model["seed"]}')
-    return ', '.join(levers) or "none (authors' constants)"
+    return ', '.join(levers) or NO_LEVERS
+
+
+def mode_with_levers(model: dict[str, Any]) -> str:
+    """:func:`mode_label`, followed by the levers in brackets when the config sets any."""
+    levers = levers_label(model)
+    return mode_label(model) + ('' if levers == NO_LEVERS else f' ({levers})')
 
 
 def random_resnet(backbone: dict[str, Any]) -> bool:
@@ -896,7 +908,7 @@ def table_row(run: Run, args: argparse.Namespace) -> tuple[str, str | None]:
     summary = run_summary(run, work_dir, args)
     model = model_config(run, args)
     labels = [
-        levers_label(model) if args.report == 'default' else mode_label(model),
+        levers_label(model) if args.report == 'default' else mode_with_levers(model),
         summary['method'],
         summary['extractor'],
         'n/a' if is_one_pass(model) else summary['silhouette'],
