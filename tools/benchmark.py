@@ -58,7 +58,8 @@ from dynaseg.utils.labels import resize_nearest
 from dynaseg.utils.profiling import median
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CONFIG = os.path.relpath(DEFAULT_CONFIG_PATH, REPO)  # B: the tools' default config
+# B: the tools' default config, as a path inside the repository (wherever dynaseg is imported from).
+DEFAULT_CONFIG = DEFAULT_CONFIG_PATH.relative_to(DEFAULT_CONFIG_PATH.parents[2]).as_posix()
 
 
 def data_root() -> Path:
