@@ -24,6 +24,7 @@ from .cocostuff import (
     per_image_summed_scores,
     thing_class_mask,
 )
+from .frame import FRAME_SIDES, border_change_rates
 from .io import (
     LabelMapError,
     load_bsds_ground_truth,
@@ -41,10 +42,12 @@ from .kim_miou import (
 
 __all__ = [
     'BSDS_MODES',
+    'FRAME_SIDES',
     'NUM_CLASSES',
     'PROTOCOLS',
     'LabelMapError',
     'best_match_iou',
+    'border_change_rates',
     'cluster_confusion',
     'cocostuff27_meta',
     'cocostuff_scores',
