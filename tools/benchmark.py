@@ -50,7 +50,12 @@ from dynaseg.apis import build_segmentor, image_to_tensor, load_config
 from dynaseg.engine import DEFAULT_OPTIMIZER, OptimizationRecord, Schedule, optimize_image
 from dynaseg.engine.allocator import keep_freed_memory, restore_default_malloc
 from dynaseg.engine.baseline_loop import reference_optimize
-from dynaseg.evaluation.functional import kim_image_scores, load_bsds_ground_truth, pooled_miou
+from dynaseg.evaluation.functional import (
+    BSDS_MODES,
+    kim_image_scores,
+    load_bsds_ground_truth,
+    pooled_miou,
+)
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss, SCFWeight
 from dynaseg.utils.image_io import load_image
@@ -317,7 +322,7 @@ def reference_cache_dir(args) -> Path:
 
 
 #: Kim's modes: 1 all annotations, 2 the finest, 3 the coarsest.
-MODES = {1: 'all', 2: 'fine', 3: 'coarse'}
+MODES = BSDS_MODES
 #: What the time-to-result table averages over images.
 TIMED = ('seconds', 'segment_seconds', 'iterations', 'labels')
 
@@ -353,11 +358,11 @@ def timed_models(args) -> tuple[dict, Timed]:
     return models, {name: ([], {mode: [] for mode in MODES}) for name in models}
 
 
-def time_image(models: dict, timed: Timed, image_id: str, path: Path, gts, args, done=None):
-    """Segment one image end to end with every config (``done``: B's result when it is already
-    made) and append its row and scores to ``timed``; returns B's (labels, record, wall)."""
+def time_image(models: dict, timed: Timed, image_id: str, path: Path, gts, args):
+    """Segment one image end to end with B, then every other config, and append its row and
+    scores to ``timed``; returns B's (labels, record, wall)."""
     model = models[repo_relative(args.config)]
-    b = done or segment_end_to_end(model, path, args.device)
+    b = segment_end_to_end(model, path, args.device)
     for name, other in models.items():
         labels, rec, wall = b if other is model else segment_end_to_end(other, path, args.device)
         per_image, scores = timed[name]
@@ -411,7 +416,6 @@ def part_time_to_result(args, root: Path) -> dict:
 
 def part_whole(args, root: Path) -> dict:
     models, timed = timed_models(args)
-    model = models[repo_relative(args.config)]
     cache = reference_cache_dir(args)
     rows, scores_a, scores_b = [], [], []
     print(
@@ -436,9 +440,7 @@ def part_whole(args, root: Path) -> dict:
         _, probe = run_reference(x_a, args.per_iter_iters, args.seed, min_labels=0)
         a_seconds = probe.seconds / args.per_iter_iters * a_iters
         keep_freed_memory()
-        labels_b, rec_b, _ = time_image(
-            models, timed, image_id, path, gts, args, segment_end_to_end(model, path, args.device)
-        )
+        labels_b, rec_b, _ = time_image(models, timed, image_id, path, gts, args)
         full = gts[0].shape
         sa = kim_image_scores(resize_nearest(labels_a, full), gts, mode=1)
         sb = timed[repo_relative(args.config)][1][1][-1]  # B's mode-1 scores of this image

@@ -636,8 +636,10 @@ def _bsds_region_prefix(results: dict[str, Any] | None) -> str:
 def _scores(dataset: str, results: dict[str, Any] | None) -> list[str]:
     """The score cells of one row, in the columns of the dataset's table."""
     if dataset == 'bsds500':
+        from dynaseg.evaluation.comparison import MODES
+
         region = _bsds_region_prefix(results)
-        values = [_f(_metric(results, p, 'mIoU')) for p in ('all', 'fine', 'coarse')]
+        values = [_f(_metric(results, p, 'mIoU')) for p in MODES]
         return values + [_f(_metric(results, region, k), 3) for k in ('PRI', 'VOI', 'covering')]
     if dataset == 'voc2012':
         return [_f(_metric(results, 'voc', 'mIoU'))]
@@ -689,6 +691,7 @@ def bootstrap_cells(
     """``value [low, high]`` of all / fine / coarse (Kim's pooled mIoU: per-image mIoU weighted
     by segment count) and PRI / VOI (means over images), resampling images ``n`` times."""
     from dynaseg.evaluation.bootstrap import bootstrap_ci
+    from dynaseg.evaluation.comparison import MODES
 
     def cell(key: str, weight_key: str | None, digits: int) -> str:
         values = [row.get(key, math.nan) for row in rows]
@@ -700,7 +703,7 @@ def bootstrap_cells(
         return f'{ci.value:.{digits}f} [{ci.low:.{digits}f}, {ci.high:.{digits}f}]'
 
     region = _bsds_region_prefix(results)
-    cells = [cell(f'{p}/mIoU', f'{p}/num_segments', 4) for p in ('all', 'fine', 'coarse')]
+    cells = [cell(f'{p}/mIoU', f'{p}/num_segments', 4) for p in MODES]
     return cells + [cell(f'{region}/{k}', None, 3) for k in ('PRI', 'VOI')]
 
 

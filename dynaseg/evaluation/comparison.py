@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 
 from .bootstrap import BootstrapInterval, paired_bootstrap_ci
+from .functional.kim_miou import BSDS_MODES
 
 __all__ = ['MODES', 'SeedSpread', 'common_images', 'paired_difference', 'pooled', 'seed_spread']
 
 #: Kim et al.'s three BSDS500 modes: all annotations, the finest, the coarsest.
-MODES = ('all', 'fine', 'coarse')
+MODES = tuple(BSDS_MODES.values())
 
 Rows = Sequence[Mapping[str, Any]]
 
