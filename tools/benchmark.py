@@ -58,6 +58,7 @@ from dynaseg.evaluation.functional import (
 )
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss, SCFWeight
+from dynaseg.utils.fileio import save_text
 from dynaseg.utils.image_io import load_image
 from dynaseg.utils.labels import resize_nearest
 from dynaseg.utils.profiling import median
@@ -612,8 +613,7 @@ def main() -> None:
     if 'memory' in args.parts:
         results['memory'] = part_memory(args)
     if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(results, indent=2))
+        save_text(args.out, json.dumps(results, indent=2))
         print(f'\nresults written to {args.out}')
 
 

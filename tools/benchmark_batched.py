@@ -52,6 +52,7 @@ from dynaseg.engine.precision import PRECISIONS
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss
 from dynaseg.testing import piecewise_image
+from dynaseg.utils.fileio import save_text
 from dynaseg.utils.image_io import load_image
 
 REPO = Path(__file__).resolve().parents[1]
@@ -249,8 +250,7 @@ def tool_benchmark(args: argparse.Namespace) -> None:
 
     def save() -> None:
         if args.out:
-            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.out).write_text(json.dumps(out, indent=2))
+            save_text(args.out, json.dumps(out, indent=2))
 
     def out_of_time() -> bool:
         return bool(args.time_limit) and time.monotonic() - started > args.time_limit

@@ -1265,6 +1265,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from dynaseg.utils.fileio import save_text
+
     args = parse_args(argv)
     runs = selected_runs(args.only, args.report)
     invocation = invocation_line(sys.argv[1:] if argv is None else argv)
@@ -1291,18 +1293,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 'committed row has results yet (run them, or point --run-dir at their work dirs)'
             )
             return code or 1
-        output = Path(args.output)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(render_table_report(runs, args, invocation), encoding='utf-8')
-        print(f'wrote {output}')
+        save_text(args.output, render_table_report(runs, args, invocation))
+        print(f'wrote {args.output}')
         return code
     if not args.figures_only:
-        output = Path(args.output)
-        output.parent.mkdir(parents=True, exist_ok=True)
         # --only selects what runs and what the report shows (e.g. a larger BSDS subset for a
         # few configs, written to its own --output); without it the report lists every run.
-        output.write_text(render(runs, args, invocation), encoding='utf-8')
-        print(f'wrote {output}')
+        save_text(args.output, render(runs, args, invocation))
+        print(f'wrote {args.output}')
     # The figures belong to the report that shows their runs (not, say, a faithful-40k one).
     if not args.table_only and {name for _, name in FIGURE_RUNS} <= {run.name for run in runs}:
         for path in draw_figures(args, Path(args.assets)):

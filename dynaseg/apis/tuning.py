@@ -708,7 +708,7 @@ def run_search(
     Returns the rows and the exit code: 0 if every setting is done, else 1.
     """
     from dynaseg.utils.dist import init_distributed
-    from dynaseg.utils.fileio import save_json
+    from dynaseg.utils.fileio import save_json, save_text
 
     machine = machine_text(args.device, args.threads)
     is_main = init_distributed(args.launcher, args.device).is_main
@@ -742,10 +742,10 @@ def run_search(
             select=args.select,
             report_test=args.report_test,
         )
+        root.mkdir(parents=True, exist_ok=True)  # --table-only on a search not started yet
         save_json(root / ROWS_JSON, {**vars(info), 'rows': [r.to_dict() for r in rows]})
         if args.table:
-            Path(args.table).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.table).write_text(render_table(info, rows), encoding='utf-8')
+            save_text(args.table, render_table(info, rows))
         for row in rows:
             log(
                 f'{row.name}: {row.status} {row.scored}/{row.expected} mean {_cell(row.mean)}'

@@ -271,6 +271,16 @@ def save_json(path: str | os.PathLike[str], obj: Any) -> None:
         handle.write(text)
 
 
+def save_text(path: str | os.PathLike[str], text: str) -> None:
+    """Save a UTF-8 text file (a report, a table) atomically, creating its folder.
+
+    A run killed while a report is rewritten leaves the previous report, never half of one.
+    """
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path, 'w') as handle:
+        handle.write(text)
+
+
 def ensure_writable_dir(path: str | os.PathLike[str]) -> Path:
     """Create a folder (with its parents) and prove it is writable; call before any work starts.
 

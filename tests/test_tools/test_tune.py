@@ -161,6 +161,14 @@ def _tune(val_root: Path, work: Path, table: Path, *extra: str) -> int:
     return tune_main([*argv, *extra])
 
 
+def test_table_only_before_any_run(val_root: Path, tmp_path: Path) -> None:
+    # Rendering the table of a search nobody started yet: every row 'not run', nothing crashes.
+    work, table = tmp_path / 'new' / 'work', tmp_path / 'table.md'
+    assert _tune(val_root, work, table, '--table-only') == 1
+    assert table.read_text().count('not run') == 2
+    assert json.loads((work / 'tune_results.json').read_text())['rows'][0]['status'] == 'not run'
+
+
 def test_tiny_search_writes_rows_table_and_resumes(val_root: Path, tmp_path: Path) -> None:
     work, table = tmp_path / 'work', tmp_path / 'docs' / 'tuning.md'
     assert _tune(val_root, work, table) == 0

@@ -22,6 +22,7 @@ from dynaseg.utils.fileio import (
     save_json,
     save_label_csv,
     save_label_map,
+    save_text,
 )
 
 
@@ -170,6 +171,14 @@ def test_save_json_numpy_and_paths(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         save_json(tmp_path / 'bad.json', {'x': object()})
     assert not (tmp_path / 'bad.json').exists() and _leftovers(tmp_path) == []
+
+
+def test_save_text_creates_folder_and_replaces(tmp_path: Path) -> None:
+    path = tmp_path / 'docs' / 'table.md'
+    save_text(path, '| a |\n')
+    save_text(path, '| é |\n')  # replaces, UTF-8
+    assert path.read_text(encoding='utf-8') == '| é |\n'
+    assert _leftovers(path.parent) == []
 
 
 def test_ensure_writable_dir_creates_parents(tmp_path: Path) -> None:
