@@ -8,6 +8,9 @@ For every ``*.png`` label map directly in each folder (a tool's output folder or
 differs from the adjacent inner line, and the same fraction averaged over interior neighbours
 (:func:`dynaseg.evaluation.functional.border_change_rates`); one Markdown row per folder with the
 mean over its maps. A frame shows as outer rates far above the interior ones.
+
+With ``--out``, hand-written notes after a ``<!-- notes -->`` line of an existing report are
+kept: a rerun replaces the header and the table, never the explanation below them.
 """
 
 from __future__ import annotations
@@ -26,6 +29,19 @@ except ImportError:  # run from a clone without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from dynaseg.evaluation.functional import FRAME_SIDES, border_change_rates, read_label_map
     from dynaseg.utils.fileio import atomic_write
+
+
+#: Everything from this line on in an existing ``--out`` report survives a rerun.
+NOTES_MARKER = '<!-- notes -->'
+
+
+def kept_notes(report: Path) -> str:
+    """The notes section of an existing report (from :data:`NOTES_MARKER` on), or ''."""
+    if not report.is_file():
+        return ''
+    text = report.read_text(encoding='utf-8')
+    start = text.find(NOTES_MARKER)
+    return '' if start < 0 else '\n' + text[start:]
 
 
 def folder_rates(folder: Path) -> tuple[int, dict[str, float]]:
@@ -65,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
             'the fraction of pixels of that line whose label differs from the adjacent inner '
             'line (interior: averaged over all adjacent interior pairs), mean over the maps.'
         )
+        notes = kept_notes(args.out)
         with atomic_write(args.out, 'w') as handle:
-            handle.write(f'{header}\n\n{table}')
+            handle.write(f'{header}\n\n{table}{notes}')
     return 0
 
 
