@@ -24,11 +24,11 @@ import numpy as np
 
 try:
     from dynaseg.evaluation.functional import FRAME_SIDES, border_change_rates, read_label_map
-    from dynaseg.utils.fileio import atomic_write
+    from dynaseg.utils.fileio import save_text
 except ImportError:  # run from a clone without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from dynaseg.evaluation.functional import FRAME_SIDES, border_change_rates, read_label_map
-    from dynaseg.utils.fileio import atomic_write
+    from dynaseg.utils.fileio import save_text
 
 
 #: Everything from this line on in an existing ``--out`` report survives a rerun.
@@ -71,7 +71,6 @@ def main(argv: list[str] | None = None) -> int:
     table = '\n'.join(lines) + '\n'
     print(table, end='')
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
         command = 'python tools/frame_check.py ' + ' '.join(
             os.path.relpath(f.resolve()) for f in args.folders
         )
@@ -81,9 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             'the fraction of pixels of that line whose label differs from the adjacent inner '
             'line (interior: averaged over all adjacent interior pairs), mean over the maps.'
         )
-        notes = kept_notes(args.out)
-        with atomic_write(args.out, 'w') as handle:
-            handle.write(f'{header}\n\n{table}{notes}')
+        save_text(args.out, f'{header}\n\n{table}{kept_notes(args.out)}')
     return 0
 
 

@@ -462,8 +462,9 @@ def coco_present_list(
         in_curated = set()
     path = Path(work_dir).absolute() / 'lists' / f'{run.dataset}_{curated.split}_present.txt'
     if write:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(''.join(f'{i}\n' for i in ids))
+        from dynaseg.utils.fileio import save_text
+
+        save_text(path, ''.join(f'{i}\n' for i in ids))
     return path, ids, sum(i in in_curated for i in ids)
 
 
