@@ -1001,13 +1001,16 @@ def is_seed_run(run: Run, default: Run, args: argparse.Namespace) -> bool:
 def paired_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
     """Paired bootstrap intervals of (default - run) per mode, for every run not a seed run of
     the default (``runs[0]``), on the images both scored; a run with no per-image scores (a
-    committed row) gets a row saying so."""
+    committed row) gets a row saying so; '' when ``runs`` holds no comparison."""
     from dynaseg.evaluation.comparison import MODES, paired_difference
 
     default, *others = runs
+    comparisons = [r for r in others if not is_seed_run(r, default, args)]
+    if not comparisons:  # e.g. ``--only`` the seed runs: nothing to pair the default with
+        return ''
     base = _per_image(default, args)
     rows = []
-    for run in (r for r in others if not is_seed_run(r, default, args)):
+    for run in comparisons:
         model = model_config(run, args)
         label = f'{method_label(model)}, levers: {levers_label(model)}'
         per_image = _per_image(run, args)

@@ -591,6 +591,34 @@ def test_default_report_pairs_the_default_with_each_comparison_and_spreads_its_s
     assert 'Not yet: 1 of the seed runs' in output.read_text()
 
 
+def test_default_report_of_the_seed_runs_only_spreads_them_without_a_paired_section(
+    data_root: Path, tmp_path: Path
+) -> None:
+    """``--only`` the default's seed runs (what a session that has only those runs writes to
+    its own file): one row per seed, the spread, no paired section, and a regenerate command
+    that names the selection and the output."""
+    work = tmp_path / 'work'
+    for name, miou in ((DEFAULT, 0.40), (f'{DEFAULT}_seed1', 0.38), (f'{DEFAULT}_seed2', 0.36)):
+        fake_run(work / name / 'test_all', IDS, miou)
+        per_image_rows(work / name / 'test_all', IDS, miou)
+    output = tmp_path / 'seeds.md'
+    argv = ['--data-root', str(data_root), '--work-dir', str(work), '--report', 'default']
+    argv += ['--only', f'{DEFAULT}*', '--table-only', '--output', str(output)]
+    assert reproduce.main(argv) == 0
+    text = output.read_text()
+    assert '## Paired' not in text and 'Kim et al., fixed' not in text
+    spread = text.split('## Spread over seeds')[1]
+    assert '| mode | seed 0 | seed 1 | seed 2 | mean +- sd | range |' in spread
+    pooled = sum((0.40 + 0.02 * k) * (5 + k) for k in range(4)) / sum(5 + k for k in range(4))
+    row = table_row(spread, '| all |')
+    assert row[1:4] == [f'{pooled - d:.4f}' for d in (0.0, 0.02, 0.04)]
+    assert row[4] == f'{pooled - 0.02:.4f} +- 0.0200'
+    assert row[5] == f'{pooled - 0.04:.4f} - {pooled:.4f}'
+    regenerate = shlex.split(text.split('Everything')[1].split('```')[1].strip())
+    assert regenerate[regenerate.index('--only') + 1] == f'{DEFAULT}*'
+    assert regenerate[regenerate.index('--output') + 1] == relative(output)
+
+
 def test_default_report_leads_with_the_tools_default_config() -> None:
     from dynaseg.apis import DEFAULT_CONFIG
 
