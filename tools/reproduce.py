@@ -992,10 +992,14 @@ def _signed(value: float) -> str:
     return f'{value:+.4f}'
 
 
-def is_seed_run(run: Run, default: Run, args: argparse.Namespace) -> bool:
-    """Whether ``run``'s model config is ``default``'s but for ``model.seed``."""
-    a, b = model_config(run, args), model_config(default, args)
-    return {**a, 'seed': None} == {**b, 'seed': None}
+def seed_runs_and_comparisons(
+    runs: Sequence[Run], args: argparse.Namespace
+) -> tuple[list[Run], list[Run]]:
+    """A default report's runs split in two: the default (``runs[0]``) and the runs whose model
+    config is its own but for ``model.seed``, then every other run (the comparisons)."""
+    unseeded = [{**model_config(run, args), 'seed': None} for run in runs]
+    seeds = [run for run, model in zip(runs, unseeded, strict=True) if model == unseeded[0]]
+    return seeds, [run for run in runs if run not in seeds]
 
 
 def paired_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
@@ -1004,8 +1008,8 @@ def paired_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
     committed row) gets a row saying so; '' when ``runs`` holds no comparison."""
     from dynaseg.evaluation.comparison import MODES, paired_difference
 
-    default, *others = runs
-    comparisons = [r for r in others if not is_seed_run(r, default, args)]
+    default = runs[0]
+    comparisons = seed_runs_and_comparisons(runs, args)[1]
     if not comparisons:  # e.g. ``--only`` the seed runs: nothing to pair the default with
         return ''
     base = _per_image(default, args)
@@ -1032,8 +1036,7 @@ def seeds_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
     sample standard deviation and range."""
     from dynaseg.evaluation.comparison import MODES, seed_spread
 
-    default = runs[0]
-    seeds = [r for r in runs if is_seed_run(r, default, args)]
+    seeds = seed_runs_and_comparisons(runs, args)[0]
     scored = [(r, rows) for r in seeds if (rows := _per_image(r, args))]
     names = ', '.join(f'`{r.name}`' for r in seeds)
     if len(scored) < 2:
