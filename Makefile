@@ -14,8 +14,9 @@ install-dev:
 demo: install
 	$(PY) tools/demo.py --output_folder $(OUT)
 
+# -rs lists every skipped test with its reason, so a skip cannot hide behind a green summary.
 test: install-dev
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -rs tests
 
 # Lint, format, spelling and types: CI runs this before the tests.
 lint: install-dev

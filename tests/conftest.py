@@ -19,14 +19,27 @@ def shared_data_root() -> Path:
     return Path(env) if env else REPO_ROOT.parent / 'shared' / 'data'
 
 
+def running_in_ci() -> bool:
+    """Whether ``$CI`` is set to something other than empty, ``0`` or ``false``."""
+    return os.environ.get('CI', '').strip().lower() not in ('', '0', 'false')
+
+
 def require_data(*relative: str) -> Path:
-    """Return ``shared_data_root()/relative`` or skip the test, naming what is missing."""
+    """Return ``shared_data_root()/relative``, or skip the test naming what is missing.
+
+    Under CI (``$CI`` set) a missing path fails the test instead: CI always provides the
+    data, so a skip there would hide the external oracles (the metric calibration, the
+    benchmark's reference files) behind a green run.
+    """
     path = shared_data_root().joinpath(*relative)
     if not path.exists():
-        pytest.skip(
+        reason = (
             f'real data not found: {path} (set DYNASEG_DATA_ROOT to the folder '
             'holding bsds500/, voc2012/ and cocostuff/)'
         )
+        if running_in_ci():
+            pytest.fail(f'{reason}; CI is set, so missing data is an error', pytrace=False)
+        pytest.skip(reason)
     return path
 
 

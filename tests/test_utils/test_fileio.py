@@ -197,16 +197,50 @@ def test_ensure_writable_dir_under_a_file(tmp_path: Path) -> None:
 
 
 def test_ensure_writable_dir_read_only(tmp_path: Path) -> None:
+    """A mode-500 folder is refused to a user and accepted for root, who writes through mode
+    bits (the two tests below reach the refusal as root too)."""
     folder = tmp_path / 'ro'
     folder.mkdir()
     folder.chmod(0o500)
     try:
         if os.access(folder, os.W_OK):
-            pytest.skip('running as a user (root) that can write to a mode-500 folder')
-        with pytest.raises(UnwritableDirectoryError, match='cannot write'):
-            ensure_writable_dir(folder)
+            assert ensure_writable_dir(folder) == folder
+            assert list(folder.iterdir()) == []  # the probe file is gone
+        else:
+            with pytest.raises(UnwritableDirectoryError, match='cannot write'):
+                ensure_writable_dir(folder)
     finally:
         folder.chmod(0o700)
+
+
+def _deep_folder(base: Path, length: int) -> Path:
+    """A folder path of exactly ``length`` characters below ``base`` (components <= 200)."""
+    folder = base
+    while len(str(folder)) < length:
+        room = length - len(str(folder)) - 1  # one '/' before the next component
+        folder = folder / ('d' * min(200, max(room, 1)))
+    assert len(str(folder)) == length, 'base path too close to the length asked for'
+    return folder
+
+
+def test_ensure_writable_dir_with_no_room_for_a_file_name(tmp_path: Path) -> None:
+    """The folder can be created, but no file fits in it: the write probe fails, even as root."""
+    path_max = os.pathconf(tmp_path, 'PC_PATH_MAX')  # the longest path, counting its final NUL
+    folder = _deep_folder(tmp_path, path_max - 8)  # the probe's name alone is over 20 characters
+    with pytest.raises(UnwritableDirectoryError, match='cannot write to output folder') as err:
+        ensure_writable_dir(folder)
+    assert folder.is_dir() and list(folder.iterdir()) == []
+    assert 'name too long' in str(err.value)
+
+
+SYSFS_FOLDER = Path('/sys/kernel')
+
+
+@pytest.mark.skipif(not SYSFS_FOLDER.is_dir(), reason='needs Linux sysfs')
+def test_ensure_writable_dir_refused_by_the_file_system() -> None:
+    """sysfs refuses new files to everyone, root included, whatever its mode bits say."""
+    with pytest.raises(UnwritableDirectoryError, match='cannot write to output folder'):
+        ensure_writable_dir(SYSFS_FOLDER)
 
 
 def test_is_within(tmp_path: Path) -> None:
