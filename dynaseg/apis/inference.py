@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 
 from dynaseg.engine import OptimizationRecord
-from dynaseg.models.segmentors import DynaSegBase
+from dynaseg.models.segmentors import PerImageSegmentor
 from dynaseg.utils import register_all_modules
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -55,14 +55,18 @@ def config_name(cfg: Config) -> str:
     return Path(cfg.filename).stem if getattr(cfg, 'filename', None) else '<in-memory config>'
 
 
-def build_segmentor(cfg: Config, device: str = 'cpu') -> DynaSegBase:
-    """Build the DynaSeg segmentor of ``cfg`` (per-image or reference-image) on ``device``."""
+def build_segmentor(cfg: Config, device: str = 'cpu') -> PerImageSegmentor:
+    """Build the segmentor of ``cfg`` on ``device``: DynaSeg (per-image or reference-image) or a
+    classical baseline (``dynaseg/models/segmentors/classical.py``)."""
     register_all_modules()
     from dynaseg.registry import MODELS
 
     model = MODELS.build(cfg.model)
-    if not isinstance(model, DynaSegBase):
-        raise TypeError(f'config model type {cfg.model.get("type")!r} is not a DynaSeg segmentor')
+    if not isinstance(model, PerImageSegmentor):
+        raise TypeError(
+            f'config model type {cfg.model.get("type")!r} is not a per-image segmentor '
+            '(DynaSeg or a classical baseline)'
+        )
     return model.to(device).eval()
 
 
@@ -79,7 +83,7 @@ def segment_image(
     config: str | Path | Config | None = None,
     *,
     device: str = 'cpu',
-    model: DynaSegBase | None = None,
+    model: PerImageSegmentor | None = None,
     on_iteration=None,
     **overrides,
 ) -> SegmentationResult:

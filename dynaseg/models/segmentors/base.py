@@ -32,53 +32,31 @@ def parse_num_segments(value: int | str) -> int | None:
     return int(value)
 
 
-class DynaSegBase(BaseSegmentor):
-    """A DynaSeg extractor, its loss and optimiser; ``segment`` says how images are labelled.
+class PerImageSegmentor(BaseSegmentor):
+    """A segmentor that labels each image on its own: ``segment`` one image, ``predict`` a batch.
+
+    Every tool and runner drives segmentors through this interface, so DynaSeg and the classical
+    baselines (``classical.py``) run through the same folder, dataset and tuning paths.
 
     Args:
-        backbone: feature-extractor config (``DynaSegCNN``, ``ResNetFPNExtractor``).
-        loss: ``DynaSegLoss`` config, which holds the dynamic weight (SCF / FSF / fixed).
-        optimizer: torch.optim config (SGD, lr 0.1, momentum 0.9).
-        seed: seed of the extractor's initialisation; same seed, same labels.
+        seed: seed of whatever is random per image (network initialisation, k-means).
         relabel: split disconnected regions of one label into separate segments.
-        data_preprocessor: mmseg's ``SegDataPreProcessor``; Kim et al. scale pixels to [0, 1].
-
-    ``pretrained``, ``train_cfg`` and ``test_cfg`` are accepted because mmseg's
-    ``init_model`` passes them; DynaSeg has nothing to pretrain.
+        data_preprocessor: mmseg's ``SegDataPreProcessor``; images reach :meth:`segment`
+            normalised by it.
     """
 
     def __init__(
         self,
-        backbone: dict,
-        loss: dict,
-        optimizer: dict | None = None,
         seed: int = 0,
         relabel: bool = False,
         data_preprocessor: dict | None = None,
-        pretrained: str | None = None,
-        train_cfg: dict | None = None,
-        test_cfg: dict | None = None,
         init_cfg: dict | None = None,
     ) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.backbone_cfg = copy.deepcopy(backbone)
-        # A resident copy gives the segmentor parameters (checkpoints, reference-image mode).
-        self.backbone = MODELS.build(backbone)
-        self.loss_fn: DynaSegLoss = MODELS.build(loss)
-        self.optimizer_cfg = dict(optimizer or DEFAULT_OPTIMIZER)
         self.seed = seed
         self.relabel = relabel
         self.align_corners = False
         self.records: list[OptimizationRecord] = []
-
-    @property
-    def q_max(self) -> int:
-        """Response channels of the extractor: the most labels, the bound on scribble values."""
-        return int(self.backbone.out_channels)
-
-    def build_extractor(self) -> nn.Module:
-        """A fresh, randomly initialised feature extractor (seed it before calling)."""
-        return MODELS.build(copy.deepcopy(self.backbone_cfg))
 
     @abstractmethod
     def segment(
@@ -89,6 +67,10 @@ class DynaSegBase(BaseSegmentor):
         scribble: np.ndarray | Tensor | None = None,
     ) -> tuple[np.ndarray, OptimizationRecord]:
         """Label one normalised image (1, 3, H, W): labels (H, W) int64 and the record."""
+
+    def batch_unsupported_reason(self) -> str | None:
+        """Why several images cannot be labelled together (None: :meth:`segment_batch` works)."""
+        return f'{type(self).__name__} labels one image at a time'
 
     def finish(self, labels: np.ndarray) -> np.ndarray:
         """The labels as returned: connected components relabelled when ``relabel`` is set."""
@@ -123,6 +105,53 @@ class DynaSegBase(BaseSegmentor):
             )
             self.records.append(record)
         return samples
+
+
+class DynaSegBase(PerImageSegmentor):
+    """A DynaSeg extractor, its loss and optimiser; ``segment`` says how images are labelled.
+
+    Args:
+        backbone: feature-extractor config (``DynaSegCNN``, ``ResNetFPNExtractor``).
+        loss: ``DynaSegLoss`` config, which holds the dynamic weight (SCF / FSF / fixed).
+        optimizer: torch.optim config (SGD, lr 0.1, momentum 0.9).
+        seed: seed of the extractor's initialisation; same seed, same labels.
+        relabel: split disconnected regions of one label into separate segments.
+        data_preprocessor: mmseg's ``SegDataPreProcessor``; Kim et al. scale pixels to [0, 1].
+
+    ``pretrained``, ``train_cfg`` and ``test_cfg`` are accepted because mmseg's
+    ``init_model`` passes them; DynaSeg has nothing to pretrain.
+    """
+
+    def __init__(
+        self,
+        backbone: dict,
+        loss: dict,
+        optimizer: dict | None = None,
+        seed: int = 0,
+        relabel: bool = False,
+        data_preprocessor: dict | None = None,
+        pretrained: str | None = None,
+        train_cfg: dict | None = None,
+        test_cfg: dict | None = None,
+        init_cfg: dict | None = None,
+    ) -> None:
+        super().__init__(
+            seed=seed, relabel=relabel, data_preprocessor=data_preprocessor, init_cfg=init_cfg
+        )
+        self.backbone_cfg = copy.deepcopy(backbone)
+        # A resident copy gives the segmentor parameters (checkpoints, reference-image mode).
+        self.backbone = MODELS.build(backbone)
+        self.loss_fn: DynaSegLoss = MODELS.build(loss)
+        self.optimizer_cfg = dict(optimizer or DEFAULT_OPTIMIZER)
+
+    @property
+    def q_max(self) -> int:
+        """Response channels of the extractor: the most labels, the bound on scribble values."""
+        return int(self.backbone.out_channels)
+
+    def build_extractor(self) -> nn.Module:
+        """A fresh, randomly initialised feature extractor (seed it before calling)."""
+        return MODELS.build(copy.deepcopy(self.backbone_cfg))
 
     def loss(self, inputs: Tensor, data_samples: list[SegDataSample] | None = None) -> dict:
         """The DynaSeg loss of the resident extractor on a batch, averaged over its images.

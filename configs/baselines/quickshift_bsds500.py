@@ -1,0 +1,17 @@
+# Baseline: Quickshift mode seeking (skimage.segmentation.quickshift).
+# Same dataset, evaluator and tools as the DynaSeg configs; parameters chosen on BSDS500 val with
+# tools/tune.py (docs/tuning_baselines.md).
+_base_ = [
+    '../_base_/models/classical.py',
+    '../_base_/datasets/bsds500.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(
+    type='QuickshiftSegmentor',
+    data_preprocessor={{_base_.data_preprocessor}},
+    ratio=1.0,
+    kernel_size=5.0,
+    max_dist=10.0,
+    sigma=0.0,
+    seed=0,
+)
