@@ -80,8 +80,8 @@ class ClassicalSegmentor(PerImageSegmentor):
 
     def to_rgb(self, image: Tensor) -> np.ndarray:
         """(1, 3, H, W) normalised -> (H, W, 3) uint8 RGB, inverting the data preprocessor."""
-        mean: Tensor = self.data_preprocessor.mean  # type: ignore[assignment]
-        std: Tensor = self.data_preprocessor.std  # type: ignore[assignment]
+        mean: Tensor = self.data_preprocessor.mean
+        std: Tensor = self.data_preprocessor.std
         pixels = image[0].detach().to(std.device) * std + mean
         return pixels.permute(1, 2, 0).round().clamp(0, 255).byte().cpu().numpy()
 
