@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from paused_tool import finish, start_paused, wait_until_paused
 from PIL import Image
 
 from dynaseg.cli import build_segment_parser, config_from_args, segment_main
-from dynaseg.models.segmentors.dynaseg import DynaSeg
 from dynaseg.testing import piecewise_image
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -184,70 +182,36 @@ def test_output_equal_to_input_refused_exit_2(tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / 'in').iterdir()) == ['img0.png']
 
 
-def test_sigterm_prints_summary_and_exits_143(tmp_path, monkeypatch, capsys):
+def test_sigterm_prints_summary_and_exits_143(tmp_path):
+    """SIGTERM while the second of three images runs: one done, exit 143, handlers restored."""
     make_folder(tmp_path / 'in', 3)
-    original = DynaSeg.segment
-    calls = []
-
-    def segment(self, image, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            os.kill(os.getpid(), signal.SIGTERM)  # the tool's handler turns it into an exception
-        return original(self, image, *args, **kwargs)
-
-    monkeypatch.setattr(DynaSeg, 'segment', segment)
-    code = segment_main(
-        [
-            '--input_folder',
-            str(tmp_path / 'in'),
-            '--output_folder',
-            str(tmp_path / 'out'),
-            *TINY_ARGS,
-        ]
-    )
-    assert code == 143
-    assert 'Interrupted by SIGTERM: 1 done' in capsys.readouterr().out
-    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # handler restored
+    out, marker = tmp_path / 'out', tmp_path / 'paused'
+    args = ['--input_folder', str(tmp_path / 'in'), '--output_folder', str(out), *TINY_ARGS]
+    proc = start_paused(marker, 2, TOOL, *args)
+    wait_until_paused(proc, marker)
+    proc.send_signal(signal.SIGTERM)
+    code, stdout, stderr = finish(proc, marker)
+    assert code == 143, stderr
+    assert 'Interrupted by SIGTERM: 1 done' in stdout
+    assert 'signal handlers restored: True' in stderr
+    assert sorted(p.name for p in out.glob('*.png')) == ['img0.png']
+    assert [p for p in out.rglob('*') if p.name.endswith('.tmp')] == []
 
 
 def test_sigint_subprocess_then_rerun_resumes(tmp_path):
     """A real Ctrl-C: no half-written file, exit 130, and the rerun does only the rest."""
     inputs = make_folder(tmp_path / 'in', 6, 32, 48)
-    out = tmp_path / 'out'
-    # Slow enough that Ctrl-C lands mid-run even on a fast idle machine (400 iterations once
-    # let all six images finish first): no stop rule may end an image early (min_labels 1, no
-    # patience), so each runs all 3000 iterations, about a second or more; Ctrl-C ends it.
-    slow = [a if a != '5' else '3000' for a in TINY_ARGS] + [
-        'model.schedule.min_labels=1',
-        'model.schedule.patience=None',
-    ]
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(TOOL),
-            '--input_folder',
-            str(tmp_path / 'in'),
-            '--output_folder',
-            str(out),
-            *slow,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # An ignored SIGINT is inherited across exec, and in the full suite something earlier
-        # leaves it ignored in this process (the tool then never sees Ctrl-C and exits 0): give
-        # the child the default disposition, as a terminal would.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-    deadline = time.monotonic() + 300  # generous: a loaded machine may take minutes
-    while not list(out.glob('*.png')) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    out, marker = tmp_path / 'out', tmp_path / 'paused'
+    # Paused before the third image: Ctrl-C always lands mid-run with exactly two done.
+    args = ['--input_folder', str(tmp_path / 'in'), '--output_folder', str(out), *TINY_ARGS]
+    proc = start_paused(marker, 3, TOOL, *args)
+    wait_until_paused(proc, marker)
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
-    assert 'Interrupted by SIGINT' in stdout
-    done_first = {p.name for p in out.glob('*.png')}
-    assert 1 <= len(done_first) < len(inputs)
+    code, stdout, stderr = finish(proc, marker)
+    assert code == 130, stderr
+    assert 'Interrupted by SIGINT: 2 done' in stdout
+    done_first = {p.name: p.stat().st_mtime_ns for p in out.glob('*.png')}
+    assert set(done_first) == {'img0.png', 'img1.png'}
     assert [p for p in out.rglob('*') if p.name.endswith('.tmp')] == []
 
     rerun = subprocess.run(
@@ -265,8 +229,9 @@ def test_sigint_subprocess_then_rerun_resumes(tmp_path):
         timeout=120,
     )
     assert rerun.returncode == 0, rerun.stderr
-    assert f'{len(inputs) - len(done_first)} done, {len(done_first)} skipped' in rerun.stdout
+    assert '4 done, 2 skipped' in rerun.stdout
     assert {p.name for p in out.glob('*.png')} == {p.name for p in inputs}
+    assert {name: (out / name).stat().st_mtime_ns for name in done_first} == done_first
     for path in inputs:
         labels = np.asarray(Image.open(out / path.name))
         assert labels.shape == (32, 48)
