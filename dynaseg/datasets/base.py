@@ -9,13 +9,43 @@ no image or annotation is read until the pipeline or :meth:`load_ground_truth` a
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mmengine.dataset import BaseDataset
 
 ON_MISSING = ('error', 'skip')
+
+
+@dataclass(frozen=True)
+class ReportSubset:
+    """The images a report runs a config on: a work-dir name, descriptions, config overrides."""
+
+    tag: str
+    description: str  # the report section's heading
+    summary: str  # the short form, in the paragraph on differences
+    options: dict[str, str]  # --cfg-options of the run
+    size: int | None  # the images the subset should have (None: whatever is present)
+
+
+@dataclass(frozen=True)
+class ScoreCell:
+    """One score cell of a report table: metric values printed with ``digits`` decimals after
+    scaling by ``scale``, joined by `` / `` (None: not computed)."""
+
+    values: tuple[float | None, ...]
+    digits: int = 4
+    scale: float = 1.0
+
+
+Metrics = Mapping[str, Mapping[str, Any]]
+
+
+def metric(metrics: Metrics, prefix: str, key: str) -> Any:
+    """``metrics[prefix][key]`` of an ``eval_results.json``, None where absent."""
+    return (metrics.get(prefix) or {}).get(key)
 
 
 class ListedImageDataset(BaseDataset):
@@ -57,6 +87,20 @@ class ListedImageDataset(BaseDataset):
     def load_ground_truth(self, info: dict[str, Any]) -> Any:
         """The ground truth of one ``data_list`` entry, in the form the metric needs."""
         raise NotImplementedError
+
+    def report_subset(
+        self, images: int, ids: Sequence[str] | None, work_dir: Path, write: bool
+    ) -> ReportSubset:
+        """The fixed subset a reproduction report runs on this dataset (it depends on the
+        dataset alone, never on results): ``images`` / ``ids`` are the report's choice where the
+        dataset offers one; ``work_dir`` is where a generated list goes, written if ``write``."""
+        raise NotImplementedError(f'{type(self).__name__} has no report subset')
+
+    @classmethod
+    def report_scores(cls, metrics: Metrics) -> list[ScoreCell]:
+        """The score cells of one row of this dataset's report table, from the metrics of an
+        ``eval_results.json`` (the columns the report template gives this dataset)."""
+        raise NotImplementedError(f'{cls.__name__} has no report table')
 
     def load_data_list(self) -> list[dict[str, Any]]:
         samples = self.list_samples()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -11,8 +13,11 @@ import numpy as np
 from dynaseg.evaluation.functional.io import load_bsds_ground_truth
 from dynaseg.registry import DATASETS
 
-from .base import ListedImageDataset
+from .base import ListedImageDataset, Metrics, ReportSubset, ScoreCell, metric
 
+#: Kim et al.'s modes as eval_results.json prefixes: all annotations, the finest, the coarsest.
+KIM_MODES = ('all', 'fine', 'coarse')
+REGION_SCORES = ('PRI', 'VOI', 'covering')
 _KIM_GT_CSV = re.compile(r'^(?P<id>.+)-(?P<k>\d+)$')
 
 
@@ -72,3 +77,48 @@ class BSDS500Dataset(ListedImageDataset):
     def load_ground_truth(self, info: dict[str, Any]) -> list[np.ndarray]:
         """All human annotations of the image, each (H, W) int64 with labels from 1."""
         return load_bsds_ground_truth(self._require_gt(info))
+
+    def report_subset(
+        self, images: int, ids: Sequence[str] | None, work_dir: Path, write: bool
+    ) -> ReportSubset:
+        """The first ``images`` ids of the sorted split (0: all), or exactly ``ids``, as dataset
+        indices (``work_dir`` and ``write`` are not needed: nothing is generated).
+
+        Raises:
+            SystemExit: an id the split does not list.
+        """
+        listed = [sample['img_id'] for sample in self.list_samples()]
+        split = self.split
+        if ids:
+            unknown = [i for i in ids if i not in listed]
+            if unknown:
+                raise SystemExit(f'error: not BSDS500 {split} ids: {" ".join(unknown)}')
+            indices = sorted(listed.index(i) for i in ids)
+            digest = hashlib.sha1(' '.join(sorted(ids)).encode()).hexdigest()[:8]
+            given = f'{len(ids)} given ids: {" ".join(listed[i] for i in indices)}'
+            return ReportSubset(
+                f'{split}_ids{len(ids)}-{digest}',
+                given,
+                given,
+                {'dataset.indices': '[' + ','.join(map(str, indices)) + ']'},
+                len(ids),
+            )
+        if images <= 0 or images >= len(listed):
+            every = f'all {len(listed)} {split} images'
+            return ReportSubset(f'{split}_all', every, every, {}, len(listed))
+        first = f'the first {images} ids of the sorted {split} list'
+        return ReportSubset(
+            f'{split}_first{images}',
+            f'{first} ({" ".join(listed[:images])})',
+            first,
+            {'dataset.indices': str(images)},
+            images,
+        )
+
+    @classmethod
+    def report_scores(cls, metrics: Metrics) -> list[ScoreCell]:
+        """Kim mIoU all / fine / coarse, then PRI / VOI / covering (the region metric's prefix
+        is whichever holds a PRI)."""
+        region = next((p for p, scores in metrics.items() if 'PRI' in scores), '')
+        cells = [ScoreCell((metric(metrics, mode, 'mIoU'),)) for mode in KIM_MODES]
+        return cells + [ScoreCell((metric(metrics, region, k),), 3) for k in REGION_SCORES]

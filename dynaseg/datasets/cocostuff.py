@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -10,7 +13,12 @@ from dynaseg.evaluation.functional.cocostuff import cocostuff27_meta
 from dynaseg.evaluation.functional.io import load_cocostuff_ground_truth
 from dynaseg.registry import DATASETS
 
-from .base import ListedImageDataset, read_id_list
+from .base import ListedImageDataset, Metrics, ReportSubset, ScoreCell, metric, read_id_list
+from .image_folder import ImageFolderDataset
+
+#: The three protocols' eval_results.json prefixes: (a) dataset, (b) per image, (c) summed.
+PROTOCOL_PREFIXES = ('a_dataset', 'b_per_image', 'c_per_image_summed')
+PROTOCOL_SCORES = ('mIoU', 'thing_mIoU', 'stuff_mIoU', 'pixel_accuracy')
 
 
 @DATASETS.register_module()
@@ -59,3 +67,48 @@ class CocoStuff27Dataset(ListedImageDataset):
     def load_ground_truth(self, info: dict[str, Any]) -> np.ndarray:
         """(H, W) uint8 coarse classes 0..26, 255 unlabelled."""
         return load_cocostuff_ground_truth(self._require_gt(info))
+
+    def report_subset(
+        self, images: int, ids: Sequence[str] | None, work_dir: Path, write: bool
+    ) -> ReportSubset:
+        """The split's images present with their labels, listed (if ``write``) in
+        ``<work_dir>/lists/`` and counted against the curated list (the report's ``images`` /
+        ``ids`` choose BSDS500 images only)."""
+        from dynaseg.utils.fileio import save_text
+
+        folder = ImageFolderDataset(str(self.root / 'images' / self.split), lazy_init=True)
+        try:
+            present = sorted(sample['img_id'] for sample in folder.list_samples())
+        except NotADirectoryError:  # the dataset is absent: no image is present
+            present = []
+        with tempfile.TemporaryDirectory() as tmp:
+            candidates = Path(tmp) / 'images.txt'
+            candidates.write_text(''.join(f'{i}\n' for i in present))
+            listed = type(self)(str(self.root), self.split, str(candidates), lazy_init=True)
+            labelled = [s['img_id'] for s in listed.list_samples() if s['gt_path'] is not None]
+        try:
+            curated = {sample['img_id'] for sample in self.list_samples()}
+        except FileNotFoundError:  # no curated list: none of them is in it
+            curated = set()
+        name = self.METAINFO['dataset_name']
+        path = Path(work_dir).absolute() / 'lists' / f'{name}_{self.split}_present.txt'
+        if write:
+            save_text(path, ''.join(f'{i}\n' for i in labelled))
+        in_curated = sum(i in curated for i in labelled)
+        return ReportSubset(
+            f'{self.split}_present',
+            f'the {len(labelled)} {self.split} images present with labels '
+            f'({" ".join(labelled)}); {in_curated} of them in the curated 2,175-id list',
+            f'{len(labelled)} COCO images',
+            {'dataset.list_file': str(path)},
+            len(labelled),
+        )
+
+    @classmethod
+    def report_scores(cls, metrics: Metrics) -> list[ScoreCell]:
+        """Per protocol (a) / (b) / (c): mIoU / thing mIoU / stuff mIoU / pixel accuracy, in
+        percent."""
+        return [
+            ScoreCell(tuple(metric(metrics, prefix, k) for k in PROTOCOL_SCORES), 2, 100)
+            for prefix in PROTOCOL_PREFIXES
+        ]

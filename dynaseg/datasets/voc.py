@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -9,9 +11,11 @@ import numpy as np
 from dynaseg.evaluation.functional.io import load_voc_ground_truth
 from dynaseg.registry import DATASETS
 
-from .base import ListedImageDataset, read_id_list
+from .base import ListedImageDataset, Metrics, ReportSubset, ScoreCell, metric, read_id_list
 
 GT_KINDS = ('auto', 'object', 'class')
+#: The val images whose JPEG is present, as a split list (what a report runs on).
+PRESENT_SPLIT = 'val_with_images'
 
 
 @DATASETS.register_module()
@@ -80,3 +84,25 @@ class VOC2012SegmentDataset(ListedImageDataset):
     def load_ground_truth(self, info: dict[str, Any]) -> np.ndarray:
         """(H, W) object or class ids, 0 background, 255 void."""
         return load_voc_ground_truth(self._require_gt(info))
+
+    def report_subset(
+        self, images: int, ids: Sequence[str] | None, work_dir: Path, write: bool
+    ) -> ReportSubset:
+        """The ``val_with_images`` list: the val images whose JPEG is present (the report's
+        ``images`` / ``ids`` choose BSDS500 images only)."""
+        try:
+            listed = type(self)(str(self.root), split=PRESENT_SPLIT, lazy_init=True)
+            n: int | None = len(listed.list_samples())
+        except FileNotFoundError:
+            n = None
+        description = (
+            f'the {n or "(list missing)"} val images whose JPEG is present '
+            f'(ImageSets/Segmentation/{PRESENT_SPLIT}.txt)'
+        )
+        options = {'dataset.split': PRESENT_SPLIT}
+        return ReportSubset(PRESENT_SPLIT, description, f'{n} VOC images', options, n)
+
+    @classmethod
+    def report_scores(cls, metrics: Metrics) -> list[ScoreCell]:
+        """Kim mIoU against the VOC segments."""
+        return [ScoreCell((metric(metrics, 'voc', 'mIoU'),))]

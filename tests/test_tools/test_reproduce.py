@@ -1,4 +1,5 @@
-"""tools/reproduce.py: subsets, commands, the report from eval_results.json files, the figures.
+"""tools/reproduce.py (dynaseg.reports): subsets, commands, the report from the runs' results,
+the results saved beside it, the figures.
 
 Nothing is optimised here: the runs' outputs (label maps, records, eval_results.json/pkl) are
 written by hand on a tiny synthetic BSDS500 layout.
@@ -6,34 +7,21 @@ written by hand on a tiny synthetic BSDS500 layout.
 
 from __future__ import annotations
 
-import dataclasses
-import importlib.util
 import json
 import os
 import pickle
 import shlex
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 from PIL import Image
+from test_apis.test_dataset_runner import make_bsds
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from dynaseg.reports import labels, render, reproduce, runs
+from dynaseg.reports.provenance import REPO_ROOT, shell_line
 
-
-def _load(relative: str, name: str) -> ModuleType:
-    path = REPO_ROOT / relative
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-reproduce = _load('tools/reproduce.py', '_dynaseg_reproduce_tool')
-make_bsds = _load('tests/test_apis/test_dataset_runner.py', '_dynaseg_runner_tests').make_bsds
+RESULTS = runs.load_spec('results')
 
 IDS = ['2018', '100007', '100039', '3096']  # sorted as strings: 100007 100039 2018 3096
 
@@ -94,18 +82,19 @@ def absolute_paths(text: str) -> list[str]:
 
 def test_subsets_are_fixed_by_sorted_ids(data_root: Path) -> None:
     # The listing is the config's dataset class's: sorted ids with ground truth.
-    listed = reproduce.listed_ids(reproduce.run_dataset(reproduce.RUNS[0], data_root))
-    assert listed == sorted(IDS)
-    first = reproduce.bsds_subset(listed, 2, None)
+    dataset = runs.run_dataset(RESULTS.runs[0], data_root)
+    assert [sample['img_id'] for sample in dataset.list_samples()] == sorted(IDS)
+    work = data_root / 'work'
+    first = dataset.report_subset(2, None, work, False)
     assert first.tag == 'test_first2' and first.size == 2
     assert first.options == {'dataset.indices': '2'}
     assert '100007 100039' in first.description
     assert first.summary == 'the first 2 ids of the sorted test list'
-    given = reproduce.bsds_subset(listed, 2, ['3096', '100007'])
+    given = dataset.report_subset(2, ['3096', '100007'], work, False)
     assert given.options == {'dataset.indices': '[0,3]'} and given.size == 2
-    assert reproduce.bsds_subset(listed, 0, None).tag == 'test_all'
+    assert dataset.report_subset(0, None, work, False).tag == 'test_all'
     with pytest.raises(SystemExit):
-        reproduce.bsds_subset(listed, 2, ['999'])
+        dataset.report_subset(2, ['999'], work, False)
 
 
 def test_coco_subset_is_the_images_present_with_labels(tmp_path: Path) -> None:
@@ -119,18 +108,18 @@ def test_coco_subset_is_the_images_present_with_labels(tmp_path: Path) -> None:
             coco / f'stuffthingmaps_trainval2017/val2017/{img_id}.png'
         )
     (coco / 'curated/val2017/Coco164kFull_Stuff_Coarse_7.txt').write_text('000003\n000009\n')
-    run = next(r for r in reproduce.RUNS if r.dataset == 'cocostuff27')
+    run = next(r for r in RESULTS.runs if r.dataset == 'cocostuff27')
     work = tmp_path / 'work'
     args = reproduce.parse_args(['--data-root', str(tmp_path / 'data'), '--work-dir', str(work)])
-    subset = reproduce.subset_for(run, args, write=True)
+    subset = runs.subset_for(run, args, write=True)
     assert subset.size == 2 and '(000001 000003); 1 of them in the curated' in subset.description
     listing = work / 'lists' / 'cocostuff27_val2017_present.txt'
     assert listing.read_text() == '000001\n000003\n'
     # The dataset reads the list from its own root, so the command names it absolutely, and
     # the printed command through the shell's $PWD: no absolute path is printed.
-    command = reproduce.command_for(run, subset, args)
+    command = runs.command_for(run, subset, args)
     assert f'dataset.list_file={listing}' in command
-    line = reproduce.shell_line(command)
+    line = shell_line(command)
     assert f'dataset.list_file="$PWD"/{relative(listing)}' in line and not absolute_paths(line)
 
 
@@ -172,8 +161,8 @@ def test_dry_run_lists_one_command_per_run(
     assert args[-2:] == ['--cfg-options', 'dataset.indices=2']
     assert not work.exists()  # a dry run writes nothing
     args = reproduce.parse_args(['--data-root', str(data_root), '--images', '2', '--score-only'])
-    run = reproduce.RUNS[0]
-    scoring = reproduce.command_for(run, reproduce.subset_for(run, args), args, score_only=True)
+    run = RESULTS.runs[0]
+    scoring = runs.command_for(run, runs.subset_for(run, args), args, score_only=True)
     assert scoring[scoring.index('--limit') + 1] == '0'  # scores what is there, segments nothing
     with pytest.raises(SystemExit):
         reproduce.main(['--data-root', str(data_root), '--only', 'nothing-like-this', '--dry-run'])
@@ -253,10 +242,10 @@ def test_only_reports_the_selected_runs(data_root: Path, tmp_path: Path) -> None
 
 
 def test_slow_runs_only_when_named(data_root: Path, tmp_path: Path) -> None:
-    slow = {r.name for r in reproduce.RUNS if not r.by_default}
+    slow = {r.name for r in RESULTS.runs if not r.by_default}
     assert 'kim-fixed_cnn-m2_faithful-40k_bsds500' in slow
-    assert not slow & {r.name for r in reproduce.selected_runs(None)}
-    assert {r.name for r in reproduce.selected_runs(['*faithful*'])} == slow
+    assert not slow & {r.name for r in runs.selected_runs(RESULTS, None)}
+    assert {r.name for r in runs.selected_runs(RESULTS, ['*faithful*'])} == slow
     output = tmp_path / 'faithful.md'
     argv = ['--data-root', str(data_root), '--work-dir', str(tmp_path / 'w'), '--images', '2']
     reproduce.main([*argv, '--only', '*faithful-40k*', '--table-only', '--output', str(output)])
@@ -350,7 +339,7 @@ def test_figures_from_label_maps_and_records(data_root: Path, tmp_path: Path) ->
 
 
 def test_schedule_text_names_the_working_size() -> None:
-    text = reproduce.schedule_text
+    text = labels.schedule_text
     assert text({'schedule': {'max_iters': 1000, 'min_labels': 3}}) == (
         'full size, up to 1000 it, stop q <= 3'
     )
@@ -374,13 +363,13 @@ def test_labels_come_from_the_config_not_its_file_name(data_root: Path, tmp_path
         '    schedule=dict(_delete_=True, max_iters=1000, min_labels=3, max_pixels=90000),\n'
         ')\n'
     )
-    run = reproduce.Run(str(liar))
+    run = runs.Run(str(liar))
     work = tmp_path / 'work'
     fake_run(work / run.name / 'test_first2', ['100007', '100039'], 0.4)
     args = reproduce.parse_args(
         ['--data-root', str(data_root), '--work-dir', str(work), '--images', '2']
     )
-    text = reproduce.render([run], args, 'python tools/reproduce.py')
+    text = render.render([run], args, 'python tools/reproduce.py')
     row = next(line for line in text.splitlines() if '| 2/2 |' in line)
     assert row.startswith('| DynaSeg-FSF, mu=7 | CNN M=3 | no | 2/2 | 0.4000 |')
     assert row.endswith('| <= 90,000 px, up to 1000 it, stop q <= 3 |')
@@ -388,7 +377,8 @@ def test_labels_come_from_the_config_not_its_file_name(data_root: Path, tmp_path
     assert 'Every fast run' not in text and 'Kim et al., fixed' not in row
     # --cfg-options on the model relabel the rows too.
     args.cfg_options = ['model.loss.weight.mu=9']
-    assert '| DynaSeg-FSF, mu=9 | CNN M=3 |' in reproduce.render([run], args, 'python x')
+    args._results = {}  # a new model config: its result is read again
+    assert '| DynaSeg-FSF, mu=9 | CNN M=3 |' in render.render([run], args, 'python x')
 
 
 def test_report_holds_no_absolute_path(data_root: Path, tmp_path: Path) -> None:
@@ -412,8 +402,8 @@ def test_report_holds_no_absolute_path(data_root: Path, tmp_path: Path) -> None:
 
 
 def test_template_has_every_block_the_report_fills() -> None:
-    blocks = reproduce.template_blocks()
-    assert {f'section-{d}' for d in reproduce.DATASETS} <= set(blocks)
+    blocks = render.template_blocks()
+    assert {f'section-{d}' for d in runs.DATASETS} <= set(blocks)
     assert {'schedule-fast', 'schedule-capped', 'schedule-full', 'report', 'figures'} <= set(blocks)
     assert all(block.is_valid() for block in blocks.values())
     assert blocks['report'].get_identifiers() == [
@@ -428,7 +418,7 @@ def test_template_has_every_block_the_report_fills() -> None:
         'figures',
     ]
     with pytest.raises(KeyError):  # a placeholder left without a value is an error
-        reproduce.fill('differences-voc-coco')
+        render.fill('differences-voc-coco')
 
 
 WARM = 'dynaseg-fsf_cnn-m2_warm-start_bsds500'
@@ -442,26 +432,13 @@ def table_row(text: str, start: str) -> list[str]:
     return [cell.strip() for cell in line.strip().strip('|').split('|')]
 
 
-def test_warm_start_report(
-    data_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The per-image default read from a committed report when its work dir is absent (and
-    from its work dir when present), the warm start complete with intervals, the one pass
-    partial in a --run-dir; labels from the configs."""
+def test_warm_start_report(data_root: Path, tmp_path: Path) -> None:
+    """Every row from its work dir, the result saved beside the report, then a row computed
+    from that saved result once its work dir is gone (with its intervals); the warm start
+    complete with intervals, the one pass partial in a --run-dir; labels from the configs."""
     work = tmp_path / 'work'
-    # A committed report holding the default's row: rendered by the default report, on all 4
-    # test images of the synthetic layout, from a run whose work dir is then gone.
     fake_run(work / SCF / 'test_all', IDS, 0.3111, labels=4)
-    committed = tmp_path / 'committed.md'
-    argv = ['--data-root', str(data_root), '--work-dir', str(work), '--images', '0']
-    assert reproduce.main([*argv, '--only', SCF, '--table-only', '--output', str(committed)]) == 0
-    for path in sorted((work / SCF).rglob('*'), reverse=True):
-        path.unlink() if path.is_file() else path.rmdir()
-    runs = [
-        dataclasses.replace(run, committed=str(committed)) if run.committed else run
-        for run in reproduce.WARM_START_RUNS
-    ]
-    monkeypatch.setitem(reproduce.REPORT_RUNS, 'warm-start', tuple(runs))
+    per_image_rows(work / SCF / 'test_all', IDS, 0.3111)
     fake_run(work / WARM / 'test_all', IDS, 0.33)
     per_image_rows(work / WARM / 'test_all', IDS, 0.33)
     one_pass = tmp_path / 'elsewhere' / 'one_pass'
@@ -470,16 +447,26 @@ def test_warm_start_report(
     argv = ['--data-root', str(data_root), '--work-dir', str(work), '--report', 'warm-start']
     argv += ['--run-dir', f'{ONE_PASS}={one_pass}', '--bootstrap', '200', '--threads', '1']
     assert reproduce.main([*argv, '--table-only', '--output', str(output)]) == 0
+    first = output.read_text()
+    saved = tmp_path / 'warm' / f'{SCF}.json'
+    assert saved.is_file() and str(tmp_path) not in saved.read_text()  # no absolute path
+    assert sorted(p.stem for p in saved.parent.glob('*.json')) == sorted([SCF, WARM, ONE_PASS])
+    # The work dir gone, the same row is computed from the saved result, and says so.
+    for path in sorted((work / SCF).rglob('*'), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    assert reproduce.main([*argv, '--table-only', '--output', str(output)]) == 0
     text = output.read_text()
     assert '## BSDS500 test -- all 4 test images' in text and not absolute_paths(text)
-
-    scf = table_row(text, '| per image, random init | DynaSeg-SCF, mu=50')
-    assert scf[4:6] == ['4/4 (committed)', '0.3111'] and scf[11:13] == ['4.0', '2.0 (there)']
+    scf_row = '| per image, random init | DynaSeg-SCF, mu=50'
+    scf = table_row(text, scf_row)
+    assert scf == table_row(first, scf_row)
+    pooled_scf = sum((0.3111 + 0.02 * k) * (5 + k) for k in range(4)) / sum(5 + k for k in range(4))
+    assert scf[4] == '4/4' and scf[5].startswith(f'{pooled_scf:.4f} [')
+    assert scf[11:14] == ['4.0', '2.00', '52']
     assert f'`{SCF}`: its work dir (`{relative(work / SCF / "test_all")}`) is not here' in text
-    assert f'committed report `{relative(committed)}`' in text
+    assert f'the result this report saved, `{relative(saved)}`' in text
     fsf = table_row(text, '| per image, random init | DynaSeg-FSF, mu=15')
     assert fsf[4] == 'not run' and fsf.count('n/a') == 9
-    assert 'has no row for this config on this subset' in text  # it is not in that report
     # A run under way (label maps, no eval_results.json yet) says so.
     under_way = work / 'dynaseg-fsf_cnn-m2_fast_bsds500' / 'test_all' / 'preds'
     under_way.mkdir(parents=True)
@@ -488,7 +475,9 @@ def test_warm_start_report(
     assert reproduce.main([*argv, '--table-only', '--output', str(output)]) == 0
     assert 'not scored yet: 3 label maps in its work dir' in output.read_text()
 
-    warm = table_row(text, f'| warm start from {CHECKPOINT} | DynaSeg-FSF, mu=15 | CNN M=2 | no')
+    # The warm start's schedule sets patience away from the authors' model: a lever.
+    mode = f'warm start from {CHECKPOINT} (schedule.patience=None)'
+    warm = table_row(text, f'| {mode} | DynaSeg-FSF, mu=15 | CNN M=2 | no')
     pooled = sum((0.33 + 0.02 * k) * (5 + k) for k in range(4)) / sum(5 + k for k in range(4))
     assert warm[4] == '4/4' and warm[5].startswith(f'{pooled:.4f} [')
     low, high = (float(x) for x in warm[5].split('[')[1].rstrip(']').split(','))
@@ -510,13 +499,14 @@ def test_warm_start_report(
     assert regenerate[regenerate.index('--run-dir') + 1] == f'{ONE_PASS}={relative(one_pass)}'
     assert regenerate[regenerate.index('--images') + 1] == '0'  # the report's default: all
 
-    # Its work dir, once present, wins over the committed row.
+    # Its work dir, once present again, wins over the saved result (and replaces it).
     fake_run(work / SCF / 'test_all', IDS, 0.2222)
     per_image_rows(work / SCF / 'test_all', IDS, 0.2222)
     assert reproduce.main([*argv, '--table-only', '--output', str(output)]) == 0
-    scf = table_row(output.read_text(), '| per image, random init | DynaSeg-SCF, mu=50')
+    scf = table_row(output.read_text(), scf_row)
     assert scf[4] == '4/4' and scf[5].startswith(f'{pooled - 0.33 + 0.2222:.4f} [')
-    # A config changed since the committed report (here mu) matches none of its rows.
+    assert '0.2222' in saved.read_text()
+    # A config changed since the result was saved (here mu) does not read it.
     (work / SCF / 'test_all' / 'eval_results.json').unlink()
     changed = [*argv, '--cfg-options', 'model.loss.weight.mu=20']
     assert reproduce.main([*changed, '--table-only', '--output', str(output)]) == 0
@@ -535,11 +525,11 @@ def test_warm_start_report_is_not_written_without_its_runs(data_root: Path, tmp_
 
 def test_mode_labels_come_from_the_model_config() -> None:
     model = {'type': 'DynaSeg', 'loss': {'weight': {'type': 'FSFWeight', 'mu': 15}}}
-    assert reproduce.mode_label(model) == 'per image, random init'
+    assert labels.mode_label(model) == 'per image, random init'
     warm = dict(model, init_checkpoint='some/where/net.pth')
-    assert reproduce.mode_label(warm) == 'warm start from net.pth'
+    assert labels.mode_label(warm) == 'warm start from net.pth'
     one = dict(model, type='DynaSegReferenceImage', reference={'checkpoint': 'a/ref.pth'})
-    assert reproduce.mode_label(one) == 'one pass (DynaSegReferenceImage, ref.pth)'
+    assert labels.mode_label(one) == 'one pass (DynaSegReferenceImage, ref.pth)'
 
 
 DEFAULT = 'dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500'
@@ -622,6 +612,6 @@ def test_default_report_of_the_seed_runs_only_spreads_them_without_a_paired_sect
 def test_default_report_leads_with_the_tools_default_config() -> None:
     from dynaseg.apis import DEFAULT_CONFIG
 
-    first = reproduce.DEFAULT_REPORT_RUNS[0]
+    first = runs.load_spec('default').runs[0]
     assert Path(DEFAULT_CONFIG) == REPO_ROOT / first.config
-    assert reproduce.levers_label({'backbone': {}, 'loss': {}}) == "none (authors' constants)"
+    assert labels.levers_label({'backbone': {}, 'loss': {}}) == "none (authors' constants)"
