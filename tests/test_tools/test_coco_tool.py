@@ -8,11 +8,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import ModuleType
 
-import pytest
+from paused_tool import finish, start_paused, wait_until_paused
 
 from dynaseg.cli import dataset_main
 
@@ -164,33 +163,25 @@ def test_two_process_torchrun_matches_single_process(tmp_path: Path) -> None:
 
 def test_sigterm_then_resume(tmp_path: Path) -> None:
     """SIGTERM during the run exits 143 and keeps finished images; the rerun only does the rest."""
-    root = make_cocostuff(tmp_path / 'coco', IDS, size=(96, 128))
-    work = tmp_path / 'work'
-    # Longer per-image runs so the signal lands mid-way.
-    slow = [*TINY_ARGS, 'model.schedule.max_iters=60', 'model.schedule.patience=None']
-    proc = subprocess.Popen(
-        [sys.executable, str(COCO_TOOL), '--data-root', str(root), '--work-dir', str(work), *slow],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    preds = work / 'preds'
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not list(preds.glob('*.png')):
-        time.sleep(0.05)
+    root = make_cocostuff(tmp_path / 'coco', IDS)
+    work, marker = tmp_path / 'work', tmp_path / 'paused'
+    # Paused before the third image, so the signal always lands with exactly two done.
+    args = ['--data-root', str(root), '--work-dir', str(work), *TINY_ARGS]
+    proc = start_paused(marker, 3, COCO_TOOL, *args)
+    wait_until_paused(proc, marker)
     proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 143, stderr[-2000:]
+    code, _, stderr = finish(proc, marker)
+    assert code == 143, stderr[-2000:]
     assert 'rerun the same command to resume' in stderr
+    assert 'signal handlers restored: True' in stderr
+    preds = work / 'preds'
     done = {p.stem: p.stat().st_mtime_ns for p in preds.glob('*.png')}
-    if len(done) == len(IDS):
-        pytest.skip('the run finished before the signal arrived')
+    assert sorted(done) == IDS[:2]
 
-    rerun = run_tool('--data-root', str(root), '--work-dir', str(work), *slow, cwd=tmp_path)
+    rerun = run_tool(*args, cwd=tmp_path)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     results, _ = read_results(work)
-    assert results['counts']['segmented_this_run'] == len(IDS) - len(done)
+    assert results['counts']['segmented_this_run'] == 3
     assert results['counts']['scored'] == len(IDS)
     assert {s: (preds / f'{s}.png').stat().st_mtime_ns for s in done} == done
 
