@@ -40,6 +40,7 @@ class RunResult:
     scored: int = 0
     segmented: int = 0  # label maps written (a run under way has some before it is scored)
     images: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)  # images that raised
     saved: str = ''  # the committed file it was read from ('' : its work dir)
     machine: str = ''  # where a committed result was computed
 
@@ -76,7 +77,8 @@ def read_work_dir(work_dir: str | Path) -> RunResult:
             image.update({k: facts[k] for k in RECORD_KEYS if k in facts})
         images.append(image)
     scored = results.get('counts', {}).get('scored', len(images))
-    return RunResult(results.get('metrics', {}), scored, segmented, images)
+    failed = results.get('failed', [])
+    return RunResult(results.get('metrics', {}), scored, segmented, images, failed)
 
 
 def saved_path(report: str | Path, run_name: str) -> Path:
@@ -113,6 +115,7 @@ def load_result(path: str | Path, identity: dict[str, Any]) -> RunResult | None:
         payload['scored'],
         payload['segmented'],
         payload['images'],
+        payload.get('failed', []),
         saved=str(path),
         machine=payload.get('machine', ''),
     )

@@ -1,17 +1,17 @@
-"""tools/tune.py and dynaseg.apis.tuning: settings, names, the test-split guard, a tiny search."""
+"""tools/tune.py (dynaseg.reports.tuning): settings, names, the test-split guard, tiny searches."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import shlex
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from test_apis.test_dataset_runner import make_bsds
+from test_apis.test_dataset_runner import one_thread as one_thread  # autouse: one torch thread
 
-from dynaseg.apis.tuning import (
+from dynaseg.reports.tuning import (
     SettingRow,
     best_row,
     build_tune_parser,
@@ -38,19 +38,6 @@ TINY = [
     'model.silhouette.enabled=False',
 ]
 IDS = ['2001', '2002', '2003']
-
-
-def _load(relative: str, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / relative)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_runner_tests = _load('tests/test_apis/test_dataset_runner.py', '_dynaseg_runner_tests')
-make_bsds = _runner_tests.make_bsds
-one_thread = _runner_tests.one_thread  # autouse: torch runs on one thread in every test
 
 
 @pytest.fixture
@@ -192,6 +179,16 @@ def test_tiny_search_writes_rows_table_and_resumes(val_root: Path, tmp_path: Pat
         # Each setting's own work dir holds the dataset runner's outputs for the subset only.
         preds = sorted(p.stem for p in (work / row['name'] / 'preds').glob('*.png'))
         assert preds == IDS[:2]
+    # The setting reached the model: each image's record holds its mu, and with the same seed,
+    # image and first labels, the first loss differs by the continuity weight q / mu alone.
+    records = {
+        mu: json.loads((work / f'mu={mu}' / 'preds' / 'records' / f'{IDS[0]}.json').read_text())
+        for mu in (8, 30)
+    }
+    for mu, record in records.items():
+        assert record['model_config']['loss']['weight'] == {'type': 'FSFWeight', 'mu': mu}
+    assert records[8]['history']['n_labels'][0] == records[30]['history']['n_labels'][0]
+    assert records[8]['history']['loss'][0] > records[30]['history']['loss'][0]
 
     text = table.read_text()
     assert text.startswith('# Tiny search\n')
@@ -204,7 +201,7 @@ def test_tiny_search_writes_rows_table_and_resumes(val_root: Path, tmp_path: Pat
     assert (again.split, again.images, again.grid) == ('val', 2, ['model.loss.weight.mu=8,30'])
     assert again.cfg_options == parse_setting(TINY)
     assert (REPO_ROOT / again.work_dir).resolve() == work.resolve()
-    assert 'Machine: CPU' in text and 'Selection: best by the mean of Kim mIoU' in text
+    assert '-core CPU' in text and 'Selection: best by the mean of Kim mIoU' in text
     best = max(rows['rows'], key=lambda r: r['mean'])
     assert f'**`{best["name"]}`**' in text
     table_rows = [line for line in text.splitlines() if re.match(r'\| (\*\*)?mu=', line)]
@@ -271,3 +268,29 @@ def test_a_work_dir_of_another_setting_is_not_read_as_this_one(tmp_path: Path) -
     (tmp_path / 'mu=8' / 'setting.json').write_text(json.dumps({'overrides': {'mu': '9'}}))
     row = read_row(tmp_path / 'mu=8', 'mu=8', {'mu': 8}, IDS, columns)
     assert row.status == 'failed' and 'holds another setting' in row.reason
+
+
+def test_random_search_end_to_end(val_root: Path, tmp_path: Path) -> None:
+    """--random N --seed S runs exactly the N grid settings sample_grid draws, in grid order,
+    each with its overrides in its model, and says so in the table and its command."""
+    work, table = tmp_path / 'work', tmp_path / 'random.md'
+    argv = ['--config', CONFIG, '--data-root', str(val_root), '--split', 'val', '--images', '1']
+    argv += ['--work-dir', str(work), '--table', str(table), '--cfg-options', *TINY]
+    grid = ['model.loss.weight.mu=8,15,30', 'model.seed=0,1']
+    assert tune_main([*argv, '--grid', *grid, '--random', '2', '--seed', '3']) == 0
+    drawn = sample_grid(parse_axes(grid), 2, 3)
+    rows = json.loads((work / 'tune_results.json').read_text())['rows']
+    assert [r['name'] for r in rows] == setting_names(drawn)
+    assert sorted(p.name for p in work.iterdir() if p.is_dir()) == sorted(setting_names(drawn))
+    for row, setting in zip(rows, drawn, strict=True):
+        assert row['status'] == 'done' and row['scored'] == 1
+        record = json.loads(
+            (work / row['name'] / 'preds' / 'records' / f'{IDS[0]}.json').read_text()
+        )
+        assert record['model_config']['loss']['weight']['mu'] == setting['model.loss.weight.mu']
+        assert record['model_config']['seed'] == setting['model.seed']
+    text = table.read_text()
+    assert '2 of the 6 grid combinations drawn at random (seed 3)' in text
+    command = re.search(r'Command \(from the repository root; rerunning resumes\): `(.+)`', text)
+    again = build_tune_parser().parse_args(shlex.split(command[1])[2:])
+    assert (again.random, again.seed, again.grid) == (2, 3, grid)

@@ -37,7 +37,7 @@ What it does:
 
 Library use::
 
-    >>> from dynaseg.apis.tuning import parse_axes, expand_grid, setting_names
+    >>> from dynaseg.reports.tuning import parse_axes, expand_grid, setting_names
     >>> settings = expand_grid(parse_axes(['model.loss.weight.mu=8,15', 'model.seed=0']))
     >>> setting_names(settings)
     ['mu=8__seed=0', 'mu=15__seed=0']
@@ -47,14 +47,12 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import datetime
 import hashlib
 import itertools
 import json
 import math
-import os
-import pickle
-import platform
 import random
 import re
 import shlex
@@ -66,10 +64,13 @@ from typing import Any
 
 from mmengine.config import Config
 
-from .dataset_runner import RESULTS_JSON, RESULTS_PKL, apply_data_root, build_dataset, run_dataset
-from .inference import REPO_ROOT, load_config
-from .layout import DatasetLayout
-from .runtime import one_line
+from dynaseg.apis.dataset_runner import apply_data_root, build_dataset, run_dataset
+from dynaseg.apis.inference import load_config
+from dynaseg.apis.runtime import one_line
+
+from .provenance import fmt, machine_text, repo_relative, tool_command
+from .results import read_work_dir
+from .tables import escape, markdown_row
 
 __all__ = [
     'FOREIGN',
@@ -360,10 +361,6 @@ def _identity(cfg: Config) -> dict[str, Any]:
     return json.loads(json.dumps(identity, sort_keys=True, default=str))
 
 
-def _mean(values: Sequence[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
 def _read_json(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding='utf-8')) if path.is_file() else None
 
@@ -389,7 +386,8 @@ def read_row(
     setting = _read_json(root / SETTING_JSON) or {}
     row.machine = setting.get('machine', '')
     error = _read_json(root / ERROR_JSON)
-    results = _read_json(root / RESULTS_JSON)
+    result = read_work_dir(root)
+    failed = result.failed
     if setting and setting.get('overrides') != row.overrides:
         row.status = 'failed'
         row.reason = f'{FOREIGN}: overrides {setting["overrides"]} (use another --work-dir)'
@@ -401,29 +399,27 @@ def read_row(
             'use another --work-dir)'
         )
         return row
-    if results is None:
+    if result.metrics is None:
         if error:
             row.status, row.reason = 'failed', error['reason']
         return row
-    with open(root / RESULTS_PKL, 'rb') as handle:
-        scored_ids = [r['img_id'] for r in pickle.load(handle) if r['img_id'] in expected_ids]
-    row.scored = len(scored_ids)
-    metrics = results.get('metrics', {})
+    wanted = set(expected_ids)
+    scored = dataclasses.replace(result, images=[r for r in result.images if r['img_id'] in wanted])
+    row.scored = len(scored.images)
     row.scores = {
-        column: (metrics.get(prefix) or {}).get(key) for column, (prefix, key) in columns.items()
+        column: (result.metrics.get(prefix) or {}).get(key)
+        for column, (prefix, key) in columns.items()
     }
-    layout = DatasetLayout(root)
-    records = [_read_json(layout.record(i)) or {} for i in scored_ids]
-    row.labels = _mean([r['num_labels'] for r in records if 'num_labels' in r])
-    row.seconds = _mean([r['seconds'] for r in records if 'seconds' in r])
-    row.iterations = _mean([r['iterations'] for r in records if 'iterations' in r])
+    row.labels = scored.mean('num_labels')
+    row.seconds = scored.mean('seconds')
+    row.iterations = scored.mean('iterations')
     if error:
         row.status, row.reason = 'failed', error['reason']
-    elif results.get('failed'):
-        first = results['failed'][0]
+    elif failed:
+        first = failed[0]
         row.status = 'failed'
         row.reason = (
-            f'{len(results["failed"])} image(s) failed, e.g. {first["img_id"]} '
+            f'{len(failed)} image(s) failed, e.g. {first["img_id"]} '
             f'({first["stage"]}): {first["reason"]}'
         )
     elif row.scored < row.expected:
@@ -444,16 +440,6 @@ def best_row(rows: Sequence[SettingRow], select: str = 'mean') -> SettingRow | N
 
 
 # ----------------------------------------------------------------------------- the table
-
-
-def _cell(value: float | None, digits: int = 4) -> str:
-    if value is None or math.isnan(value):
-        return 'n/a'
-    return f'{value:.{digits}f}'
-
-
-def _md(text: str) -> str:
-    return text.replace('|', '\\|').replace('\n', ' ')
 
 
 @dataclass
@@ -509,7 +495,7 @@ def render_table(info: SearchInfo, rows: Sequence[SettingRow]) -> str:
         column = SELECT_CRITERIA[info.select][0]
         lines.append(
             f'- Selection: best by {criterion}, among settings with every image scored: '
-            + (f'**`{best.name}`** ({_cell(best.value(column))}).' if best else 'none yet.')
+            + (f'**`{best.name}`** ({fmt(best.value(column))}).' if best else 'none yet.')
         )
     lines += [
         '- Columns: Kim mIoU all/fine/coarse (modes 1/2/3) and their mean, PRI/VOI/covering '
@@ -530,35 +516,18 @@ def render_table(info: SearchInfo, rows: Sequence[SettingRow]) -> str:
             name,
             overrides,
             f'{row.scored}/{row.expected}',
-            *(_cell(row.scores.get(k)) for k in KIM_MODE_COLUMNS.values()),
-            _cell(row.mean),
-            _cell(row.scores.get('PRI'), 3),
-            _cell(row.scores.get('VOI'), 3),
-            _cell(row.scores.get('covering'), 3),
-            _cell(row.labels, 1),
-            _cell(row.seconds, 1),
-            _cell(row.iterations, 0),
+            *(fmt(row.scores.get(k)) for k in KIM_MODE_COLUMNS.values()),
+            fmt(row.mean),
+            fmt(row.scores.get('PRI'), 3),
+            fmt(row.scores.get('VOI'), 3),
+            fmt(row.scores.get('covering'), 3),
+            fmt(row.labels, 1),
+            fmt(row.seconds, 1),
+            fmt(row.iterations, 0),
             status,
         ]
-        lines.append('| ' + ' | '.join(_md(c) for c in cells) + ' |')
+        lines.append(markdown_row([escape(c) for c in cells]))
     return '\n'.join(lines) + '\n'
-
-
-def machine_text(device: str, threads: int | None) -> str:
-    """The CPU model and threads, or the GPU, this process computes on."""
-    import torch
-
-    if device == 'cuda' and torch.cuda.is_available():
-        return f'GPU {torch.cuda.get_device_name()}, torch {torch.__version__}'
-    cpu = ''
-    if Path('/proc/cpuinfo').is_file():
-        names = re.findall(r'^model name\s*:\s*(.+)$', Path('/proc/cpuinfo').read_text(), re.M)
-        cpu = names[0].strip() if names else ''
-    threads = threads or torch.get_num_threads()
-    return (
-        f'CPU {cpu or platform.machine()} ({os.cpu_count()} cores), {threads} torch thread(s), '
-        f'torch {torch.__version__}'
-    )
 
 
 # ----------------------------------------------------------------------------- the search
@@ -614,32 +583,32 @@ def _run_setting(
     return read_row(work_dir, name, overrides, expected, columns, cfg)
 
 
-def _repo_path(path: str) -> str:
-    return os.path.relpath(os.path.abspath(path), REPO_ROOT)
-
-
 def regenerate_command(args: argparse.Namespace) -> str:
     """The canonical ``python tools/tune.py`` command of ``args`` (paths relative to the
     repository root, options in a fixed order, no ``--table-only``): it recomputes, or resumes,
     the same table whatever order the options were typed in."""
-    words = ['python', 'tools/tune.py', '--config', _repo_path(args.config)]
-    if args.data_root:
-        words += ['--data-root', _repo_path(args.data_root)]
-    words += ['--split', args.split] + (['--images', str(args.images)] if args.images else [])
-    words += ['--grid', *args.grid] if args.grid else []
-    for items in args.setting or []:
-        words += ['--setting', *items]
-    if args.random is not None:
-        words += ['--random', str(args.random), '--seed', str(args.seed)]
-    if args.cfg_options:
-        words += ['--cfg-options', *(f'{k}={v!r}' for k, v in args.cfg_options.items())]
-    words += ['--work-dir', _repo_path(args.work_dir)]
-    words += ['--table', _repo_path(args.table)] if args.table else []
-    words += ['--title', args.title, '--select', args.select]
-    words += ['--report-test'] if args.report_test else []
-    words += ['--threads', str(args.threads)] if args.threads else []
-    words += ['--device', args.device] + (
-        ['--launcher', args.launcher] if args.launcher != 'none' else []
+    settings = [('--setting', items) for items in args.setting or []]
+    cfg_options = [f'{k}={v!r}' for k, v in (args.cfg_options or {}).items()]
+    words = tool_command(
+        'tune',
+        ('--config', args.config),
+        ('--data-root', args.data_root or None),
+        ('--split', args.split),
+        ('--images', args.images or None),
+        ('--grid', args.grid or None),
+        *settings,
+        ('--random', args.random),
+        ('--seed', None if args.random is None else args.seed),
+        ('--cfg-options', cfg_options or None),
+        ('--work-dir', args.work_dir),
+        ('--table', args.table or None),
+        ('--title', args.title),
+        ('--select', args.select),
+        ('--report-test', args.report_test),
+        ('--threads', args.threads or None),
+        ('--device', args.device),
+        ('--launcher', None if args.launcher == 'none' else args.launcher),
+        paths=('--config', '--data-root', '--work-dir', '--table'),
     )
     return shlex.join(words)
 
@@ -729,7 +698,7 @@ def run_search(
     if is_main:
         info = SearchInfo(
             title=args.title,
-            config=_repo_path(args.config),
+            config=repo_relative(args.config),
             dataset=search.dataset,
             split=args.split,
             images=args.images,
@@ -748,7 +717,7 @@ def run_search(
             save_text(args.table, render_table(info, rows))
         for row in rows:
             log(
-                f'{row.name}: {row.status} {row.scored}/{row.expected} mean {_cell(row.mean)}'
+                f'{row.name}: {row.status} {row.scored}/{row.expected} mean {fmt(row.mean)}'
                 + (f' ({row.reason})' if row.reason else '')
             )
         log(f'Rows in {root / ROWS_JSON}' + (f', table in {args.table}' if args.table else ''))
