@@ -1,4 +1,4 @@
-"""Segment every image of a folder: resumable, one failure never stops the run, shardable by rank.
+"""Segment every image of a folder: resumable, one failure never stops the run, shareable.
 
 Outputs for an input ``<stem>.<ext>`` (stems from :func:`~dynaseg.utils.image_io.output_stems`,
 so ``a.jpg`` and ``a.png`` never overwrite each other)::
@@ -8,6 +8,11 @@ so ``a.jpg`` and ``a.png`` never overwrite each other)::
     <out>/vis/<stem>_color.png       colour rendering of the labels (visualize)
     <out>/vis/<stem>_overlay.jpg     labels blended over the image (visualize)
     <out>/records/<stem>.json        iterations, label counts, seconds, stop reason, config, seed
+                                     (every field: :mod:`~dynaseg.apis.records`)
+    <out>/claims/<stem>.claim        while a worker segments the image (:mod:`~dynaseg.apis.claims`)
+
+Label ids are stored as 0..n-1 in the order of the optimiser's ids (scribble-guided images keep
+theirs, the scribble classes).
 
 With scribbles (``segment_folder(..., scribble=True)``), each image ``<stem>.<ext>`` is guided by
 ``<stem>_scribble.png`` beside it (or in ``scribble_folder``); files named ``*_scribble.png`` are
@@ -16,195 +21,39 @@ masks, never segmented themselves. A mask is read and validated once, here
 
 Every file is written atomically and the label map last, so an image counts as done exactly when
 its label map exists: a rerun after a crash or Ctrl-C skips finished images and redoes the rest.
+Several processes started on the same folders share the work through claims; a torchrun or srun
+launch splits it by rank as well. A write error every further image would hit (a full disk, a
+read-only output, a permission error) stops the run at once (:class:`RunStopped`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import numpy as np
 from mmengine.config import Config
 
 from dynaseg.utils.dist import shard
-from dynaseg.utils.fileio import (
-    is_within,
-    load_label_map,
-    save_image,
-    save_json,
-    save_label_csv,
-    save_label_map,
-)
-from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS, list_images, load_image, output_stems
-from dynaseg.utils.scribble_io import (
-    ScribbleError,
-    is_scribble_file,
-    read_scribble,
-    scribble_classes,
-    scribble_path_for,
-)
-from dynaseg.visualization import colorize_labels, overlay
+from dynaseg.utils.fileio import OutputStorageError, is_within
+from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS, list_images, output_stems
+from dynaseg.utils.scribble_io import ScribbleError, is_scribble_file, scribble_path_for
 
-from .inference import build_segmentor, config_name, image_to_tensor
-from .layout import OutputLayout
-from .runtime import Progress, RunInterrupted, gather, one_line
+from .batching import ImageJob, segment_file, segment_jobs
+from .claims import Claims
+from .inference import build_segmentor, config_name
+from .layout import OutputLayout, complete_side_outputs, discard_partial_outputs
+from .runtime import Progress, RunInterrupted, RunStopped, gather, one_line
 from .summary import FolderSummary, ImageOutcome
 
-if TYPE_CHECKING:
-    from dynaseg.engine import OptimizationRecord
-    from dynaseg.models.segmentors import DynaSegBase
-
-__all__ = ['check_folders', 'segment_file', 'segment_folder']
+# segment_file is defined with the other per-image paths in .batching; it is part of the folder API.
+__all__ = ['NoImagesError', 'check_folders', 'segment_file', 'segment_folder']
 
 
-def _write_side_outputs(
-    layout: OutputLayout,
-    stem: str,
-    rgb: np.ndarray | None,
-    labels: np.ndarray,
-    *,
-    visualize: bool,
-    save_csv: bool,
-) -> None:
-    if save_csv:
-        save_label_csv(layout.csv(stem), labels)
-    if visualize and rgb is not None:
-        save_image(layout.color(stem), colorize_labels(labels))
-        save_image(layout.overlay(stem), overlay(rgb, labels))
-
-
-def segment_file(
-    path: str | os.PathLike[str],
-    out_stem: str,
-    model: DynaSegBase,
-    output_folder: str | os.PathLike[str],
-    *,
-    visualize: bool = True,
-    save_csv: bool = False,
-    max_image_pixels: int = DEFAULT_MAX_PIXELS,
-    record_extra: dict | None = None,
-    on_iteration: Callable[[int, int], None] | None = None,
-    scribble: str | os.PathLike[str] | None = None,
-) -> ImageOutcome:
-    """Segment one image file and write its outputs (label map last, all atomically).
-
-    Args:
-        path: the input image (any format :func:`~dynaseg.utils.image_io.load_image` reads).
-        out_stem: the name of its outputs (see the module docstring for the layout).
-        model: a built DynaSeg segmentor (:func:`~dynaseg.apis.build_segmentor`).
-        output_folder: the output root; its ``vis/`` and ``records/`` folders must exist
-            (:meth:`OutputLayout.create`).
-        visualize: write the colour and overlay images.
-        save_csv: also write the label map as Kim et al.'s CSV.
-        max_image_pixels: refuse larger images (before decoding them).
-        record_extra: extra fields for the JSON record (config name, model config, rank...).
-        on_iteration: ``callback(iteration, num_labels)`` during the optimisation.
-        scribble: a scribble mask PNG for this image (255 = no scribble), read and validated
-            here by :func:`~dynaseg.utils.scribble_io.read_scribble`.
-
-    Returns:
-        The ``'done'`` :class:`ImageOutcome`.
-
-    Raises:
-        ImageReadError, ScribbleError, NonFiniteLossError, MemoryError, ...: nothing is written
-            for the image
-        then (a failure while writing leaves no label map, so the image is redone next run).
-    """
-    layout = OutputLayout(Path(output_folder))
-    rgb = load_image(path, max_pixels=max_image_pixels)
-    mask = None
-    if scribble is not None:
-        mask = read_scribble(scribble, rgb.shape[:2], model.q_max)
-        record_extra = dict(
-            record_extra or {}, scribble=str(scribble), scribble_classes=scribble_classes(mask)
-        )
-    labels, record = model.segment(
-        image_to_tensor(rgb, model), on_iteration=on_iteration, scribble=mask
-    )
-    return write_image_outputs(
-        layout,
-        path,
-        out_stem,
-        rgb,
-        labels,
-        record,
-        int(model.seed),
-        visualize=visualize,
-        save_csv=save_csv,
-        record_extra=record_extra,
-    )
-
-
-def write_image_outputs(
-    layout: OutputLayout,
-    path: str | os.PathLike[str],
-    out_stem: str,
-    rgb: np.ndarray,
-    labels: np.ndarray,
-    record: OptimizationRecord,
-    seed: int,
-    *,
-    visualize: bool,
-    save_csv: bool,
-    record_extra: dict | None = None,
-) -> ImageOutcome:
-    """Write one segmented image's record, side outputs and label map (last), atomically.
-
-    The JSON record holds every field of the :class:`OptimizationRecord` (serialised
-    generically, so a field the engine adds is written without an edit here), the per-iteration
-    series under ``history``, and ``num_labels``: the labels of the returned map.
-    """
-    num_labels = int(len(np.unique(labels)))
-    fields = dataclasses.asdict(record)
-    # plot_history reads these two series.
-    history = {'n_labels': fields.pop('label_counts'), 'loss': fields.pop('losses')}
-    save_json(
-        layout.record(out_stem),
-        {
-            'image': str(path),
-            'stem': out_stem,
-            'height': int(labels.shape[0]),
-            'width': int(labels.shape[1]),
-            'num_labels': num_labels,
-            'seed': seed,
-            **fields,
-            'history': history,
-            **(record_extra or {}),
-        },
-    )
-    _write_side_outputs(layout, out_stem, rgb, labels, visualize=visualize, save_csv=save_csv)
-    save_label_map(layout.label_map(out_stem), labels)  # last: marks the image as done
-    return ImageOutcome(
-        image=str(path),
-        stem=out_stem,
-        status='done',
-        seconds=record.seconds,
-        num_labels=num_labels,
-        iterations=record.iterations,
-    )
-
-
-def _complete_done_image(
-    path: Path,
-    stem: str,
-    layout: OutputLayout,
-    *,
-    visualize: bool,
-    save_csv: bool,
-    max_image_pixels: int,
-) -> None:
-    """Rewrite side outputs missing beside an existing label map (cheap: no optimisation)."""
-    missing_vis = visualize and not (layout.color(stem).exists() and layout.overlay(stem).exists())
-    missing_csv = save_csv and not layout.csv(stem).exists()
-    if not (missing_vis or missing_csv):
-        return
-    labels = load_label_map(layout.label_map(stem))
-    rgb = load_image(path, max_pixels=max_image_pixels) if missing_vis else None
-    _write_side_outputs(layout, stem, rgb, labels, visualize=missing_vis, save_csv=missing_csv)
+class NoImagesError(ValueError):
+    """The input folder holds no image to segment."""
 
 
 def check_folders(
@@ -246,10 +95,12 @@ def segment_folder(
 ) -> FolderSummary:
     """Segment the images of a folder (not its sub-folders), resuming where a run stopped.
 
-    With ``world_size > 1`` (a started ``torch.distributed`` group, see
+    Several processes may call this on the same folders at once (started by hand, on one
+    machine or several sharing the file system): each image is claimed before it is segmented
+    (:mod:`~dynaseg.apis.claims`), so each is done once, and the claims of a worker that died
+    are recovered. With ``world_size > 1`` (a started ``torch.distributed`` group, see
     :func:`dynaseg.utils.dist.init_distributed`) every process calls this with its rank: the
-    images still to do are split between ranks, each processed once, and every rank gets the
-    gathered summary back.
+    images still to do are split between ranks, and every rank gets the gathered summary back.
 
     Args:
         input_folder: folder of images; it is never written to.
@@ -261,8 +112,8 @@ def segment_folder(
         visualize: write ``vis/<stem>_color.png`` and ``vis/<stem>_overlay.jpg``.
         max_image_pixels: images with more pixels fail with a message naming the limit.
         rank, world_size: this process's share of the work.
-        progress: show a progress bar (rank 0 only).
-        log: where one-line notices go (skipped non-images); default: the progress bar's writer.
+        progress: show progress (rank 0 only): a bar on a terminal, else a line per image.
+        log: where one-line notices go (skipped non-images); default: the progress writer.
         scribble: guide every image with ``<stem>_scribble.png`` (beside it, or in
             ``scribble_folder``); an image without one fails with a message naming the expected
             file, and ``*_scribble.png`` files are not segmented.
@@ -277,16 +128,21 @@ def segment_folder(
     Raises:
         RunInterrupted: on Ctrl-C (or a SIGTERM turned into it by the caller); it carries this
             rank's partial summary. Files already written stay valid; a rerun resumes.
+        RunStopped: a write failed in a way every further image would (a full disk, a
+            read-only output, a permission error); raised at once, with the partial summary.
+        NoImagesError: the input folder holds no image to segment.
         NotADirectoryError, ValueError, UnwritableDirectoryError: bad folders, before any work.
     """
-    from .batching import ImageJob, segment_jobs  # batching builds on segment_file
-
     check_folders(input_folder, output_folder)
-    layout = OutputLayout(Path(output_folder))
-    layout.create()
     images, not_images = list_images(input_folder, exclude=output_folder)
-    if scribble or scribble_folder is not None:
+    guided = scribble or scribble_folder is not None
+    if guided:
         images = [p for p in images if not is_scribble_file(p)]  # masks, not inputs
+    if not images:
+        others = f' (only {len(not_images)} files that are not images)' if not_images else ''
+        raise NoImagesError(f'no images to segment in {str(input_folder)!r}{others}')
+    layout = OutputLayout(Path(output_folder))
+    layout.create(visualize)
     stems = output_stems(images)
     # Done images are set aside before sharding, so a resumed run balances the remaining work.
     todo = [p for p in images if overwrite or not layout.label_map(stems[p]).exists()]
@@ -307,33 +163,51 @@ def segment_folder(
     if is_main:
         for path in not_images:
             log(f'skipped (not an image): {path}')
+    started = time.time()
+
+    def is_done(stem: str) -> bool:
+        """Whether the label map exists (under ``overwrite``: was written during this run)."""
+        try:
+            written = layout.label_map(stem).stat().st_mtime
+        except FileNotFoundError:
+            return False
+        return not overwrite or written >= started
+
+    claims = Claims(
+        layout.claims,
+        is_done,
+        # Only the claim holder writes an image's files: what a gone holder left is partial.
+        on_recovered=lambda stem: discard_partial_outputs(layout, stem, label_map=False),
+    )
     outcomes: list[ImageOutcome] = []
+
+    def finished(outcome: ImageOutcome) -> None:
+        outcome.rank = rank
+        outcomes.append(outcome)
+        bar.finished(outcome)
+
+    def mask_for(path: Path) -> Callable[[], Path]:
+        def find() -> Path:
+            mask_path = scribble_path_for(path, scribble_folder)
+            if not mask_path.is_file():
+                raise ScribbleError(mask_path, f'no such file (the scribble of {path.name})')
+            return mask_path
+
+        return find
+
     try:
         for path in my_done:
-            outcomes.append(
+            finished(
                 _skip(
                     path,
                     stems[path],
                     layout,
-                    rank,
                     visualize=visualize,
                     save_csv=save_csv,
                     max_image_pixels=max_image_pixels,
                 )
             )
-            bar.bar.update()
-        guided = scribble or scribble_folder is not None
-
-        def mask_for(path: Path) -> Callable[[], Path]:
-            def find() -> Path:
-                mask_path = scribble_path_for(path, scribble_folder)
-                if not mask_path.is_file():
-                    raise ScribbleError(mask_path, f'no such file (the scribble of {path.name})')
-                return mask_path
-
-            return find
-
-        jobs = [
+        pending = [
             ImageJob(
                 path,
                 stems[path],
@@ -342,33 +216,49 @@ def segment_folder(
             )
             for path in my_todo
         ]
-        for job, result in segment_jobs(
-            jobs,
-            model,
-            layout.root,
-            batch_size=int(cfg.get('batch_size', 1)) if batch_size is None else batch_size,
-            visualize=visualize,
-            save_csv=save_csv,
-            max_image_pixels=max_image_pixels,
-            on_start=bar.start,
-            on_iteration=bar.on_iteration,
-            log=log if is_main else None,
-        ):
-            if isinstance(result, Exception):
-                outcome = ImageOutcome(
-                    image=str(job.path), stem=job.stem, status='failed', reason=one_line(result)
-                )
-                log(f'failed: {job.path}: {outcome.reason}')
-            else:
-                outcome = result
-            outcome.rank = rank
-            outcomes.append(outcome)
-            bar.bar.update()
+        # Images another worker holds are revisited while this worker still finds work: the
+        # holder may have finished them, or died and left its claim to recover.
+        while pending:
+            held: list[tuple[ImageJob, ImageOutcome]] = []
+            for job, result in segment_jobs(
+                pending,
+                model,
+                layout.root,
+                batch_size=int(cfg.get('batch_size', 1)) if batch_size is None else batch_size,
+                visualize=visualize,
+                save_csv=save_csv,
+                max_image_pixels=max_image_pixels,
+                contiguous_ids=not guided,
+                claims=claims,
+                on_start=bar.start,
+                on_iteration=bar.on_iteration,
+                log=log if is_main else None,
+            ):
+                if isinstance(result, Exception):
+                    outcome = ImageOutcome(
+                        image=str(job.path), stem=job.stem, status='failed', reason=one_line(result)
+                    )
+                    log(f'failed: {job.path}: {outcome.reason}')
+                elif result.status == 'other' and not is_done(job.stem):
+                    held.append((job, result))
+                    continue
+                else:
+                    outcome = result
+                finished(outcome)
+            if len(held) == len(pending):  # nothing was free this time: leave them to others
+                for _, outcome in held:
+                    finished(outcome)
+                break
+            pending = [job for job, _ in held]
     except KeyboardInterrupt as err:
-        bar.close()
         summary.outcomes = sorted(outcomes, key=lambda o: o.image)
         raise RunInterrupted(getattr(err, 'signum', signal.SIGINT), summary) from err
-    bar.close()
+    except OutputStorageError as err:
+        summary.outcomes = sorted(outcomes, key=lambda o: o.image)
+        raise RunStopped(err, summary) from err
+    finally:
+        bar.close()
+        claims.close()
     summary.outcomes = sorted(gather(outcomes, world_size), key=lambda o: o.image)
     return summary
 
@@ -377,7 +267,6 @@ def _skip(
     path: Path,
     stem: str,
     layout: OutputLayout,
-    rank: int,
     *,
     visualize: bool,
     save_csv: bool,
@@ -385,21 +274,22 @@ def _skip(
 ) -> ImageOutcome:
     """The outcome of an already segmented image, after completing its missing side outputs."""
     try:
-        _complete_done_image(
+        complete_side_outputs(
+            layout,
             path,
             stem,
-            layout,
             visualize=visualize,
             save_csv=save_csv,
             max_image_pixels=max_image_pixels,
         )
+    except OutputStorageError:
+        raise  # the run stops: every further image would fail to write too
     except Exception as err:
         return ImageOutcome(
             image=str(path),
             stem=stem,
             status='failed',
-            rank=rank,
             reason=f'label map exists but side outputs could not be written: '
             f'{one_line(err)} (rerun with --overwrite)',
         )
-    return ImageOutcome(image=str(path), stem=stem, status='skipped', rank=rank)
+    return ImageOutcome(image=str(path), stem=stem, status='skipped')

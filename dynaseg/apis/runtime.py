@@ -1,18 +1,34 @@
-"""What a long run needs around its work: signals, progress, failure reasons, gathering ranks."""
+"""What a long run needs around its work: signals, stops, progress, failure reasons, ranks."""
 
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from dynaseg.utils.image_io import ImageReadError
 
 if TYPE_CHECKING:
+    from dynaseg.utils.fileio import OutputStorageError
+
     from .summary import FolderSummary, ImageOutcome
 
-__all__ = ['Progress', 'RunInterrupted', 'gather', 'interrupt_on_sigterm', 'one_line']
+__all__ = [
+    'EXIT_OUTPUT_STOPPED',
+    'Progress',
+    'RunInterrupted',
+    'RunStopped',
+    'gather',
+    'interrupt_on_sigterm',
+    'one_line',
+]
+
+#: Exit code of a folder run stopped by a write error every further image would hit too
+#: (a full disk, a read-only output, a permission error): distinct from 1 (some images
+#: failed) and 2 (bad arguments or folders, before any work).
+EXIT_OUTPUT_STOPPED = 3
 
 # Redrawing the progress bar on every optimisation step would cost more than a tiny step.
 _PROGRESS_REFRESH_SECONDS = 0.5
@@ -33,6 +49,26 @@ class RunInterrupted(KeyboardInterrupt):
     def exit_code(self) -> int:
         """The shell convention for death by a signal: 130 for SIGINT, 143 for SIGTERM."""
         return 128 + self.signum
+
+
+class RunStopped(RuntimeError):
+    """A folder run stopped at the first write error that would repeat for every image.
+
+    ``str()`` is the one line to print: the cause and the images done; ``summary`` holds this
+    worker's outcomes until the stop. Every image written before it is complete, the image in
+    hand left no partial outputs, and a rerun (once the cause is fixed) resumes.
+    """
+
+    exit_code = EXIT_OUTPUT_STOPPED
+
+    def __init__(self, error: OutputStorageError, summary: FolderSummary) -> None:
+        done = len(summary.done)
+        super().__init__(
+            f'stopped: {error}; {done} image{"" if done == 1 else "s"} done in this run, '
+            'rerun to resume once the output can be written'
+        )
+        self.error = error
+        self.summary = summary
 
 
 def interrupt_on_sigterm() -> Callable[[], None]:
@@ -61,12 +97,23 @@ def one_line(err: BaseException) -> str:
 
 
 class Progress:
-    """A tqdm bar over images whose postfix shows the current image's label count."""
+    """Progress over images: a tqdm bar on a terminal, else one line per segmented image.
 
-    def __init__(self, total: int, enabled: bool) -> None:
+    A bar redraws with carriage returns, which turn a log file into one huge line; a log gets
+    ``[k/N] stem: done, L labels, I iterations, S s`` instead.
+    """
+
+    def __init__(self, total: int, enabled: bool, stream: TextIO | None = None) -> None:
         from tqdm import tqdm
 
-        self.bar = tqdm(total=total, unit='img', disable=not enabled, dynamic_ncols=True)
+        stream = stream or sys.stderr  # where tqdm draws
+        interactive = enabled and stream.isatty()
+        self.lines = enabled and not interactive
+        self.bar = tqdm(
+            total=total, unit='img', disable=not interactive, file=stream, dynamic_ncols=True
+        )
+        self.total = total
+        self.count = 0
         self._last = 0.0
         self.stem = ''
 
@@ -77,6 +124,7 @@ class Progress:
         self.bar.set_postfix_str('')
 
     def write(self, message: str) -> None:
+        """A line of text to stdout (above the bar, if one is drawn)."""
         self.bar.write(message)
 
     def on_iteration(self, iteration: int, num_labels: int) -> None:
@@ -84,6 +132,16 @@ class Progress:
         if now - self._last >= _PROGRESS_REFRESH_SECONDS:
             self._last = now
             self.bar.set_postfix_str(f'{self.stem}: iter {iteration}, {num_labels} labels')
+
+    def finished(self, outcome: ImageOutcome) -> None:
+        """One image is through (done, skipped, failed or another worker's)."""
+        self.count += 1
+        self.bar.update()
+        if self.lines and outcome.status == 'done':
+            self.write(
+                f'[{self.count}/{self.total}] {outcome.stem}: done, {outcome.num_labels} labels, '
+                f'{outcome.iterations} iterations, {outcome.seconds:.2f} s'
+            )
 
     def close(self) -> None:
         self.bar.close()

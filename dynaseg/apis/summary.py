@@ -13,7 +13,9 @@ class ImageOutcome:
 
     image: str
     stem: str
-    status: str  # 'done' | 'skipped' (label map already there) | 'failed'
+    #: 'done' | 'skipped' (label map already there) | 'failed' | 'other' (another worker
+    #: sharing the folder has it: done during this run, or still in progress)
+    status: str
     reason: str = ''
     seconds: float = 0.0
     num_labels: int | None = None
@@ -44,6 +46,11 @@ class FolderSummary:
         return self._with('failed')
 
     @property
+    def other(self) -> list[ImageOutcome]:
+        """Images another worker sharing the output folder took (see :mod:`.claims`)."""
+        return self._with('other')
+
+    @property
     def mean_seconds(self) -> float | None:
         """Mean wall time of the images segmented in this run (None if none were)."""
         done = self.done
@@ -60,6 +67,7 @@ class FolderSummary:
             f'{"Interrupted by " + interrupted + ": " if interrupted else ""}'
             f'{len(self.done)} done, {len(self.skipped)} skipped (already done), '
             f'{len(self.failed)} failed, {len(self.not_images)} not images'
+            + (f', {len(self.other)} by other workers' if self.other else '')
             + (f'; {mean:.2f} s per image' if mean is not None else '')
         ]
         if self.failed:

@@ -7,12 +7,19 @@ either the old file or the new one, and a resumed run can trust any output file 
 Label maps are ``(H, W)`` arrays of non-negative integer segment ids, stored as single-channel
 PNG (8-bit when every id is below 256, else 16-bit) or as Kim et al.'s CSV (comma-separated
 integers, one image row per line).
+
+A write error that every later write to the same output would hit too (a full disk, a read-only
+mount, a permission refused, a file where an output folder should be) is told apart by
+:func:`repeating_write_error`, so a long run can stop at the first one instead of failing every
+remaining image after optimising it.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,12 +32,16 @@ import numpy.typing as npt
 from PIL import Image
 
 __all__ = [
+    'REPEATING_WRITE_ERRORS',
     'LabelMapError',
+    'OutputStorageError',
     'UnwritableDirectoryError',
     'atomic_write',
     'ensure_writable_dir',
     'is_within',
+    'leftover_temporaries',
     'load_label_map',
+    'repeating_write_error',
     'save_image',
     'save_json',
     'save_label_csv',
@@ -57,6 +68,41 @@ class LabelMapError(ValueError):
 
 class UnwritableDirectoryError(OSError):
     """An output folder that cannot be created or written to."""
+
+
+#: The write errors that will repeat for every later image, with the cause a user reads.
+REPEATING_WRITE_ERRORS: dict[int, str] = {
+    errno.ENOSPC: 'no space left on the output device (disk full)',
+    errno.EDQUOT: 'disk quota exceeded on the output',
+    errno.EROFS: 'the output is on a read-only file system',
+    errno.EACCES: 'permission denied on the output',
+    errno.EPERM: 'operation not permitted on the output',
+    errno.ENOTDIR: 'an output folder is not a folder',
+}
+
+
+class OutputStorageError(UnwritableDirectoryError):
+    """Writing an output failed in a way every later write would too (see
+    :data:`REPEATING_WRITE_ERRORS`); ``cause`` says which, ``filename`` names the file."""
+
+    def __init__(self, err: OSError) -> None:
+        code = err.errno if err.errno is not None else 0
+        super().__init__(code, REPEATING_WRITE_ERRORS.get(code, err.strerror or str(err)))
+        self.filename = err.filename
+        self.cause = f'{self.strerror} ({errno.errorcode.get(code, code)})'
+
+    def __str__(self) -> str:
+        where = f': {self.filename}' if self.filename else ''
+        return f'{self.cause}{where}'
+
+
+def repeating_write_error(err: BaseException) -> OutputStorageError | None:
+    """``err`` as an :class:`OutputStorageError` when it will repeat for every later write."""
+    if isinstance(err, OutputStorageError):
+        return err
+    if isinstance(err, OSError) and err.errno in REPEATING_WRITE_ERRORS:
+        return OutputStorageError(err)
+    return None
 
 
 @contextmanager
@@ -94,6 +140,23 @@ def atomic_write(path: str | os.PathLike[str], mode: str = 'wb') -> Iterator[IO[
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def leftover_temporaries(path: str | os.PathLike[str]) -> list[Path]:
+    """The temporary files :func:`atomic_write` left for ``path`` (a writer killed mid-write).
+
+    Only call it when no other process can be writing ``path``: the files of a live writer
+    look the same.
+    """
+    target = Path(path)
+    # mkstemp's random part: 8 characters of [a-z0-9_]; matching it exactly keeps
+    # 'a.png' from claiming the temporaries of 'a.png.png'.
+    pattern = re.compile(rf'\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.tmp')
+    try:
+        names = os.listdir(target.parent)
+    except FileNotFoundError:
+        return []
+    return [target.parent / name for name in names if pattern.fullmatch(name)]
 
 
 def _write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

@@ -10,8 +10,10 @@ from ..utils.fileio import atomic_write
 
 __all__ = ['HISTORY_KEYS', 'plot_history']
 
-#: The per-iteration series :func:`plot_history` draws, with their axis labels.
-HISTORY_KEYS: dict[str, str] = {'n_labels': 'number of labels q', 'loss': 'loss'}
+#: The per-iteration series :func:`plot_history` draws (a record's names), with axis labels.
+HISTORY_KEYS: dict[str, str] = {'label_counts': 'number of labels q', 'losses': 'loss'}
+#: The names records written before used for the same series (``history: {n_labels, loss}``).
+_OLD_KEYS = {'label_counts': 'n_labels', 'losses': 'loss'}
 
 
 def plot_history(
@@ -26,9 +28,11 @@ def plot_history(
     import, to keep ``import dynaseg.visualization`` cheap.
 
     Args:
-        histories: run name (e.g. ``'SCF'``, ``'FSF'``, ``'fixed'``) -> series by name;
-            ``'n_labels'`` and ``'loss'`` (see :data:`HISTORY_KEYS`) are drawn, indexed by
-            iteration from 0. A run may lack one of them.
+        histories: run name (e.g. ``'SCF'``, ``'FSF'``, ``'fixed'``) -> series by name, such
+            as a record (:func:`~dynaseg.apis.records.load_record`); ``'label_counts'`` and
+            ``'losses'`` (see :data:`HISTORY_KEYS`; an old record's ``history`` with
+            ``'n_labels'`` and ``'loss'`` too) are drawn, indexed by iteration from 0. A run
+            may lack one of them.
         path: the ``.png`` to write.
         title: optional figure title (e.g. the image name).
 
@@ -41,7 +45,12 @@ def plot_history(
 
     if not histories:
         raise ValueError('plot_history needs at least one run')
-    if not any(key in run for run in histories.values() for key in HISTORY_KEYS):
+    names = {key: (_OLD_KEYS[key], key) for key in HISTORY_KEYS}  # the current name wins
+    histories = {
+        run_name: {key: run[name] for key in HISTORY_KEYS for name in names[key] if name in run}
+        for run_name, run in histories.items()
+    }
+    if not any(histories.values()):
         raise ValueError(f'no run has any of the series {sorted(HISTORY_KEYS)}')
 
     figure = Figure(figsize=(10, 4), dpi=100, layout='constrained')
@@ -59,7 +68,7 @@ def plot_history(
                 range(len(series)),
                 series,
                 label=name,
-                drawstyle='steps-post' if key == 'n_labels' else 'default',
+                drawstyle='steps-post' if key == 'label_counts' else 'default',
             )
         ax.set_xlabel('iteration')
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -69,7 +78,7 @@ def plot_history(
             ax.text(0.5, 0.5, 'no data', ha='center', va='center', transform=ax.transAxes)
             continue
         # Losses fall by orders of magnitude early on; a log axis keeps the tail readable.
-        if key == 'loss' and min(values_seen) > 0:
+        if key == 'losses' and min(values_seen) > 0:
             ax.set_yscale('log')
         ax.legend()
     if title:

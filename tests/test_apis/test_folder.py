@@ -1,4 +1,4 @@
-"""segment_folder / segment_file: outputs, resuming, and every way an input can be bad (issue 8)."""
+"""segment_folder / segment_file: outputs, resuming, and every way an input can be bad."""
 
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ import torch
 from PIL import Image
 
 from dynaseg.apis import RunInterrupted, build_segmentor, load_config, segment_file, segment_folder
-from dynaseg.apis.folder import OutputLayout, write_image_outputs
+from dynaseg.apis.folder import NoImagesError
+from dynaseg.apis.layout import OutputLayout, write_image_outputs
+from dynaseg.apis.records import load_record
 from dynaseg.engine import OptimizationRecord
 from dynaseg.models.segmentors.dynaseg import DynaSeg
 from dynaseg.testing import piecewise_image
-from dynaseg.utils.fileio import UnwritableDirectoryError, load_label_map
+from dynaseg.utils.fileio import UnwritableDirectoryError, load_label_map, save_label_map
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The model config alone (no dataset config needed), shrunk so an image takes milliseconds.
@@ -104,7 +106,8 @@ def test_outputs_layout_label_map_and_record(tmp_path):
     assert record['iterations'] == 5 and record['stop_reason'] == 'max_iters'
     assert record['num_labels'] == len(np.unique(labels)) == summary.done[0].num_labels
     assert record['seed'] == 0 and record['config'] == 'dynaseg_cnn' and record['rank'] == 0
-    assert len(record['history']['n_labels']) == len(record['history']['loss']) == 5
+    assert len(record['label_counts']) == len(record['losses']) == 5
+    assert record['pid'] == os.getpid() and record['peak_rss_mb'] > 0
     assert record['model_config']['backbone']['channels'] == 16
     assert hidden_files(out) == []
 
@@ -116,11 +119,10 @@ def test_record_holds_every_engine_record_field(tmp_path):
     cfg = tiny_cfg(**{'model.num_segments': 3})
     assert run(tmp_path / 'in', tmp_path / 'out', cfg).exit_code == 0
     record = json.loads((tmp_path / 'out' / 'records' / 'scene.json').read_text())
-    names = {f.name for f in dataclasses.fields(OptimizationRecord)} - {'label_counts', 'losses'}
-    assert names <= set(record)
+    assert {f.name for f in dataclasses.fields(OptimizationRecord)} <= set(record)
     assert record['num_segments'] == 3 == record['num_labels']
     assert record['warnings'] == [] and record['seed_runs'] == []
-    assert len(record['history']['n_labels']) == record['iterations']
+    assert len(record['label_counts']) == record['iterations']
 
     @dataclasses.dataclass
     class Extended(OptimizationRecord):
@@ -137,15 +139,75 @@ def test_record_holds_every_engine_record_field(tmp_path):
     )  # fmt: skip
     written = json.loads(layout.record('x').read_text())
     assert written['lever'] == {'k': 2} and written['warnings'] == ['careful']
-    assert written['history'] == {'n_labels': [4], 'loss': [0.5]}
-    assert 'label_counts' not in written and 'losses' not in written
+    assert written['label_counts'] == [4] and written['losses'] == [0.5]
+    assert 'history' not in written
 
 
-def test_visualize_false_writes_no_vis_images(tmp_path):
+def test_old_records_are_read_under_the_engine_names(tmp_path):
+    """Records written before the series took the engine's names keep them under history."""
+    old = tmp_path / 'old.json'
+    old.write_text(json.dumps({'iterations': 2, 'history': {'n_labels': [5, 4], 'loss': [2, 1]}}))
+    assert load_record(old) == {'iterations': 2, 'label_counts': [5, 4], 'losses': [2, 1]}
+    new = tmp_path / 'new.json'
+    new.write_text(json.dumps({'iterations': 1, 'label_counts': [3], 'losses': [0.5]}))
+    assert load_record(new) == {'iterations': 1, 'label_counts': [3], 'losses': [0.5]}
+
+
+def test_visualize_false_leaves_no_vis_folder(tmp_path):
     write_image(tmp_path / 'in' / 'a.png')
     run(tmp_path / 'in', tmp_path / 'out', visualize=False)
     assert (tmp_path / 'out' / 'a.png').is_file()
-    assert list((tmp_path / 'out' / 'vis').iterdir()) == []
+    assert sorted(p.name for p in (tmp_path / 'out').iterdir()) == ['a.png', 'records']
+
+
+def test_auto_mode_label_ids_are_contiguous_and_score_the_same(tmp_path, monkeypatch):
+    """The optimiser's ids are response channels (e.g. 3 10 17 61); the written map holds 0..n-1
+    in the same order, and calculate_mIOU's scoring reads it exactly as it read the raw ids."""
+    from dynaseg.evaluation.kim_folder import pair_folders, score_pairs
+
+    write_image(tmp_path / 'in' / 'a.png', 24, 32)
+    raw = np.full((24, 32), 17, np.int64)
+    raw[:, 8:] = 61
+    raw[12:, :] = 10
+    raw[:4, :4] = 3
+    original = DynaSeg.segment
+
+    def sparse_ids(self, image, *args, **kwargs):
+        return raw, original(self, image, *args, **kwargs)[1]
+
+    monkeypatch.setattr(DynaSeg, 'segment', sparse_ids)
+    summary = run(tmp_path / 'in', tmp_path / 'out')
+    written = load_label_map(tmp_path / 'out' / 'a.png')
+    np.testing.assert_array_equal(written, np.searchsorted([3, 10, 17, 61], raw))
+    assert summary.done[0].num_labels == 4
+    (tmp_path / 'raw').mkdir()
+    save_label_map(tmp_path / 'raw' / 'a.png', raw)
+    (tmp_path / 'gt').mkdir()
+    np.savetxt(tmp_path / 'gt' / 'a-1.csv', np.arange(24 * 32).reshape(24, 32) // 200, '%d', ',')
+    scores = [
+        score_pairs(pair_folders(tmp_path / folder, tmp_path / 'gt').pairs)['mIoU']
+        for folder in ('out', 'raw')
+    ]
+    assert scores[0] == scores[1] > 0
+
+
+def test_empty_input_folder_is_an_error_naming_it(tmp_path):
+    (tmp_path / 'in').mkdir()
+    (tmp_path / 'in' / 'notes.txt').write_text('not an image')
+    with pytest.raises(NoImagesError, match="no images to segment in .*in'"):
+        run(tmp_path / 'in', tmp_path / 'out')
+    assert not (tmp_path / 'out').exists()
+
+
+def test_progress_is_one_line_per_image_when_not_a_terminal(tmp_path, capsys):
+    for name in ('a.png', 'b.png'):
+        write_image(tmp_path / 'in' / name)
+    segment_folder(tmp_path / 'in', tmp_path / 'out', tiny_cfg(), log=lambda message: None)
+    captured = capsys.readouterr()
+    assert '\r' not in captured.err + captured.out
+    lines = [line for line in captured.out.splitlines() if line.startswith('[')]
+    assert [line.split(':')[0] for line in lines] == ['[1/2] a', '[2/2] b']
+    assert lines[0].endswith(' s') and 'done, ' in lines[0]
 
 
 def test_segment_file_api_writes_outputs_with_chosen_stem(tmp_path):
