@@ -17,8 +17,8 @@
 #   with DEVICE=cpu DOCS=/tmp/x, not the numbers).
 # Resumable: rerun the same command, or name the steps left (e.g. `faithful`): the faithful runs
 # skip the images already segmented, the batched benchmark keeps the rows already in its JSON.
-# Time: the faithful step takes 4-9 s per image and config on one H200 at batch size 1
-# (docs/reproduction.md), i.e. 40-90 minutes for its 600 image runs; batches shorten it.
+# Time: the authors' loop at full size takes 4-9 s per image and config on one H200
+# (docs/reproduction.md), i.e. 40-90 minutes for the faithful step's 600 image runs unbatched.
 set -euo pipefail
 if [ $# -lt 1 ]; then
   sed -n '2,21p' "$0" >&2
