@@ -18,7 +18,21 @@ from typing import Any
 
 from dynaseg.apis.inference import REPO_ROOT
 
-__all__ = ['REPO_ROOT', 'fmt', 'machine_text', 'repo_relative', 'shell_line', 'tool_command']
+__all__ = [
+    'REPO_ROOT',
+    'data_root',
+    'fmt',
+    'machine_text',
+    'repo_relative',
+    'shell_line',
+    'tool_command',
+]
+
+
+def data_root() -> Path:
+    """The project's data root: ``$DYNASEG_DATA_ROOT``, else ``data/`` in the repository."""
+    env = os.environ.get('DYNASEG_DATA_ROOT')
+    return Path(env) if env else REPO_ROOT / 'data'
 
 
 def repo_relative(path: str | Path) -> str:

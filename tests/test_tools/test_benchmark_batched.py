@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+from test_apis.test_dataset_runner import make_bsds as make_bsds_layout
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY = [
@@ -19,12 +20,7 @@ TINY = [
 
 
 def make_bsds(root: Path) -> Path:
-    spec = importlib.util.spec_from_file_location(
-        '_dynaseg_runner_tests', REPO_ROOT / 'tests/test_apis/test_dataset_runner.py'
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.make_bsds(root, ['1', '2', '3'], size=(24, 32))
+    return make_bsds_layout(root, ['1', '2', '3'], size=(24, 32))
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
+from dynaseg.reports import piecewise as piecewise_check
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-spec = importlib.util.spec_from_file_location(
-    'piecewise_check', REPO_ROOT / 'tools/piecewise_check.py'
-)
-assert spec is not None and spec.loader is not None
-piecewise_check = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(piecewise_check)
 
 
 def test_scores_each_config_on_the_same_seeds_and_writes_the_table(tmp_path: Path) -> None:
