@@ -52,6 +52,13 @@ def test_lower_bound_deterministic_and_subsampled():
     first = silhouette_lower_bound(features, 3, 8, num_samples=300, seed=1)
     second = silhouette_lower_bound(features, 3, 8, num_samples=300, seed=1)
     assert first == second
+    assert silhouette_lower_bound(features, 3, 8, num_samples=300, seed=2)[1] != first[1]
+    # k is capped below the number of sampled points: with all 2000 pixels distinct, the
+    # candidates show how many were drawn.
+    for drawn in (4, 6):
+        _, scores = silhouette_lower_bound(features, 3, 8, num_samples=drawn, seed=1)
+        assert set(scores) == set(range(3, drawn))
+    assert set(first[1]) == set(range(3, 9))
 
 
 def test_lower_bound_few_distinct_points():
