@@ -8,6 +8,7 @@ removed: no record or rendering is left without its label map.
 
 from __future__ import annotations
 
+import errno
 import os
 from contextlib import suppress
 from dataclasses import dataclass
@@ -124,9 +125,17 @@ def write_side_outputs(
     if save_csv:
         save_label_csv(layout.csv(stem), labels)
     if visualize and rgb is not None:
-        layout.color(stem).parent.mkdir(exist_ok=True)  # vis/ appears with its first image
+        _make_vis_folder(layout.color(stem).parent)
         save_image(layout.color(stem), colorize_labels(labels))
         save_image(layout.overlay(stem), overlay(rgb, labels))
+
+
+def _make_vis_folder(folder: Path) -> None:
+    """Create ``vis/`` with its first rendering (so ``visualize=False`` leaves none)."""
+    try:
+        folder.mkdir(exist_ok=True)
+    except FileExistsError as err:  # a file where the folder should be: every image would fail
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder)) from err
 
 
 def write_image_outputs(

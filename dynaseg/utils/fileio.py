@@ -154,7 +154,7 @@ def leftover_temporaries(path: str | os.PathLike[str]) -> list[Path]:
     pattern = re.compile(rf'\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.tmp')
     try:
         names = os.listdir(target.parent)
-    except FileNotFoundError:
+    except OSError:  # no folder (or not one, or not readable): no temporaries to find there
         return []
     return [target.parent / name for name in names if pattern.fullmatch(name)]
 
