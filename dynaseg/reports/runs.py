@@ -168,7 +168,10 @@ def run_dataset(run: Run, data_root: str | Path, **overrides: Any) -> ListedImag
 def subset_for(run: Run, args: argparse.Namespace, write: bool = False) -> ReportSubset:
     """The fixed subset every run on ``run``'s dataset uses, as its dataset class defines it."""
     dataset = run_dataset(run, args.data_root)
-    return dataset.report_subset(args.images, args.ids, Path(args.work_dir), write)
+    try:
+        return dataset.report_subset(args.images, args.ids, Path(args.work_dir), write)
+    except NotImplementedError as err:  # a dataset class no report knows how to subset
+        raise SystemExit(f'error: {run.name}: {err}') from None
 
 
 def run_dirs(args: argparse.Namespace) -> dict[str, str]:

@@ -615,3 +615,117 @@ def test_default_report_leads_with_the_tools_default_config() -> None:
     first = runs.load_spec('default').runs[0]
     assert Path(DEFAULT_CONFIG) == REPO_ROOT / first.config
     assert labels.levers_label({'backbone': {}, 'loss': {}}) == "none (authors' constants)"
+
+
+def test_levers_are_the_difference_from_the_authors_model() -> None:
+    """Every key a run sets away from the authors' model is named, those of other columns not;
+    a classical baseline is its type and parameters."""
+
+    def levers(config: str, *options: str) -> str:
+        return labels.levers_label(runs.Run(config, options).cfg.model.to_dict())
+
+    authors = labels.AUTHORS_CONFIG
+    assert levers(authors) == labels.NO_LEVERS
+    assert levers(authors, 'model.schedule.patience=20') == 'schedule.patience=20'
+    assert levers(authors, 'model.schedule.min_labels=6') == 'schedule.min_labels=6'
+    assert levers(authors, 'model.schedule.silhouette_stop=True') == (
+        'schedule.silhouette_stop=True'
+    )
+    assert levers(authors, 'model.num_segments=5') == 'num_segments=5'
+    assert levers('configs/dynaseg/dynaseg-fsf_cnn-m2_fast-plateau_bsds500.py') == (
+        'schedule.patience=None, schedule.loss_plateau.window=20, '
+        'schedule.loss_plateau.rel_tol=0.001'
+    )
+    default = runs.load_spec('default').runs[1]  # the default with model.seed=1
+    assert default.name == f'{DEFAULT}_seed1'
+    assert levers(default.config, *default.options) == (
+        'replicate padding, edge-aware continuity s=0.15, seed 1'
+    )
+    # Weighting, mu, extractor and the Silhouette phase have columns of their own.
+    other_columns = ('model.loss.weight.mu=30', 'model.backbone.num_convs=3')
+    assert levers(authors, *other_columns, 'model.silhouette.enabled=False') == labels.NO_LEVERS
+    baseline = {'type': 'FelzenszwalbSegmentor', 'data_preprocessor': {}, 'scale': 300.0}
+    assert labels.levers_label({**baseline, 'min_size': 30}) == (
+        'FelzenszwalbSegmentor scale=300 min_size=30'
+    )
+
+
+def baseline_config(tmp_path: Path) -> Path:
+    """A classical baseline's config: a model without extractor, loss or schedule."""
+    path = tmp_path / 'felzenszwalb_bsds500.py'
+    dataset = REPO_ROOT / 'configs/_base_/datasets/bsds500.py'
+    path.write_text(
+        f'_base_ = [{str(dataset)!r}]\n'
+        "model = dict(type='FelzenszwalbSegmentor', scale=300.0, sigma=0.5, min_size=30)\n"
+    )
+    return path
+
+
+def test_a_classical_baseline_gets_rows_and_labels(data_root: Path, tmp_path: Path) -> None:
+    run = runs.Run(str(baseline_config(tmp_path)))
+    work = tmp_path / 'work'
+    fake_run(work / run.name / 'test_first2', ['100007', '100039'], 0.34, labels=4)
+    for record in (work / run.name / 'test_first2' / 'preds' / 'records').glob('*.json'):
+        record.write_text(json.dumps({**json.loads(record.read_text()), 'iterations': 0}))
+    argv = ['--data-root', str(data_root), '--work-dir', str(work), '--images', '2']
+    text = render.render([run], reproduce.parse_args(argv), 'python x')
+    row = table_row(text, '| FelzenszwalbSegmentor |')
+    assert row[1:5] == ['none', 'n/a', '2/2', '0.3400']
+    assert row[-2:] == ['0 it, 4.0 labels, 2.0 s', 'no optimisation']
+    assert 'Every fast run' not in text  # no optimisation schedule to explain
+    args = reproduce.parse_args([*argv, '--report', 'default'])
+    default = render.render_table_report([run], args, 'python x')
+    row = table_row(default, '| FelzenszwalbSegmentor scale=300 sigma=0.5 min_size=30 |')
+    assert row[1:5] == ['FelzenszwalbSegmentor', 'none', 'n/a', '2/2']
+
+
+def test_a_dataset_without_report_subset_is_refused(data_root: Path, tmp_path: Path) -> None:
+    folder = tmp_path / 'folder.py'
+    folder.write_text(
+        f'_base_ = [{str(REPO_ROOT / labels.AUTHORS_CONFIG)!r}]\n'
+        "dataset = dict(_delete_=True, type='ImageFolderDataset', data_root='data/photos')\n"
+    )
+    args = reproduce.parse_args(['--data-root', str(data_root)])
+    with pytest.raises(SystemExit, match='ImageFolderDataset has no report subset'):
+        runs.subset_for(runs.Run(str(folder)), args)
+
+
+#: Seconds per run: 16 channels, 5 coarse + 1 refining iteration, no Silhouette phase.
+TINY = [
+    'model.backbone.channels=16',
+    'model.backbone.out_channels=16',
+    'model.schedule.max_iters=5',
+    'model.schedule.refine_iters=1',
+    'model.silhouette.enabled=False',
+]
+
+
+def test_a_small_real_report_is_regenerated_from_its_saved_results(
+    data_root: Path, tmp_path: Path
+) -> None:
+    """The default and its seed-1 run, really run on 2 images (tiny network and schedule):
+    each result is saved beside the report, and once the work dirs are gone the report is
+    computed again from those files, row for row and interval for interval."""
+    work, output = tmp_path / 'work', tmp_path / 'docs' / 'results_small.md'
+    argv = ['--data-root', str(data_root), '--work-dir', str(work), '--report', 'default']
+    argv += ['--images', '2', '--threads', '1', '--bootstrap', '50', '--cfg-options', *TINY]
+    argv += ['--only', DEFAULT, f'{DEFAULT}_seed1', '--output', str(output)]
+    assert reproduce.main(argv) == 0
+    # The seed run is the default's config with model.seed=1, in its own work dir.
+    seed_record = work / f'{DEFAULT}_seed1' / 'test_first2' / 'preds' / 'records' / '100007.json'
+    assert json.loads(seed_record.read_text())['model_config']['seed'] == 1
+    first = output.read_text()
+    saved = json.loads((tmp_path / 'docs' / 'results_small' / f'{DEFAULT}.json').read_text())
+    assert [row['img_id'] for row in saved['images']] == ['100007', '100039']
+    assert {'all/mIoU', 'all/num_segments', 'iterations', 'seconds'} <= set(saved['images'][0])
+    assert saved['subset'].startswith('the first 2 ids') and saved['model']['seed'] == 0
+    for path in sorted(work.rglob('*'), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    assert reproduce.main([*argv, '--table-only']) == 0
+    again = output.read_text()
+
+    def tables(text: str) -> list[str]:
+        return [line for line in text.splitlines() if line.startswith('| ')]
+
+    assert tables(again) == tables(first) and len(tables(first)) >= 7
+    assert f'`{DEFAULT}_seed1`: its work dir' in again
