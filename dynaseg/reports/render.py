@@ -75,7 +75,8 @@ def run_result(run: Run, args: argparse.Namespace) -> RunResult:
     if run.name not in cache:
         result = read_work_dir(run_work_dir(run, subset_for(run, args), args))
         if result.metrics is None:
-            result = load_result(saved_path(args.output, run.name), identity(run, args)) or result
+            saved = saved_path(args.output, args.report, run.name)
+            result = load_result(saved, identity(run, args)) or result
         cache[run.name] = result
     return cache[run.name]
 

@@ -158,7 +158,8 @@ def save_results(runs: Sequence, args: argparse.Namespace) -> None:
     for run in runs:
         result = run_result(run, args)
         if result.metrics is not None and not result.saved:
-            save_result(saved_path(args.output, run.name), result, identity(run, args), machine)
+            path = saved_path(args.output, args.report, run.name)
+            save_result(path, result, identity(run, args), machine)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

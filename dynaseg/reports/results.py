@@ -3,9 +3,9 @@
 A work dir holds what ``tools/evaluate_config.py`` wrote: ``eval_results.json`` (the scores the
 evaluator aggregated), ``eval_results.pkl`` (one row of scores per image) and one record per
 image (iterations, label count, seconds). :class:`RunResult` gathers the three; a report saves it
-beside itself (``<report without .md>/<run>.json``: the aggregate scores and one row per image,
-no absolute path), so the report can be computed again, and its intervals checked, once the work
-dir is gone. A saved result is used only for the same model config on the same subset.
+beside itself (:func:`saved_path`: the aggregate scores and one line per image, no absolute
+path), so the report can be computed again, and its intervals checked, once the work dir is gone.
+A saved result is used only for the same model config on the same subset.
 """
 
 from __future__ import annotations
@@ -81,9 +81,11 @@ def read_work_dir(work_dir: str | Path) -> RunResult:
     return RunResult(results.get('metrics', {}), scored, segmented, images, failed)
 
 
-def saved_path(report: str | Path, run_name: str) -> Path:
-    """Where a report keeps a run's result: ``<report without its suffix>/<run>.json``."""
-    return Path(report).with_suffix('') / f'{run_name}.json'
+def saved_path(output: str | Path, report: str, run_name: str) -> Path:
+    """Where report ``report``, written to ``output``, keeps a run's result:
+    ``results/<report>/<run>.json`` beside it (``docs/results/default/<run>.json`` for
+    ``docs/results_default.md``), shared by every output of that report."""
+    return Path(output).parent / 'results' / report / f'{run_name}.json'
 
 
 def save_result(
