@@ -231,4 +231,9 @@ def test_edge_aware_training_differs_from_the_plain_loss():
     train = images(plain, 2)
     a = plain.train_reference(train, iters=2).losses
     b = edges.train_reference(train, iters=2).losses
-    assert a[0] != b[0]  # same network, same image: only the continuity weighting differs
+    # Same network, same image: only the continuity weighting differs. Edge weights are at
+    # most 1, so the first step's continuity term, and with it the loss, can only shrink.
+    assert b[0] < a[0]
+    # A very wide edge scale weights every neighbour pair by ~1: the plain loss again.
+    flat = tiny_model(**{'model.loss.continuity': dict(edge_sigma=1e6)})
+    assert flat.train_reference(train, iters=1).losses[0] == pytest.approx(a[0], rel=1e-6)

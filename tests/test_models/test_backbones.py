@@ -21,8 +21,27 @@ def test_cnn_parameter_count():
 
 
 def test_resnet_fpn_shape_and_random_init():
+    torch.manual_seed(0)
     net = ResNetFPNExtractor()
-    assert net(torch.rand(1, 3, 33, 45)).shape == (1, 100, 33, 45)
+    out = net(torch.rand(1, 3, 33, 45))
+    assert out.shape == (1, 100, 33, 45)
+    # The head's BatchNorm (train mode, fresh affine 1/0) normalises each response channel.
+    torch.testing.assert_close(out.mean(dim=(0, 2, 3)), torch.zeros(100), atol=1e-5, rtol=0)
+    torch.testing.assert_close(
+        out.var(dim=(0, 2, 3), unbiased=False), torch.ones(100), atol=1e-3, rtol=0
+    )
+    # Random, not loaded: the torch seed decides the weights, zero-centred, no two filters alike.
+    torch.manual_seed(0)
+    same = ResNetFPNExtractor()
+    torch.manual_seed(1)
+    other = ResNetFPNExtractor()
+    conv1 = net.resnet.conv1.weight
+    assert torch.equal(same.resnet.conv1.weight, conv1)
+    assert not torch.equal(other.resnet.conv1.weight, conv1)
+    assert abs(conv1.mean()) < 0.1 * conv1.std()
+    assert torch.unique(conv1.flatten(1), dim=0).shape[0] == conv1.shape[0]
+    bn = net.resnet.bn1
+    assert (bn.weight == 1).all() and (bn.bias == 0).all()
 
 
 def test_resnet_fpn_missing_checkpoint_is_clear(tmp_path):

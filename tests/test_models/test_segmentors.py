@@ -93,8 +93,13 @@ def test_segment_checks_only_the_scribble_shape():
         model.segment(image, scribble=np.zeros((3, 3), np.int64))
     mask = np.full((16, 20), 255, np.int64)
     mask[4, 2:9] = 5
-    labels, _ = model.segment(image, scribble=mask)
+    labels, guided = model.segment(image, scribble=mask)
     assert labels.shape == (16, 20)
+    # The scribble reaches the loss: its stroke takes the scribbled label, unlike without it,
+    # and the first loss gains the (positive) scribble cross-entropy.
+    unguided_labels, unguided = model.segment(image)
+    assert (labels[4, 2:9] == 5).all() and not (unguided_labels[4, 2:9] == 5).all()
+    assert guided.losses[0] > unguided.losses[0]
 
 
 def test_num_segments_and_consensus_are_off_by_default():
