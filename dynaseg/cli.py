@@ -1,14 +1,27 @@
 """The command line, in one place: every flag of every tool, and what each command does.
 
 Commands: ``dynaseg-segment`` (= tools/DynaSeg_SCF_BSD_VOC.py, :func:`segment_main`),
-``dynaseg-miou`` (= tools/calculate_mIOU.py, :func:`miou_main`), tools/evaluate_config.py and
-tools/DynaSeg_COCO.py (:func:`dataset_main`) and tools/train_reference.py
-(:func:`train_reference_main`). Options several commands share (device, threads, launcher,
-config overrides, data root) are added by one function each, so they read the same everywhere.
+``dynaseg-miou`` (= tools/calculate_mIOU.py, :func:`miou_main`), ``dynaseg-evaluate``
+(= tools/evaluate_config.py) and tools/DynaSeg_COCO.py (:func:`dataset_main`) and
+tools/train_reference.py (:func:`train_reference_main`).
 
-The folder tool keeps the authors' flag names (``--nChannel``, ``--maxIter``, ``--minLabels``,
-``--lr``, ``--nConv``, ``--visualize``), mapped onto config keys; ``--cfg-options`` is applied
-last, so an explicit key always wins.
+One vocabulary across the tools: every option is added by one function, so an option spelt the
+same way means the same thing everywhere.
+
+- Names are hyphenated (``--input-folder``); the underscore spelling is an alias
+  (``--input_folder``), and so are the authors' flags (``--nChannel``, ``--nConv``,
+  ``--maxIter``, ``--minLabels``).
+- ``--work-dir``: the output folder of every tool (``--output-folder`` is an alias);
+  ``--out``: an output file; ``--images N``: how many images; ``--image-ids ID ...``: which.
+- ``--config``: a config file, or a config's name from any working folder
+  (:func:`~dynaseg.apis.inference.resolve_config`); ``--list-configs`` lists them.
+- ``--data-root``: the folder that holds the datasets' folders (``bsds500/``, ``voc2012/``,
+  ``cocostuff/``), ``data/`` by default (:func:`add_data_root`).
+- The common settings have named flags (``--seed``, ``--num-segments``, ``--max-iters``, ...)
+  from the table of plain names :data:`~dynaseg.apis.overrides.KEYWORDS` that
+  ``segment_image(**kwargs)`` also reads; ``--cfg-options`` is applied after them, so an
+  explicit key wins. Every key is checked: a misspelt one is refused in one line naming the
+  closest valid key, exit code 2 (:mod:`dynaseg.apis.overrides`).
 
 The library is imported inside the functions that use it: ``--help`` answers without loading
 models, and ``dynaseg-miou`` never loads torch.
@@ -17,42 +30,96 @@ models, and ``dynaseg-miou`` never loads torch.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mmengine.config import DictAction
 
 from dynaseg.evaluation.functional.kim_miou import BSDS_MODES
-from dynaseg.evaluation.kim_folder import DATASETS as KIM_DATASETS
 from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:
     from mmengine.config import Config
 
-#: ``--weighting`` -> the loss weight config, with the paper's default mu.
-WEIGHTINGS = {
-    'scf': dict(type='SCFWeight', mu=50.0),
-    'fsf': dict(type='FSFWeight', mu=15.0),
-    'fixed': dict(type='FixedWeight', mu=1.0),
-}
-
 # ----------------------------------------------------------------------------- shared options
 
 
+def add_flag(parser: argparse.ArgumentParser, name: str, *aliases: str, **kwargs: Any) -> None:
+    """Add ``--<name>`` (hyphenated) and its ``aliases``, each in both spellings: hyphens and
+    underscores (``--input-folder``, ``--input_folder``); camelCase aliases (the authors'
+    ``--nChannel``) are taken as they are.
+
+    ``name`` may be given either way; the value lands in ``args.<name with underscores>``.
+    """
+    strings = []
+    for word in (name.strip('-'), *(alias.strip('-') for alias in aliases)):
+        if word.lower() == word:
+            strings += ['--' + word.replace('_', '-'), '--' + word.replace('-', '_')]
+        else:
+            strings.append('--' + word)
+    kwargs.setdefault('dest', name.strip('-').replace('-', '_'))
+    parser.add_argument(*dict.fromkeys(strings), **kwargs)
+
+
+def refuse(parser: argparse.ArgumentParser, message: str) -> int:
+    """Report a bad argument the way argparse does, in one line (no usage, no traceback);
+    returns the exit code for bad arguments, 2."""
+    print(f'{parser.prog}: error: {message}', file=sys.stderr)
+    return 2
+
+
 def add_device_options(parser: argparse.ArgumentParser) -> None:
-    """``--device cpu|cuda`` (default cpu) and ``--threads N`` (see :func:`apply_threads`)."""
+    """``--device cpu|cuda`` (default cpu) and ``--threads N`` (see :func:`torch_threads`)."""
     parser.add_argument('--device', default='cpu', choices=('cpu', 'cuda'))
-    parser.add_argument('--threads', type=int, help='torch CPU threads per process')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        help="torch CPU threads of this process (default: torch's, one per core). On a "
+        'machine other jobs keep busy, fewer threads run faster (--threads 1 was 2.5 times '
+        'faster beside one other job on 2 cores); a note says so when the CPUs look busy',
+    )
 
 
-def apply_threads(threads: int | None) -> None:
-    """Set torch's CPU threads when ``--threads`` was given."""
+def busy_cpu_note(threads: int) -> str | None:
+    """A one-line hint when ``threads`` torch threads would share the CPUs with other work."""
+    try:
+        load = os.getloadavg()[0]  # runnable processes, averaged over the last minute
+    except (AttributeError, OSError):  # not on every platform
+        return None
+    cores = os.cpu_count() or 1
+    if threads <= 1 or load + threads <= cores + 0.5:
+        return None
+    return (
+        f'note: the CPUs are busy (load {load:.1f} on {cores} cores) and torch would use '
+        f'{threads} threads; --threads 1 (or fewer) may run faster'
+    )
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int | None, device: str = 'cpu') -> Iterator[None]:
+    """Run the body with ``threads`` torch CPU threads, restoring the previous count after.
+
+    The count is process-global: without the restore, calling one tool's ``main`` from Python
+    (tests, notebooks) would change every later computation. Without ``threads`` on the CPU,
+    :func:`busy_cpu_note` is printed if the CPUs look busy.
+    """
+    import torch
+
+    previous = torch.get_num_threads()
     if threads:
-        import torch
-
         torch.set_num_threads(threads)
+    elif device == 'cpu':
+        note = busy_cpu_note(previous)
+        if note:
+            print(note, file=sys.stderr)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def add_launcher(parser: argparse.ArgumentParser) -> None:
@@ -69,19 +136,23 @@ def add_launcher(parser: argparse.ArgumentParser) -> None:
 
 def add_cfg_options(parser: argparse.ArgumentParser, *, applied: str = '') -> None:
     """``--cfg-options key=value ...``, merged into the config (``applied`` says when)."""
-    parser.add_argument(
-        '--cfg-options',
+    add_flag(
+        parser,
+        'cfg-options',
         nargs='+',
         action=DictAction,
         default={},
-        help='config overrides key=value' + (f', applied {applied}' if applied else ''),
+        help='config overrides key=value'
+        + (f', applied {applied}' if applied else '')
+        + '; unknown keys are refused, naming the closest valid one',
     )
 
 
 def add_batch_size(parser: argparse.ArgumentParser) -> None:
     """``--batch-size N``: same-size images optimised together (the config's ``batch_size``)."""
-    parser.add_argument(
-        '--batch-size',
+    add_flag(
+        parser,
+        'batch-size',
         type=int,
         help='most same-size images optimised together, one network each (grouped '
         "convolutions; pays on a GPU). Default: the config's batch_size, 1 (one at a time, "
@@ -89,9 +160,114 @@ def add_batch_size(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_data_root(parser: argparse.ArgumentParser) -> None:
-    """``--data-root DIR``: the dataset folder, instead of the config's ``data_root``."""
-    parser.add_argument('--data-root', help="the dataset folder (replaces the config's data_root)")
+def add_data_root(parser: argparse.ArgumentParser, *, fallback: str | None = None) -> None:
+    """``--data-root DIR``: the folder holding the datasets' folders, the same in every tool.
+
+    Default: ``$DYNASEG_DATA_ROOT`` if set, else ``fallback`` (None: the config's own
+    ``data_root``, ``data/<dataset>`` in every shipped config). A tool that runs one config
+    points its dataset at ``DIR/<dataset>`` with
+    :func:`~dynaseg.apis.dataset_runner.apply_data_root`; one that reads several datasets
+    finds each with :func:`~dynaseg.apis.dataset_runner.dataset_folder`.
+    """
+    from dynaseg.apis.dataset_runner import DATA_ROOT_ENV, DEFAULT_DATA_ROOT
+
+    add_flag(
+        parser,
+        'data-root',
+        default=os.environ.get(DATA_ROOT_ENV) or fallback,
+        metavar='DIR',
+        help='the folder holding the datasets: bsds500/, voc2012/, cocostuff/ (a dataset '
+        f'folder itself is accepted too). Default: ${DATA_ROOT_ENV} if set, else '
+        f"{DEFAULT_DATA_ROOT}/ (the configs' data_root). --cfg-options data_root=DIR/<dataset> "
+        'names one dataset folder instead',
+    )
+
+
+class _ListConfigs(argparse.Action):
+    """``--list-configs``: print every config name and its file, then exit 0."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        kwargs.update(nargs=0, default=argparse.SUPPRESS)
+        super().__init__(option_strings, argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from dynaseg.apis.inference import config_root, list_configs
+
+        root = config_root()
+        for path in list_configs():
+            print(f'{Path(path).stem:55s} {root / path}')
+        parser.exit()
+
+
+def add_config(
+    parser: argparse.ArgumentParser, *, default: str | Path | None = None, what: str = ''
+) -> None:
+    """``--config FILE|NAME`` (required without a ``default``) and ``--list-configs``."""
+    help_text = 'config file, or its name from any folder (e.g. dynaseg-fsf_cnn-m2_fast_bsds500)'
+    if what:
+        help_text += f'; {what}'
+    if default is not None:
+        help_text += f'. Default: {Path(default).stem}'
+    parser.add_argument(
+        '--config',
+        required=default is None,
+        default=None if default is None else str(default),
+        help=help_text,
+    )
+    add_flag(
+        parser,
+        'list-configs',
+        action=_ListConfigs,
+        help='list the config names and files, then exit',
+    )
+
+
+def add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    """The named flags of the common settings, one per plain name of
+    :data:`~dynaseg.apis.overrides.KEYWORDS` (``--num-segments``, ``--max-iters`` alias
+    ``--maxIter``, ...); :func:`setting_options` turns them into config overrides."""
+    from dynaseg.apis.overrides import KEYWORDS
+
+    for name, keyword in KEYWORDS.items():
+        add_flag(
+            parser,
+            name,
+            *keyword.aliases,
+            type=keyword.type,
+            choices=keyword.choices,
+            help=f"{keyword.help} ({', '.join(keyword.keys)}; default: the config's)",
+        )
+
+
+def setting_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The config overrides of the named setting flags that were given."""
+    from dynaseg.apis.overrides import KEYWORDS, keyword_options
+
+    return keyword_options({name: getattr(args, name, None) for name in KEYWORDS})
+
+
+def load_config_from_args(args: argparse.Namespace) -> Config:
+    """``--config``, then ``--data-root`` (if the parser has it), the named setting flags and
+    ``--cfg-options``, in that order; each override checked (an unknown key raises
+    :class:`~dynaseg.apis.overrides.UnknownConfigKeyError`)."""
+    from dynaseg.apis.dataset_runner import apply_data_root
+    from dynaseg.apis.inference import load_config
+    from dynaseg.apis.overrides import apply_overrides
+
+    cfg = load_config(args.config)
+    if getattr(args, 'data_root', None) is not None and 'dataset' in cfg:
+        apply_data_root(cfg, args.data_root)
+    apply_overrides(cfg, setting_options(args))
+    return apply_overrides(cfg, args.cfg_options)
+
+
+def bad_config_message(args: argparse.Namespace, err: Exception) -> str:
+    """One line for a config that cannot be loaded or overridden."""
+    from dynaseg.apis.overrides import UnknownConfigKeyError
+
+    if isinstance(err, (UnknownConfigKeyError, FileNotFoundError)):
+        return str(err)
+    return f'bad config {args.config!r}: {type(err).__name__}: {err}'
 
 
 # ----------------------------------------------------------------------------- dynaseg-segment
@@ -100,106 +276,87 @@ def add_data_root(parser: argparse.ArgumentParser) -> None:
 def build_segment_parser() -> argparse.ArgumentParser:
     """``dynaseg-segment`` / ``tools/DynaSeg_SCF_BSD_VOC.py``: segment a folder."""
     from dynaseg.apis.inference import DEFAULT_CONFIG
+    from dynaseg.apis.runtime import EXIT_OUTPUT_STOPPED
 
     parser = argparse.ArgumentParser(
         description='DynaSeg unsupervised segmentation of every image in a folder. Writes '
-        '<out>/<stem>.png (single-channel label map at the input size), '
-        '<out>/vis/<stem>_color.png and <stem>_overlay.jpg (unless --visualize 0), '
-        '<out>/records/<stem>.json and, with --save-csv, <out>/<stem>.csv. Images whose '
-        'label map exists are skipped, so an interrupted run resumes when rerun. Exit code: '
-        '0 ok, 1 some images failed (listed), 2 bad arguments or folders, 130/143 interrupted.'
+        '<work-dir>/<stem>.png (single-channel label map at the input size), '
+        '<work-dir>/vis/<stem>_color.png and <stem>_overlay.jpg (unless --visualize 0), '
+        '<work-dir>/records/<stem>.json and, with --save-csv, <work-dir>/<stem>.csv. Images '
+        'whose label map exists are skipped, so an interrupted run resumes when rerun; runs '
+        'started on the same folders share the images (claims in <work-dir>/claims).',
+        epilog='Exit codes: 0 ok, 1 some images failed (listed), 2 bad arguments or folders, '
+        f'{EXIT_OUTPUT_STOPPED} stopped at the first output write error that would repeat (disk '
+        'full, read-only, permission denied; one line names it), 130/143 interrupted.',
     )
-    parser.add_argument('--input_folder', required=True, help='folder of input images')
-    parser.add_argument(
-        '--output_folder',
+    add_flag(parser, 'input-folder', required=True, help='folder of input images')
+    add_flag(
+        parser,
+        'work-dir',
+        '--output-folder',
         required=True,
-        help='created if missing; must differ from the input folder',
+        help='output folder: created if missing; must differ from the input folder',
     )
-    parser.add_argument(
-        '--config',
-        default=str(DEFAULT_CONFIG),
-        help='config file (default: DynaSeg-SCF, CNN M=2, fast schedule)',
-    )
-    parser.add_argument(
-        '--weighting',
-        choices=sorted(WEIGHTINGS),
-        help='loss weighting: scf (mu/q, mu 50), fsf (q/mu, mu 15), '
-        "fixed (mu, Kim et al., mu 1); default: the config's",
-    )
-    parser.add_argument('--mu', type=float, help='mu of the weighting')
-    parser.add_argument('--seed', type=int, help='initialisation seed (model.seed)')
-    parser.add_argument(
-        '--nChannel', type=int, help='feature channels p and response channels q_max (backbone)'
-    )
-    parser.add_argument('--maxIter', type=int, help='iteration budget (model.schedule.max_iters)')
-    parser.add_argument(
-        '--minLabels', type=int, help='stop once this few labels remain (model.schedule.min_labels)'
-    )
-    parser.add_argument(
-        '--num-segments',
-        type=int,
-        help='return exactly K labels per image (model.num_segments): optimise until q <= K, '
-        'then merge (or split) labels by response similarity; default: the automatic rule',
-    )
-    parser.add_argument('--lr', type=float, help='SGD learning rate (model.optimizer.lr)')
-    parser.add_argument('--nConv', type=int, help='conv blocks M (model.backbone.num_convs)')
+    add_config(parser, default=DEFAULT_CONFIG)
+    add_setting_flags(parser)
     parser.add_argument(
         '--visualize',
         type=int,
         choices=(0, 1),
         default=1,
-        help='1 (default): write colour and overlay images under <out>/vis; '
+        help='1 (default): write colour and overlay images under <work-dir>/vis; '
         '0: label maps and records only. No window is ever opened.',
     )
-    parser.add_argument(
-        '--save-csv', action='store_true', help='also write Kim-format CSV label maps'
-    )
+    add_flag(parser, 'save-csv', action='store_true', help='also write Kim-format CSV label maps')
     parser.add_argument(
         '--overwrite', action='store_true', help='redo images whose label map already exists'
     )
-    parser.add_argument(
-        '--max-image-pixels',
+    add_flag(
+        parser,
+        'max-image-pixels',
         type=int,
         default=DEFAULT_MAX_PIXELS,
-        help='images with more pixels are reported as failed, not decoded',
+        help='images with more pixels are reported as failed, not decoded '
+        f'(default {DEFAULT_MAX_PIXELS})',
     )
     add_device_options(parser)
     add_batch_size(parser)
     add_launcher(parser)
-    parser.add_argument(
-        '--no-progress', dest='progress', action='store_false', help='no progress bar'
+    add_flag(
+        parser,
+        'no-progress',
+        dest='progress',
+        action='store_false',
+        help='no progress bar (there is none either when output is not a terminal)',
     )
     parser.add_argument(
         '--scribble',
         action='store_true',
         help='scribble guidance (Kim et al.): each image <stem>.<ext> is guided by '
-        '<stem>_scribble.png beside it (or in --scribble_folder): single-channel '
-        '8-bit, 255 = no scribble, other values = label (< --nChannel). '
+        '<stem>_scribble.png beside it (or in --scribble-folder): single-channel '
+        '8-bit, 255 = no scribble, other values = label (< --channels). '
         '*_scribble.png files are not segmented',
     )
-    parser.add_argument(
-        '--scribble_folder',
-        '--scribble-folder',
-        dest='scribble_folder',
+    add_flag(
+        parser,
+        'scribble-folder',
         help='folder of the <stem>_scribble.png masks (implies --scribble)',
     )
-    parser.add_argument(
-        '--scribble-weight',
-        type=float,
-        help='factor on the scribble cross-entropy (model.scribble.weight, 0.5)',
-    )
-    parser.add_argument(
-        '--reference-checkpoint',
+    add_flag(
+        parser,
+        'reference-checkpoint',
         help='reference-image mode: label each image with one forward pass of '
         'this trained network (tools/train_reference.py) instead of optimising',
     )
-    parser.add_argument(
-        '--reference-train-folder',
+    add_flag(
+        parser,
+        'reference-train-folder',
         help="first train the reference network on this folder's images and "
         'save it to --reference-checkpoint (required), then segment',
     )
-    parser.add_argument(
-        '--reference-iters',
+    add_flag(
+        parser,
+        'reference-iters',
         type=int,
         default=1000,
         help='training iterations with --reference-train-folder (default 1000)',
@@ -209,33 +366,10 @@ def build_segment_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    """The config file with the named flags, then ``--cfg-options``, merged in."""
-    from dynaseg.apis.inference import load_config
+    """The config with the named flags, then ``--cfg-options``, merged in (all keys checked)."""
     from dynaseg.models.segmentors import reference_image_config
 
-    options: dict = {}
-    if args.weighting is not None:
-        # _delete_ replaces the weight dict, so no key of another weighting class survives.
-        options['model.loss.weight'] = dict(WEIGHTINGS[args.weighting], _delete_=True)
-    if args.mu is not None:
-        options['model.loss.weight.mu'] = args.mu
-    flag_keys = {
-        'seed': ['model.seed'],
-        'nChannel': ['model.backbone.channels', 'model.backbone.out_channels'],
-        'maxIter': ['model.schedule.max_iters'],
-        'minLabels': ['model.schedule.min_labels'],
-        'num_segments': ['model.num_segments'],
-        'lr': ['model.optimizer.lr'],
-        'nConv': ['model.backbone.num_convs'],
-        'scribble_weight': ['model.scribble.weight'],
-    }
-    for flag, keys in flag_keys.items():
-        value = getattr(args, flag, None)
-        if value is not None:
-            options.update(dict.fromkeys(keys, value))
-    cfg = load_config(args.config, options)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config_from_args(args)
     if getattr(args, 'reference_checkpoint', None):
         cfg.model = reference_image_config(cfg.model, args.reference_checkpoint)
     return cfg
@@ -243,18 +377,22 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 def segment_main(argv: Sequence[str] | None = None) -> int:
     """``dynaseg-segment``: segment a folder; returns the exit code."""
-    args = build_segment_parser().parse_args(argv)
-    from dynaseg.apis.folder import segment_folder
-    from dynaseg.apis.runtime import RunInterrupted, interrupt_on_sigterm
-    from dynaseg.utils.dist import finalize_distributed, init_distributed
-    from dynaseg.utils.fileio import UnwritableDirectoryError
-
+    parser = build_segment_parser()
+    args = parser.parse_args(argv)
     try:
         cfg = config_from_args(args)
     except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
-        print(f'error: bad config {args.config!r}: {type(err).__name__}: {err}', file=sys.stderr)
-        return 2
-    apply_threads(args.threads)
+        return refuse(parser, bad_config_message(args, err))
+    with torch_threads(args.threads, args.device):
+        return _segment(args, cfg)
+
+
+def _segment(args: argparse.Namespace, cfg: Config) -> int:
+    from dynaseg.apis.folder import segment_folder
+    from dynaseg.apis.runtime import RunInterrupted, RunStopped, interrupt_on_sigterm
+    from dynaseg.utils.dist import finalize_distributed, init_distributed
+    from dynaseg.utils.fileio import UnwritableDirectoryError
+
     if args.reference_train_folder is not None:
         code = _train_reference_first(args, cfg)
         if code:
@@ -264,7 +402,7 @@ def segment_main(argv: Sequence[str] | None = None) -> int:
     try:
         summary = segment_folder(
             args.input_folder,
-            args.output_folder,
+            args.work_dir,
             cfg,
             device=args.device,
             overwrite=args.overwrite,
@@ -282,9 +420,12 @@ def segment_main(argv: Sequence[str] | None = None) -> int:
         if err.summary is not None:
             print(err.summary.format(interrupted=str(err)), flush=True)
         print(
-            f'Interrupted; rerun the same command to resume ({args.output_folder}).',
+            f'Interrupted; rerun the same command to resume ({args.work_dir}).',
             file=sys.stderr,
         )
+        return err.exit_code
+    except RunStopped as err:  # a full disk, a read-only output...: one line, exit code 3
+        print(f'error: {err}', file=sys.stderr)
         return err.exit_code
     except (NotADirectoryError, ValueError, UnwritableDirectoryError) as err:
         print(f'error: {err}', file=sys.stderr)
@@ -294,7 +435,7 @@ def segment_main(argv: Sequence[str] | None = None) -> int:
         finalize_distributed()
     if dist.is_main:
         print(summary.format(), flush=True)
-        print(f'Outputs in {args.output_folder}')
+        print(f'Outputs in {args.work_dir}')
     return summary.exit_code
 
 
@@ -332,10 +473,23 @@ def _train_reference_first(args: argparse.Namespace, cfg: Config) -> int:
 # ----------------------------------------------------------------------------- datasets
 
 
+def add_image_selection(parser: argparse.ArgumentParser, *, count_help: str) -> None:
+    """``--images N`` (how many) and ``--image-ids ID ...`` (which), the same in every tool."""
+    add_flag(parser, 'images', '--limit', type=int, metavar='N', help=count_help)
+    add_flag(
+        parser,
+        'image-ids',
+        nargs='+',
+        metavar='ID',
+        help='only these images (ids as the dataset lists them, e.g. 100007)',
+    )
+
+
 def build_dataset_parser(
-    description: str, default_config: str | None = None
+    description: str, default_config: str | Path | None = None
 ) -> argparse.ArgumentParser:
-    """``tools/evaluate_config.py`` and ``tools/DynaSeg_COCO.py``: segment and score a dataset."""
+    """``dynaseg-evaluate`` / ``tools/evaluate_config.py`` and ``tools/DynaSeg_COCO.py``:
+    segment and score a config's dataset."""
     parser = argparse.ArgumentParser(
         description=description
         + (
@@ -345,51 +499,55 @@ def build_dataset_parser(
             'interrupted.'
         )
     )
-    parser.add_argument(
-        '--config',
-        required=default_config is None,
-        default=default_config,
-        help='config with model, dataset and evaluator'
-        + (f' (default: {default_config})' if default_config else ''),
+    add_config(parser, default=default_config, what='with model, dataset and evaluator')
+    add_flag(
+        parser,
+        'work-dir',
+        '--output-folder',
+        help='output folder (default: work_dirs/<config name>)',
     )
-    parser.add_argument('--work-dir', help='output folder (default: work_dirs/<config stem>)')
     add_data_root(parser)
-    add_cfg_options(parser, applied='after --data-root')
+    add_image_selection(
+        parser,
+        count_help='segment only the first N present images (0: only score the predictions '
+        'already there); every prediction present is scored',
+    )
+    add_setting_flags(parser)
+    add_cfg_options(parser, applied='after --data-root and the named flags')
     add_launcher(parser)
     add_device_options(parser)
     add_batch_size(parser)
     parser.add_argument(
         '--overwrite', action='store_true', help='redo images whose prediction already exists'
     )
-    parser.add_argument(
-        '--limit',
-        type=int,
-        help='segment only the first N present images (0: only score the '
-        'predictions already there)',
-    )
     return parser
 
 
 def dataset_main(
-    argv: Sequence[str] | None = None, *, description: str, default_config: str | None = None
+    argv: Sequence[str] | None = None,
+    *,
+    description: str,
+    default_config: str | Path | None = None,
 ) -> int:
     """Parse the flags, run :func:`run_dataset`; returns the exit code."""
-    args = build_dataset_parser(description, default_config).parse_args(argv)
-    from dynaseg.apis.dataset_runner import apply_data_root, run_dataset
-    from dynaseg.apis.inference import load_config
+    parser = build_dataset_parser(description, default_config)
+    args = parser.parse_args(argv)
+    try:
+        cfg = load_config_from_args(args)
+    except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
+        return refuse(parser, bad_config_message(args, err))
+    with torch_threads(args.threads, args.device):
+        return _run_dataset(args, cfg)
+
+
+def _run_dataset(args: argparse.Namespace, cfg: Config) -> int:
+    from dynaseg.apis.dataset_runner import DatasetNotFoundError, run_dataset
+    from dynaseg.apis.inference import config_name
     from dynaseg.apis.runtime import RunInterrupted, interrupt_on_sigterm
     from dynaseg.utils.dist import finalize_distributed
     from dynaseg.utils.fileio import UnwritableDirectoryError
 
-    try:
-        cfg = apply_data_root(load_config(args.config), args.data_root)
-        if args.cfg_options:
-            cfg.merge_from_dict(args.cfg_options)
-    except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
-        print(f'error: bad config {args.config!r}: {type(err).__name__}: {err}', file=sys.stderr)
-        return 2
-    work_dir = args.work_dir or str(Path('work_dirs') / Path(args.config).stem)
-    apply_threads(args.threads)
+    work_dir = args.work_dir or str(Path('work_dirs') / config_name(cfg))
     restore_sigterm = interrupt_on_sigterm()
     try:
         results = run_dataset(
@@ -398,21 +556,48 @@ def dataset_main(
             device=args.device,
             launcher=args.launcher,
             overwrite=args.overwrite,
-            limit=args.limit,
+            limit=args.images,
+            image_ids=args.image_ids,
             batch_size=args.batch_size,
         )
     except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM as RunInterrupted
         code = err.exit_code if isinstance(err, RunInterrupted) else 130
         print(f'Interrupted; rerun the same command to resume ({work_dir}).', file=sys.stderr)
         return code
+    except DatasetNotFoundError as err:  # the message says which option fixes it
+        print(f'error: {err}', file=sys.stderr)
+        return 2
     except (FileNotFoundError, UnwritableDirectoryError, ValueError, KeyError) as err:
-        # Raised before any image is segmented: a missing list file, data root or evaluator.
+        # Raised before any image is segmented: a missing list file or evaluator.
         print(f'error: {type(err).__name__}: {err}', file=sys.stderr)
         return 2
     finally:
         restore_sigterm()
         finalize_distributed()
     return int(results['exit_code'])
+
+
+#: tools/DynaSeg_COCO.py's config, by name.
+COCO_CONFIG = 'dynaseg-fsf_cnn-m3_fast_coco-stuff27'
+
+
+def evaluate_main(argv: Sequence[str] | None = None) -> int:
+    """``dynaseg-evaluate`` / ``tools/evaluate_config.py``: any config's dataset."""
+    return dataset_main(
+        argv,
+        description="Segment every image of a config's dataset and score it with the config's "
+        'evaluator.',
+    )
+
+
+def coco_main(argv: Sequence[str] | None = None) -> int:
+    """``tools/DynaSeg_COCO.py``: COCO-Stuff-27 with :data:`COCO_CONFIG` by default."""
+    return dataset_main(
+        argv,
+        description='DynaSeg on COCO-Stuff-27: segment every curated image, then score '
+        'protocols (a), (b) and (c).',
+        default_config=COCO_CONFIG,
+    )
 
 
 # ----------------------------------------------------------------------------- reference image
@@ -423,9 +608,10 @@ def build_train_reference_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Train DynaSeg's reference-image mode: one network over a folder of images."
     )
-    parser.add_argument('--config', required=True, help='DynaSeg config (its backbone is trained)')
-    parser.add_argument(
-        '--train-folder',
+    add_config(parser, what='a DynaSeg config (its backbone is trained)')
+    add_flag(
+        parser,
+        'train-folder',
         required=True,
         nargs='+',
         help='folder(s) of training images (e.g. BSDS500 train and val; never a test split)',
@@ -433,17 +619,26 @@ def build_train_reference_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--out', required=True, help='checkpoint path to write (its run record: <out>.json)'
     )
-    parser.add_argument(
-        '--save-every', type=int, help='also save the state every N steps (<out stem>_iterN.pth)'
+    add_flag(
+        parser,
+        'save-every',
+        type=int,
+        help='also save the state every N steps (<out stem>_iterN.pth)',
     )
     parser.add_argument('--iters', type=int, default=1000, help='SGD iterations (default 1000)')
-    parser.add_argument(
-        '--max-pixels',
+    add_flag(
+        parser,
+        'max-pixels',
         type=int,
         help='training size cap per image (default: model.reference.max_pixels)',
     )
-    parser.add_argument(
-        '--limit', type=int, help='train on an evenly spaced subset of this many images'
+    add_flag(
+        parser,
+        'images',
+        '--limit',
+        type=int,
+        metavar='N',
+        help='train on an evenly spaced subset of N images',
     )
     add_device_options(parser)
     add_cfg_options(parser)
@@ -452,31 +647,40 @@ def build_train_reference_parser() -> argparse.ArgumentParser:
 
 def train_reference_main(argv: Sequence[str] | None = None) -> int:
     """``tools/train_reference.py``: train the reference-image network; returns the exit code."""
-    args = build_train_reference_parser().parse_args(argv)
+    parser = build_train_reference_parser()
+    args = parser.parse_args(argv)
     from dynaseg.apis.inference import load_config
     from dynaseg.apis.reference_training import train_reference_folder
 
-    apply_threads(args.threads)
     try:
         cfg = load_config(args.config, args.cfg_options)
-        train_reference_folder(
-            args.train_folder,
-            cfg,
-            args.out,
-            iters=args.iters,
-            max_pixels=args.max_pixels,
-            limit=args.limit,
-            device=args.device,
-            save_every=args.save_every,
-            command=' '.join(['python', 'tools/train_reference.py', *(argv or sys.argv[1:])]),
-        )
-    except (FileNotFoundError, NotADirectoryError, ValueError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 2
+    except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
+        return refuse(parser, bad_config_message(args, err))
+    with torch_threads(args.threads, args.device):
+        try:
+            train_reference_folder(
+                args.train_folder,
+                cfg,
+                args.out,
+                iters=args.iters,
+                max_pixels=args.max_pixels,
+                limit=args.images,
+                device=args.device,
+                save_every=args.save_every,
+                command=' '.join(['python', 'tools/train_reference.py', *(argv or sys.argv[1:])]),
+            )
+        except (FileNotFoundError, NotADirectoryError, ValueError) as err:
+            print(f'error: {err}', file=sys.stderr)
+            return 2
     return 0
 
 
 # ----------------------------------------------------------------------------- dynaseg-miou
+
+
+#: ``--dataset`` of ``dynaseg-miou``: the project's dataset folder names, and the scorer's name
+#: for each (``bsd500``, the authors' spelling, stays accepted).
+MIOU_DATASETS = {'bsds500': 'bsd500', 'bsd500': 'bsd500', 'voc2012': 'voc', 'voc': 'voc'}
 
 
 def build_miou_parser() -> argparse.ArgumentParser:
@@ -484,17 +688,24 @@ def build_miou_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Kim et al.'s best-match segment mIoU of a folder of predicted label maps."
     )
-    parser.add_argument(
-        '--results_dir',
+    add_flag(
+        parser,
+        'results-dir',
         required=True,
         help='folder of <id>.png single-channel label maps or <id>.csv (Kim format)',
     )
-    parser.add_argument(
-        '--ground_truth_dir',
+    add_flag(
+        parser,
+        'ground-truth-dir',
         required=True,
-        help='bsd500: <id>.mat (or <id>-<k>.csv); voc: <id>.png object/class labels',
+        help='bsds500: <id>.mat (or <id>-<k>.csv); voc2012: <id>.png object/class labels',
     )
-    parser.add_argument('--dataset', choices=KIM_DATASETS, default='bsd500')
+    parser.add_argument(
+        '--dataset',
+        choices=list(MIOU_DATASETS),
+        default='bsds500',
+        help='bsds500 (default; alias bsd500) or voc2012 (alias voc)',
+    )
     parser.add_argument(
         '--mode',
         type=int,
@@ -502,21 +713,23 @@ def build_miou_parser() -> argparse.ArgumentParser:
         default=1,
         help='BSDS500: 1 all annotations, 2 fine (most segments), 3 coarse (fewest)',
     )
-    parser.add_argument(
-        '--resize_images',
+    add_flag(
+        parser,
+        'resize-images',
         action='store_true',
         help='nearest-neighbour resize predictions to the ground-truth size',
     )
-    parser.add_argument(
-        '--no-relabel',
+    add_flag(
+        parser,
+        'no-relabel',
         dest='relabel',
         action='store_false',
         help='score predicted labels as they are, without splitting disconnected '
         'regions into separate segments',
     )
-    parser.add_argument(
-        '--allow-missing',
-        dest='allow_missing',
+    add_flag(
+        parser,
+        'allow-missing',
         action='store_true',
         help='score the matched images even if some prediction or ground truth '
         'has no counterpart (exit code 0)',
@@ -533,8 +746,9 @@ def miou_main(argv: Sequence[str] | None = None) -> int:
     from dynaseg.evaluation.functional.io import LabelMapError
     from dynaseg.evaluation.kim_folder import pair_folders, score_pairs
 
+    dataset = MIOU_DATASETS[args.dataset]
     try:
-        paired = pair_folders(args.results_dir, args.ground_truth_dir, args.dataset)
+        paired = pair_folders(args.results_dir, args.ground_truth_dir, dataset)
         unmatched = False
         if paired.missing_ground_truth:
             unmatched = True
@@ -562,15 +776,13 @@ def miou_main(argv: Sequence[str] | None = None) -> int:
         if not paired.pairs:
             print('error: no prediction matches a ground-truth file', file=sys.stderr)
             return 2
-        result = score_pairs(
-            paired.pairs, args.dataset, args.mode, args.resize_images, args.relabel
-        )
+        result = score_pairs(paired.pairs, dataset, args.mode, args.resize_images, args.relabel)
     except (LabelMapError, FileNotFoundError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
     setting = (
         f'mode {args.mode} ({BSDS_MODES[args.mode]} annotations)'
-        if args.dataset == 'bsd500'
+        if dataset == 'bsd500'
         else '255 ignored'
     )
     print(

@@ -1,12 +1,15 @@
 """Segment a folder of images with DynaSeg (the authors' BSD/VOC script name and flags).
 
-Usage:
-    python tools/DynaSeg_SCF_BSD_VOC.py --input_folder IMAGES --output_folder OUT \
-        [--config FILE] [--weighting scf|fsf|fixed] [--mu X] [--nChannel 100] [--maxIter 1000] \
-        [--minLabels 3] [--lr 0.1] [--nConv 2] [--visualize 0|1] [--save-csv] [--overwrite] \
-        [--launcher none|pytorch|slurm] [--threads N] [--cfg-options key=value ...]
+Usage (installed as ``dynaseg-segment``, the same flags):
+    python tools/DynaSeg_SCF_BSD_VOC.py --input-folder IMAGES --work-dir OUT \
+        [--config FILE|NAME] [--weighting scf|fsf|fixed] [--mu X] [--channels 100] \
+        [--max-iters 1000] [--min-labels 3] [--num-segments K] [--lr 0.1] [--num-convs 2] \
+        [--visualize 0|1] [--save-csv] [--overwrite] [--launcher none|pytorch|slurm] \
+        [--threads N] [--cfg-options key=value ...]
 
-Run with --help for every flag; the work is done by dynaseg.apis.segment_folder.
+The authors' spellings stay accepted: --input_folder, --output_folder (= --work-dir),
+--nChannel, --maxIter, --minLabels, --nConv. Run with --help for every flag; the work is done
+by dynaseg.apis.segment_folder.
 """
 
 import sys

@@ -1,8 +1,12 @@
 """Kim et al.'s best-match segment mIoU of a folder of label maps (BSDS500 or PASCAL VOC 2012).
 
-Usage:
-    python tools/calculate_mIOU.py --results_dir OUT --ground_truth_dir GT \
-        [--dataset bsd500|voc] [--mode 1|2|3] [--resize_images] [--no-relabel] [--allow-missing]
+Usage (installed as ``dynaseg-miou``, the same flags):
+    python tools/calculate_mIOU.py --results-dir OUT --ground-truth-dir GT \
+        [--dataset bsds500|voc2012] [--mode 1|2|3] [--resize-images] [--no-relabel] \
+        [--allow-missing]
+
+The authors' spellings stay accepted (--results_dir, --ground_truth_dir, --resize_images,
+--dataset bsd500|voc).
 
 The last line printed is ``Average mIOU: <value>``. Exit code 0 on success, 1 when a
 prediction or ground-truth file has no counterpart (unless --allow-missing), 2 on bad input.

@@ -1,10 +1,10 @@
 """Segment a few sample photos bundled with scikit-image and draw a comparison figure.
 
 Usage:
-    python tools/demo.py --output_folder demo_out [--num-images 4] [--max-side 256]
+    python tools/demo.py --work-dir demo_out [--images 4] [--max-side 256] [--config NAME]
 
-Writes ``<out>/images/*.png`` (the samples, downscaled), ``<out>/segmentation/`` (what
-tools/DynaSeg_SCF_BSD_VOC.py writes) and ``<out>/demo_grid.png`` (image | labels | overlay per
+Writes ``<work-dir>/images/*.png`` (the samples, downscaled), ``<work-dir>/segmentation/`` (what
+tools/DynaSeg_SCF_BSD_VOC.py writes) and ``<work-dir>/demo_grid.png`` (image | labels | overlay per
 row). Nothing is downloaded: the samples ship inside scikit-image.
 """
 
@@ -21,8 +21,18 @@ except ImportError:  # run from a clone without `pip install -e .`
 import numpy as np
 from PIL import Image
 
-from dynaseg.apis import DEFAULT_CONFIG, load_config, segment_folder
-from dynaseg.cli import add_cfg_options, add_device_options, apply_threads
+from dynaseg.apis import DEFAULT_CONFIG, segment_folder
+from dynaseg.cli import (
+    add_cfg_options,
+    add_config,
+    add_device_options,
+    add_flag,
+    add_setting_flags,
+    bad_config_message,
+    load_config_from_args,
+    refuse,
+    torch_threads,
+)
 from dynaseg.utils.fileio import ensure_writable_dir, load_label_map, save_image
 from dynaseg.visualization import colorize_labels, make_grid, overlay
 
@@ -30,27 +40,37 @@ from dynaseg.visualization import colorize_labels, make_grid, overlay
 SAMPLES = ('astronaut', 'coffee', 'chelsea', 'rocket')
 
 
-def parse_args() -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--output_folder', required=True)
-    parser.add_argument(
+    add_flag(
+        parser,
+        'work-dir',
+        '--output-folder',
+        required=True,
+        help='output folder (created)',
+    )
+    add_flag(
+        parser,
+        'images',
         '--num-images',
         type=int,
         default=len(SAMPLES),
         choices=range(1, len(SAMPLES) + 1),
-        help='how many samples (1-4)',
+        help=f'how many samples (1-{len(SAMPLES)}, default {len(SAMPLES)})',
     )
-    parser.add_argument(
-        '--max-side',
+    add_flag(
+        parser,
+        'max-side',
         type=int,
         default=256,
         help='downscale samples so their longer side is at most this '
         '(256 keeps the demo to a couple of minutes on 2 CPU cores)',
     )
-    parser.add_argument('--config', default=str(DEFAULT_CONFIG))
+    add_config(parser, default=DEFAULT_CONFIG)
+    add_setting_flags(parser)
     add_device_options(parser)
-    add_cfg_options(parser)
-    return parser.parse_args()
+    add_cfg_options(parser, applied='after the flags above')
+    return parser
 
 
 def write_samples(folder: Path, count: int, max_side: int) -> None:
@@ -63,16 +83,20 @@ def write_samples(folder: Path, count: int, max_side: int) -> None:
         save_image(folder / f'{name}.png', np.asarray(image.convert('RGB')))
 
 
-def main() -> int:
-    args = parse_args()
-    out = Path(args.output_folder)
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        cfg = load_config_from_args(args)
+    except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
+        return refuse(parser, bad_config_message(args, err))
+    out = Path(args.work_dir)
     images, segmentation = out / 'images', out / 'segmentation'
     ensure_writable_dir(images)
-    write_samples(images, args.num_images, args.max_side)
-    apply_threads(args.threads)
-    cfg = load_config(args.config, args.cfg_options)
+    write_samples(images, args.images, args.max_side)
     start = time.perf_counter()
-    summary = segment_folder(images, segmentation, cfg, device=args.device)
+    with torch_threads(args.threads, args.device):
+        summary = segment_folder(images, segmentation, cfg, device=args.device)
     print(summary.format())
     rows = []
     for outcome in summary.done + summary.skipped:

@@ -2,7 +2,7 @@
 # Segment a folder with GPUS processes on this node (torchrun), each taking every GPUS-th image.
 #
 # Usage: tools/dist_segment.sh CONFIG GPUS INPUT OUTPUT [tool args...]
-#   CONFIG  a config file, or '' / '-' for the default config
+#   CONFIG  a config file or name, or '' / '-' for the default config
 #   GPUS    processes per node (one per GPU with --device cuda; CPU processes otherwise)
 # Environment: NNODES (1), NODE_RANK (0), PORT (29500), MASTER_ADDR (127.0.0.1),
 #              PYTHON (python): the interpreter that has dynaseg installed.
@@ -38,7 +38,7 @@ exec "$PYTHON" -m torch.distributed.run \
     --nproc_per_node="$GPUS" \
     --master_port="$PORT" \
     "$TOOLS/DynaSeg_SCF_BSD_VOC.py" \
-    --input_folder "$INPUT" \
-    --output_folder "$OUTPUT" \
+    --input-folder "$INPUT" \
+    --work-dir "$OUTPUT" \
     "${CONFIG_ARGS[@]}" \
     --launcher pytorch "$@"

@@ -1,22 +1,26 @@
 """Segment every image of any config's dataset (BSDS500, VOC2012, COCO-Stuff-27) and score it.
 
-    python tools/evaluate_config.py --config configs/dynaseg/dynaseg-fsf_cnn-m2_fast_voc2012.py \\
-        --data-root /path/to/voc2012 [--work-dir DIR] [--cfg-options k=v ...] \\
-        [--launcher none|pytorch|slurm] [--device cpu|cuda] [--overwrite] [--limit N]
+    python tools/evaluate_config.py --config dynaseg-fsf_cnn-m2_fast_voc2012 \\
+        [--data-root DATA] [--work-dir DIR] [--images N | --image-ids ID ...] \\
+        [--seed S --num-segments K ...] [--cfg-options k=v ...] \\
+        [--launcher none|pytorch|slurm] [--device cpu|cuda] [--overwrite]
 
-The metrics are the config's ``evaluator`` list. See :mod:`dynaseg.apis.dataset_runner`.
+Installed as ``dynaseg-evaluate`` (the same flags). ``--config`` takes a file or a config name
+(``--list-configs``); ``--data-root`` is the folder holding ``bsds500/``, ``voc2012/`` and
+``cocostuff/`` (default ``data/``). The metrics are the config's ``evaluator`` list. See
+:mod:`dynaseg.apis.dataset_runner`.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from dynaseg.cli import dataset_main
+try:
+    from dynaseg.cli import evaluate_main
+except ImportError:  # run from a clone without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from dynaseg.cli import evaluate_main
 
 if __name__ == '__main__':
-    sys.exit(
-        dataset_main(
-            description="Segment every image of a config's dataset and score it "
-            "with the config's evaluator."
-        )
-    )
+    sys.exit(evaluate_main())

@@ -2,34 +2,58 @@
 """Figure for the README: image | scribbles | DynaSeg without | with scribble guidance.
 
     python tools/scribble_figure.py --image IMG.jpg --scribble IMG_scribble.png \
-        --out assets/scribble_example.png [--cfg-options model.schedule.max_pixels=40000]
+        --out assets/scribble_example.png [--config NAME] [--seed S] \
+        [--cfg-options model.schedule.max_pixels=40000]
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 import cv2
 
-from dynaseg.apis import build_segmentor, image_to_tensor, load_config
-from dynaseg.cli import add_cfg_options
+from dynaseg.apis import DEFAULT_CONFIG, build_segmentor, image_to_tensor
+from dynaseg.cli import (
+    add_cfg_options,
+    add_config,
+    add_flag,
+    add_setting_flags,
+    bad_config_message,
+    load_config_from_args,
+    refuse,
+)
 from dynaseg.utils.fileio import save_image
 from dynaseg.utils.image_io import load_image
 from dynaseg.utils.scribble_io import read_scribble
 from dynaseg.visualization import colorize_labels, make_grid, overlay
 
 
-def main() -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--image', required=True)
-    parser.add_argument('--scribble', required=True)
-    parser.add_argument('--out', required=True)
-    parser.add_argument('--config', default=None, help='default: DynaSeg-SCF, CNN, fast schedule')
-    parser.add_argument('--max-side', type=int, default=320, help='panel size in the figure')
-    add_cfg_options(parser)
-    args = parser.parse_args()
+    parser.add_argument('--image', required=True, help='the photo')
+    parser.add_argument(
+        '--scribble', required=True, help='its scribble mask (255 = none, other values = label)'
+    )
+    parser.add_argument('--out', required=True, help='the figure file to write')
+    add_config(parser, default=DEFAULT_CONFIG)
+    add_flag(
+        parser, 'max-side', type=int, default=320, help='panel size in the figure (default 320)'
+    )
+    add_setting_flags(parser)
+    add_cfg_options(parser, applied='after the flags above')
+    return parser
 
-    model = build_segmentor(load_config(args.config, args.cfg_options))
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        cfg = load_config_from_args(args)
+    except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
+        return refuse(parser, bad_config_message(args, err))
+
+    model = build_segmentor(cfg)
     rgb = load_image(args.image)
     x = image_to_tensor(rgb, model)
     mask = read_scribble(args.scribble, rgb.shape[:2], model.q_max)
@@ -58,7 +82,8 @@ def main() -> None:
     )
     save_image(args.out, grid)
     print(f'figure written to {args.out}')
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

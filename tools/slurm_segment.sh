@@ -42,6 +42,6 @@ exec srun -p "$PARTITION" \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
     "$PYTHON" -u "$TOOLS/DynaSeg_SCF_BSD_VOC.py" \
-    --input_folder "$INPUT" \
-    --output_folder "$OUTPUT" \
+    --input-folder "$INPUT" \
+    --work-dir "$OUTPUT" \
     --launcher slurm "$@"

@@ -1,16 +1,15 @@
 """Train DynaSeg's reference-image mode: one network over a folder of images.
 
 Usage:
-    python tools/train_reference.py \
-        --config configs/dynaseg/dynaseg-scf_cnn-m2_reference_bsds500.py \
+    python tools/train_reference.py --config dynaseg-scf_cnn-m2_reference_bsds500 \
         --train-folder data/bsds500/images/train --out work_dirs/reference/bsds500.pth \
-        [--iters 1000] [--max-pixels 40000] [--limit N] [--device cpu|cuda] [--threads N] \
+        [--iters 1000] [--max-pixels 40000] [--images N] [--device cpu|cuda] [--threads N] \
         [--cfg-options key=value ...]
 
 The checkpoint is a plain state_dict of the config's backbone
 (``torch.load(..., weights_only=True)`` reads it). Segment new images with one forward pass each:
     python tools/DynaSeg_SCF_BSD_VOC.py --config <same config> --reference-checkpoint <out> \
-        --input_folder IMAGES --output_folder OUT
+        --input-folder IMAGES --work-dir OUT
 """
 
 import sys

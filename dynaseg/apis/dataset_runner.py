@@ -45,32 +45,80 @@ from .summary import ImageOutcome
 if TYPE_CHECKING:
     from dynaseg.models.segmentors import DynaSegBase
 
-__all__ = ['apply_data_root', 'build_dataset', 'run_dataset']
+__all__ = [
+    'DatasetNotFoundError',
+    'apply_data_root',
+    'build_dataset',
+    'dataset_folder',
+    'run_dataset',
+]
 
 RESULTS_JSON = 'eval_results.json'
 RESULTS_PKL = 'eval_results.pkl'
 
 
-def apply_data_root(cfg: Config, data_root: str | None) -> Config:
-    """Point ``cfg.data_root`` and ``cfg.dataset.data_root`` at ``data_root`` (None: no change).
+#: The data root the configs assume: their ``data_root`` is ``data/<dataset folder>``.
+DEFAULT_DATA_ROOT = 'data'
+#: The environment variable that replaces :data:`DEFAULT_DATA_ROOT` in the tools.
+DATA_ROOT_ENV = 'DYNASEG_DATA_ROOT'
+
+
+def dataset_folder(data_root: str | Path, name: str) -> Path:
+    """The folder of dataset ``name`` (``bsds500``, ``voc2012``, ``cocostuff``) under the data
+    root ``data_root``, the folder that holds them all (``data/`` by default).
+
+    A ``data_root`` that already is that dataset's folder (named ``name``, with no ``name``
+    folder inside) is taken as it is, so ``--data-root data/bsds500`` keeps working.
+    """
+    root = Path(data_root)
+    if root.name == name and not (root / name).is_dir():
+        return root
+    return root / name
+
+
+def apply_data_root(cfg: Config, data_root: str | Path | None) -> Config:
+    """Point the config's dataset at its folder under the data root ``data_root`` (None: no
+    change): ``cfg.data_root`` and ``cfg.dataset.data_root`` become
+    :func:`dataset_folder` of the config's own dataset folder name (``data/cocostuff`` ->
+    ``<data_root>/cocostuff``).
 
     The dataset configs copy ``data_root`` into ``dataset`` when the file is parsed, so setting
     the top-level key alone would not move the dataset.
     """
     if data_root is not None:
-        cfg.merge_from_dict({'data_root': str(data_root), 'dataset.data_root': str(data_root)})
+        folder = str(dataset_folder(data_root, Path(cfg.dataset.data_root).name))
+        cfg.merge_from_dict({'data_root': folder, 'dataset.data_root': folder})
     return cfg
 
 
+class DatasetNotFoundError(FileNotFoundError):
+    """A file the dataset needs is missing; the message says how to point at the data."""
+
+
 def build_dataset(cfg: Config) -> ListedImageDataset:
-    """Build ``cfg.dataset``; its missing-image warning is left to the caller's report."""
+    """Build ``cfg.dataset``; its missing-image warning is left to the caller's report.
+
+    Raises:
+        DatasetNotFoundError: a list, image folder or annotation file is missing; the message
+            names the dataset folder and the options that move it.
+    """
     register_all_modules()
     from dynaseg.registry import DATASETS
 
+    folder = Path(cfg.dataset.data_root)
+    how = (
+        f'pass --data-root DIR, the folder holding {folder.name}/, or --cfg-options '
+        f'data_root=DIR/{folder.name}'
+    )
+    if not folder.is_dir():
+        raise DatasetNotFoundError(f'dataset folder {folder} does not exist: {how}')
     with warnings.catch_warnings():
         # The runner prints listed / missing / present counts itself, on rank 0 only.
         warnings.filterwarnings('ignore', message='.*listed images are missing')
-        return DATASETS.build(cfg.dataset)
+        try:
+            return DATASETS.build(cfg.dataset)
+        except FileNotFoundError as err:
+            raise DatasetNotFoundError(f'{err} (dataset folder {folder}: {how})') from err
 
 
 # ----------------------------------------------------------------------------- segmentation
@@ -152,6 +200,7 @@ def run_dataset(
     launcher: str = 'none',
     overwrite: bool = False,
     limit: int | None = None,
+    image_ids: Sequence[str] | None = None,
     data_root: str | None = None,
     log: Callable[[str], None] | None = None,
     batch_size: int | None = None,
@@ -168,9 +217,12 @@ def run_dataset(
         device: ``'cpu'`` or ``'cuda'``.
         launcher: ``'none'``, ``'pytorch'`` (torchrun) or ``'slurm'``.
         overwrite: redo images whose prediction exists (default: resume, skipping them).
-        limit: segment only the first ``limit`` present images (all predictions present are
-            scored either way; 0 scores without segmenting).
-        data_root: replaces the config's data root (``--data-root``).
+        limit: segment only the first ``limit`` present images (of ``image_ids`` if given;
+            all predictions present are scored either way; 0 scores without segmenting).
+        image_ids: segment only these images (``--image-ids``); an id the dataset does not
+            hold raises ``ValueError`` before anything runs.
+        data_root: the data root, the folder holding the config's dataset folder
+            (``--data-root``, see :func:`apply_data_root`); None: the config's own.
         log: where progress lines go (default ``print``).
         batch_size: most same-size images optimised together (each rank batches its own
             shard); None: the config's ``batch_size`` (default 1, one image at a time).
@@ -185,7 +237,8 @@ def run_dataset(
     layout = DatasetLayout(Path(work_dir))
     dataset = build_dataset(cfg)
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-    scope = infos if limit is None else infos[: max(limit, 0)]
+    scope = infos if image_ids is None else _select(infos, image_ids, dataset)
+    scope = scope if limit is None else scope[: max(limit, 0)]
     layout.create()
     todo = [i for i in scope if overwrite or not layout.pred(i['img_id']).is_file()]
     if dist.is_main:
@@ -228,6 +281,18 @@ def run_dataset(
         results = holder[0]
     assert results is not None
     return results
+
+
+def _select(infos: list[dict], image_ids: Sequence[str], dataset: ListedImageDataset) -> list[dict]:
+    """The present images among ``image_ids``, in the dataset's order."""
+    wanted = {str(i) for i in image_ids}
+    unknown = sorted(wanted - {str(i) for i in dataset.listed_ids})
+    if unknown:
+        raise ValueError(
+            f'--image-ids: {len(unknown)} id(s) not listed by {type(dataset).__name__} at '
+            f'{dataset.data_root}: {", ".join(unknown[:10])}'
+        )
+    return [i for i in infos if str(i['img_id']) in wanted]
 
 
 def _evaluate_and_save(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,13 +14,23 @@ from dynaseg.engine import OptimizationRecord
 from dynaseg.models.segmentors import PerImageSegmentor
 from dynaseg.utils import register_all_modules
 
+from .overrides import apply_overrides, keyword_options
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
+#: Where a non-editable install keeps the configs (setup.py copies configs/ there).
+PACKAGED_CONFIGS = Path(__file__).resolve().parents[1] / '.mim' / 'configs'
+
+
+def config_root() -> Path:
+    """The configs folder: the checkout's ``configs/``, else the installed package's copy."""
+    checkout = REPO_ROOT / 'configs'
+    return checkout if checkout.is_dir() else PACKAGED_CONFIGS
+
+
 #: The validated default (issue 16): DynaSeg-FSF, fast schedule, replicate padding and edge-aware
 #: continuity, chosen on BSDS500 val (docs/tuning.md) and reported on test in
 #: docs/results_default.md.
-DEFAULT_CONFIG = (
-    REPO_ROOT / 'configs' / 'dynaseg' / 'dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500.py'
-)
+DEFAULT_CONFIG = config_root() / 'dynaseg' / 'dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500.py'
 
 
 @dataclass
@@ -34,20 +45,59 @@ class SegmentationResult:
         return int(len(np.unique(self.labels)))
 
 
+def list_configs() -> list[str]:
+    """Every runnable config, as its path under :func:`config_root` (``_base_`` parts left out)."""
+    root = config_root()
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob('*.py')
+        if '_base_' not in p.relative_to(root).parts
+    )
+
+
+def resolve_config(config: str | Path) -> Path:
+    """The config file ``config`` names, from any working folder.
+
+    Tried in order: a file at that path; the same path under the configs folder (with or without
+    its leading ``configs/``, so a checkout-relative path works from elsewhere); a config name,
+    the file stem with or without ``.py`` (``dynaseg-fsf_cnn-m2_fast_bsds500``).
+
+    Raises:
+        FileNotFoundError: none matches; the message names the closest config names.
+    """
+    path = Path(config)
+    if path.is_file():
+        return path
+    root = config_root()
+    if not path.is_absolute():
+        parts = path.parts[1:] if path.parts[:1] == ('configs',) else path.parts
+        under_root = root.joinpath(*parts) if parts else root
+        if under_root.is_file():
+            return under_root
+    name = path.name[:-3] if path.name.endswith('.py') else path.name
+    names = {Path(c).stem: root / c for c in list_configs()}
+    if name in names:
+        return names[name]
+    close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.6)
+    hint = f'; did you mean {", ".join(close)}?' if close else ''
+    raise FileNotFoundError(
+        f'config not found: {config} (not a file, nor a config name under {root}){hint} '
+        '(--list-configs lists them)'
+    )
+
+
 def load_config(
     config: str | Path | Config | None = None, cfg_options: dict | None = None
 ) -> Config:
-    """Load a config file (default: :data:`DEFAULT_CONFIG`, the validated one); merge overrides."""
+    """Load a config (a path or name, see :func:`resolve_config`; default
+    :data:`DEFAULT_CONFIG`, the validated one) and apply checked overrides
+    (:func:`~dynaseg.apis.overrides.apply_overrides`: an unknown key raises
+    :class:`~dynaseg.apis.overrides.UnknownConfigKeyError`)."""
     if isinstance(config, Config):
         cfg = config.copy()
     else:
-        path = Path(config) if config is not None else DEFAULT_CONFIG
-        if not path.is_file():
-            raise FileNotFoundError(f'config file not found: {path}')
-        cfg = Config.fromfile(str(path))
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    return cfg
+        cfg = Config.fromfile(str(resolve_config(config if config is not None else DEFAULT_CONFIG)))
+    return apply_overrides(cfg, cfg_options)
 
 
 def config_name(cfg: Config) -> str:
@@ -87,29 +137,34 @@ def segment_image(
     on_iteration=None,
     **overrides,
 ) -> SegmentationResult:
-    """Segment one image by per-image DynaSeg optimisation.
+    """Segment one image with a per-image segmentor (DynaSeg by default).
 
     Args:
         image_or_path: an image file, or an array (H, W), (H, W, 3|4) of uint8/uint16/float.
-        config: a config path or Config; default :data:`DEFAULT_CONFIG` (the validated one).
+        config: a config path, name or Config; default :data:`DEFAULT_CONFIG` (the validated
+            one).
         device: ``'cpu'`` or ``'cuda'``.
         model: an already built segmentor (skips building; ``config``/``overrides`` ignored).
         on_iteration: optional ``callback(iteration, num_labels)`` for progress display.
-        **overrides: config overrides in ``--cfg-options`` form, e.g.
-            ``{'model.schedule.max_iters': 200, 'model.seed': 3}``.
+        **overrides: settings by their plain names (:data:`~dynaseg.apis.overrides.KEYWORDS`:
+            ``seed``, ``weighting``, ``mu``, ``channels``, ``num_convs``, ``max_iters``,
+            ``min_labels``, ``patience``, ``num_segments``, ``lr``, ``scribble_weight``), and any
+            config key in ``--cfg-options`` form, e.g. ``**{'model.schedule.max_pixels': 1e5}``.
+            An unknown or misspelt key raises
+            :class:`~dynaseg.apis.overrides.UnknownConfigKeyError` naming the closest valid one.
     Returns:
         :class:`SegmentationResult` with ``labels`` (H, W) at the input's resolution and a
         ``record`` (iterations, label count per iteration, loss per iteration, seconds).
 
     Example:
         >>> from dynaseg.apis import segment_image
-        >>> result = segment_image('photo.jpg', **{'model.schedule.max_iters': 100})
+        >>> result = segment_image('photo.jpg', num_segments=5, max_iters=100)
         >>> result.labels.shape, result.record.iterations
     """
     from dynaseg.utils.image_io import as_rgb_uint8, load_image
 
     if model is None:
-        model = build_segmentor(load_config(config, overrides), device)
+        model = build_segmentor(load_config(config, keyword_options(overrides)), device)
     if isinstance(image_or_path, np.ndarray):
         rgb = as_rgb_uint8(image_or_path)
     else:

@@ -66,6 +66,7 @@ from mmengine.config import Config
 
 from dynaseg.apis.dataset_runner import apply_data_root, build_dataset, run_dataset
 from dynaseg.apis.inference import load_config
+from dynaseg.apis.overrides import apply_overrides, check_overrides
 from dynaseg.apis.runtime import one_line
 
 from .provenance import fmt, machine_text, repo_relative, tool_command
@@ -539,9 +540,7 @@ def _subset_config(args: argparse.Namespace) -> Config:
     if args.images:
         options['dataset.indices'] = args.images
     cfg.merge_from_dict(options)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    return cfg
+    return apply_overrides(cfg, args.cfg_options)
 
 
 def _run_setting(
@@ -656,6 +655,7 @@ def prepare_search(args: argparse.Namespace) -> Search:
     check_split(args.split, args.report_test)
     settings, text = _settings(args)
     base = _subset_config(args)
+    check_overrides(base, *settings)
     dataset = build_dataset(base)
     ids = [dataset.get_data_info(i)['img_id'] for i in range(len(dataset))]
     return Search(
@@ -781,7 +781,7 @@ def build_tune_parser() -> argparse.ArgumentParser:
 def tune_main(argv: Sequence[str] | None = None) -> int:
     """``tools/tune.py``: parse the flags, run the search; returns the exit code."""
     from dynaseg.apis.runtime import RunInterrupted, interrupt_on_sigterm
-    from dynaseg.cli import apply_threads
+    from dynaseg.cli import torch_threads
     from dynaseg.utils.dist import finalize_distributed
 
     args = build_tune_parser().parse_args(argv)
@@ -790,10 +790,10 @@ def tune_main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, KeyError, FileNotFoundError, SyntaxError) as err:
         print(f'error: {one_line(err)}', file=sys.stderr)
         return 2
-    apply_threads(args.threads)
     restore_sigterm = interrupt_on_sigterm()
     try:
-        return run_search(search, args, log=lambda m: print(m, flush=True))[1]
+        with torch_threads(args.threads, args.device):  # restored when tune_main returns
+            return run_search(search, args, log=lambda m: print(m, flush=True))[1]
     except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM as RunInterrupted
         print(f'Interrupted; rerun the same command to resume ({args.work_dir}).', file=sys.stderr)
         return err.exit_code if isinstance(err, RunInterrupted) else 130

@@ -277,9 +277,20 @@ def test_bsds_end_to_end_modes_and_region_bench(tmp_path: Path) -> None:
 
 def test_missing_data_root_is_an_error_before_any_work(tmp_path: Path) -> None:
     cfg = tiny_config(COCO_CONFIG, tmp_path / 'nowhere')
-    with pytest.raises(FileNotFoundError, match='split list'):
+    with pytest.raises(FileNotFoundError, match='nowhere does not exist: pass --data-root'):
         run_dataset(cfg, tmp_path / 'work', log=lambda _: None)
     assert not (tmp_path / 'work').exists()
+
+
+def test_image_ids_select_the_images_to_segment(tmp_path: Path) -> None:
+    root = make_cocostuff(tmp_path / 'coco', ['a1', 'a2', 'a3'])
+    cfg = tiny_config(COCO_CONFIG, root)
+    work = tmp_path / 'work'
+    with pytest.raises(ValueError, match='--image-ids: 1 id.* not listed .*: zz'):
+        run_dataset(cfg, work, image_ids=['a1', 'zz'], log=lambda _: None)
+    results = run_dataset(cfg, work, image_ids=['a3', 'a1'], limit=1, log=lambda _: None)
+    assert results['counts']['segmented_this_run'] == 1  # a1: the dataset's order, not the list's
+    assert results['not_segmented_ids'] == ['a2', 'a3']
 
 
 def test_real_cocostuff_curated_image(tmp_path: Path) -> None:

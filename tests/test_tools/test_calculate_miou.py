@@ -58,6 +58,9 @@ def test_scores_png_and_csv(bsds_folders: tuple[Path, Path]) -> None:
     lines = out.stdout.strip().splitlines()
     assert lines[-1] == f'Average mIOU: {5 / 7:.6f}'
     assert 'Scored 2 images, 7 ground-truth segments' in lines[0]
+    # The hyphenated names and the dataset's folder name are the same options.
+    same = run_tool('--results-dir', pred_dir, '--ground-truth-dir', gt_dir, '--dataset', 'bsds500')
+    assert same.returncode == 0 and same.stdout.strip().splitlines()[-1] == lines[-1]
     # Mode 2 (fine): (4 * 1/2 + 1) / 5; mode 3 (coarse): 1.
     out = run_tool('--results_dir', pred_dir, '--ground_truth_dir', gt_dir, '--mode', '2')
     assert out.stdout.strip().splitlines()[-1] == f'Average mIOU: {3 / 5:.6f}'

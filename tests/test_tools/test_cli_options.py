@@ -88,4 +88,4 @@ def test_a_group_added_to_a_new_parser_behaves_like_everywhere_else():
         'data_root': 'd',
     }
     cfg_help = next(a.help for a in parser._actions if a.dest == 'cfg_options')
-    assert cfg_help == 'config overrides key=value, applied last'
+    assert cfg_help.startswith('config overrides key=value, applied last;')

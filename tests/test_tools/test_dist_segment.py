@@ -143,7 +143,7 @@ def test_slurm_script_builds_srun_command(tmp_path):
         'cuda',
     ):
         assert expected in args
-    assert args[args.index('--input_folder') + 1] == 'in dir'
+    assert args[args.index('--input-folder') + 1] == 'in dir'
     assert args[-3:] == ['slurm', '--device', 'cuda']
 
 
