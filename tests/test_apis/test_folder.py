@@ -143,6 +143,16 @@ def test_record_holds_every_engine_record_field(tmp_path):
     assert 'history' not in written
 
 
+def test_record_series_are_plotted_from_the_record_itself(tmp_path):
+    from dynaseg.visualization import plot_history
+
+    write_image(tmp_path / 'in' / 'scene.png', 24, 32)
+    run(tmp_path / 'in', tmp_path / 'out')
+    record = load_record(tmp_path / 'out' / 'records' / 'scene.json')
+    plot_history({'default': record}, tmp_path / 'curves.png')
+    assert Image.open(tmp_path / 'curves.png').size[0] > 300
+
+
 def test_old_records_are_read_under_the_engine_names(tmp_path):
     """Records written before the series took the engine's names keep them under history."""
     old = tmp_path / 'old.json'
