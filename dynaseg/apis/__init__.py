@@ -1,9 +1,11 @@
 """High-level entry points; mmseg's ``init_model`` / ``inference_model`` also take our configs.
 
-Modules: :mod:`.inference` (one image), :mod:`.folder` (a folder, resumable), :mod:`.dataset_runner`
-(a config's dataset) with :mod:`.scoring` (its metrics), :mod:`.reference_training` (reference-image
-mode), and what runs share: :mod:`.layout` (output files), :mod:`.summary` (outcomes) and
-:mod:`.runtime` (signals, progress, gathering ranks). Flags live in :mod:`dynaseg.cli`.
+Modules: :mod:`.inference` (one image; configs by path or name), :mod:`.folder` (a folder,
+resumable), :mod:`.dataset_runner` (a config's dataset) with :mod:`.scoring` (its metrics),
+:mod:`.reference_training` (reference-image mode), and what runs share: :mod:`.overrides` (checked
+config overrides and the plain names of the common settings), :mod:`.layout` (output files),
+:mod:`.summary` (outcomes) and :mod:`.runtime` (signals, progress, gathering ranks). Flags live in
+:mod:`dynaseg.cli`.
 """
 
 from .dataset_runner import run_dataset
@@ -13,10 +15,13 @@ from .inference import (
     SegmentationResult,
     build_segmentor,
     image_to_tensor,
+    list_configs,
     load_config,
+    resolve_config,
     segment_image,
 )
 from .layout import DatasetLayout, OutputLayout
+from .overrides import KEYWORDS, UnknownConfigKeyError
 from .reference_training import train_reference_folder
 from .runtime import RunInterrupted
 from .summary import FolderSummary, ImageOutcome
@@ -26,12 +31,16 @@ __all__ = [
     'DatasetLayout',
     'FolderSummary',
     'ImageOutcome',
+    'KEYWORDS',
     'OutputLayout',
     'RunInterrupted',
     'SegmentationResult',
+    'UnknownConfigKeyError',
     'build_segmentor',
     'image_to_tensor',
+    'list_configs',
     'load_config',
+    'resolve_config',
     'run_dataset',
     'segment_file',
     'segment_folder',

@@ -83,11 +83,17 @@ def parsers() -> dict[str, tuple[argparse.ArgumentParser, list[str]]]:
     return {name: (build(), required) for name, (build, required) in PARSERS.items()}
 
 
+def tune_parser() -> tuple[argparse.ArgumentParser, list[str]]:
+    from dynaseg.reports.tuning import build_tune_parser
+
+    return build_tune_parser(), ['--config', 'c.py', '--split', 'val', '--work-dir', 'w']
+
+
 @pytest.mark.parametrize('option', sorted(SHARED_VALUES))
 def test_a_shared_option_parses_alike_in_every_tool_that_has_it(option, parsers):
     """The same option, spelt the same way, gives the same value in every tool with it."""
     values = {}
-    for name, (parser, required) in parsers.items():
+    for name, (parser, required) in {**parsers, 'tune': tune_parser()}.items():
         if option not in option_map(parser):
             continue
         args = parser.parse_args([*required, option, SHARED_VALUES[option]])
@@ -196,6 +202,14 @@ def test_configs_resolve_by_name_from_any_folder(tmp_path, monkeypatch):
         assert resolve_config(spelling).resolve() == expected, spelling
     with pytest.raises(FileNotFoundError, match='did you mean dynaseg-fsf_cnn-m2_fast_bsds500'):
         resolve_config('dynaseg-fsf_cnn-m2_fast_bsd500')
+
+
+def test_an_installed_package_reads_its_own_copy_of_the_configs(tmp_path, monkeypatch):
+    import dynaseg.apis.inference as inference
+
+    assert inference.config_root() == REPO_ROOT / 'configs'  # a checkout: configs/ in place
+    monkeypatch.setattr(inference, 'REPO_ROOT', tmp_path)  # no checkout around the package
+    assert inference.config_root() == inference.PACKAGED_CONFIGS
 
 
 def test_config_names_are_unique_and_exclude_base_files():
