@@ -137,8 +137,10 @@ def atomic_write(path: str | os.PathLike[str], mode: str = 'wb') -> Iterator[IO[
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError) and err.filename is None:
+            err.filename = str(target)  # a failed write() names no file; the message should
         raise
 
 

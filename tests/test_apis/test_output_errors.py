@@ -180,3 +180,18 @@ def test_segment_tool_prints_one_line_and_exits_3(folder, monkeypatch, capsys):
     assert '1 image done in this run' in err
     assert f'{EXIT_OUTPUT_STOPPED} stopped' in (build_segment_parser().epilog or '')
     assert np.asarray(Image.open(folder / 'out' / 'a.png')).shape == (16, 20)
+
+
+def test_full_disk_found_by_a_write_names_the_file(folder, monkeypatch):
+    """write() and fsync() report ENOSPC without a file name; the stop line still has one."""
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(os, 'fsync', full)
+    with pytest.raises(RunStopped) as stopped:
+        run(folder)
+    assert str(folder / 'out' / 'records' / 'a.json') in str(stopped.value)
+    assert '0 images done' in str(stopped.value)
+    monkeypatch.undo()
+    assert files(folder / 'out') == []
