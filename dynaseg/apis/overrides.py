@@ -341,11 +341,25 @@ def check_overrides(cfg: Config, *options: Mapping[str, Any]) -> None:
     ``options`` (``--cfg-options`` form: dotted keys) that ``cfg`` does not accept.
 
     Several mappings are alternatives, each checked against ``cfg`` (a search's settings).
+    Within one, a key is checked against the config with the keys before it set, so
+    ``model.type=FelzenszwalbSegmentor model.scale=100`` passes.
     """
-    tree = cfg.to_dict()
     for option in options:
+        tree = cfg.to_dict()
         for key, value in option.items():
             _check_key(str(key), value, tree)
+            _set(tree, str(key).split('.'), value)
+
+
+def _set(tree: dict, parts: list[str], value: Any) -> None:
+    """Set a checked dotted key in the plain-dict copy of the config (lists left as they are)."""
+    node: Any = tree
+    for part in parts[:-1]:
+        if not isinstance(node, dict):
+            return
+        node = node.setdefault(part, {})
+    if isinstance(node, dict):
+        node[parts[-1]] = value
 
 
 # ----------------------------------------------------------------------------- applying

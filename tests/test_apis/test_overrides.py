@@ -101,6 +101,9 @@ def test_classical_baselines_take_their_own_parameters():
     check_overrides(cfg, {'model.scale': 100, 'model.min_size': 10, 'model.seed': 1})
     with pytest.raises(UnknownConfigKeyError, match="FelzenszwalbSegmentor takes no 'schedule'"):
         check_overrides(cfg, {'model.schedule.max_iters': 3})
+    # A type switched by an earlier key of the same overrides decides the later keys.
+    switched = {'model.type': 'FelzenszwalbSegmentor', 'model.scale': 100}
+    check_overrides(load_config(DEFAULT_CONFIG), switched)
 
 
 def test_keywords_become_config_keys_in_table_order():
