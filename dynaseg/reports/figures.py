@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from dynaseg.apis.layout import DatasetLayout
+from dynaseg.apis.records import load_record
 
 from .runs import run_dataset, run_work_dir
 
@@ -70,8 +70,6 @@ def draw_figures(
     )
     curves = assets / 'label_count_loss.png'
     img_id = ids[0]
-    history = {
-        t: json.loads(layouts[t].record(img_id).read_text())['history'] for t, _ in figure_runs
-    }
+    history = {t: load_record(layouts[t].record(img_id)) for t, _ in figure_runs}
     plot_history(history, curves, title=f'BSDS500 test {img_id}: coarse stage of the fast schedule')
     return [qualitative, curves]

@@ -70,15 +70,15 @@ def identity(run: Run, args: argparse.Namespace) -> dict[str, Any]:
 
 def run_result(run: Run, args: argparse.Namespace) -> RunResult:
     """The run's results: its work dir once scored there, else the result this report saved
-    for the same model config and subset, else the (unscored) work dir."""
-    cache = args.__dict__.setdefault('_results', {})
-    if run.name not in cache:
+    for the same model config and subset, else the (unscored) work dir. Read once per command
+    (``args.results`` keeps them by run name)."""
+    if run.name not in args.results:
         result = read_work_dir(run_work_dir(run, subset_for(run, args), args))
         if result.metrics is None:
             saved = saved_path(args.output, args.report, run.name)
             result = load_result(saved, identity(run, args)) or result
-        cache[run.name] = result
-    return cache[run.name]
+        args.results[run.name] = result
+    return args.results[run.name]
 
 
 def status(

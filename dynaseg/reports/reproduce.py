@@ -143,6 +143,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.images = args.spec.images if args.images is None else args.images
     args.bootstrap = args.spec.bootstrap if args.bootstrap is None else args.bootstrap
     args.output = args.output or args.spec.output
+    args.results = {}  # run name -> its RunResult, read once (dynaseg.reports.render.run_result)
     names = {run.name for run in args.spec.runs}
     for item in args.run_dir:
         name, equals, path = item.partition('=')

@@ -18,6 +18,7 @@ from typing import Any
 
 from dynaseg.apis.dataset_runner import RESULTS_JSON, RESULTS_PKL
 from dynaseg.apis.layout import DatasetLayout
+from dynaseg.apis.records import load_record
 
 #: What a row of the per-image table takes from each image's record.
 RECORD_KEYS = ('iterations', 'num_labels', 'seconds')
@@ -73,7 +74,7 @@ def read_work_dir(work_dir: str | Path) -> RunResult:
         image = {k: v for k, v in row.items() if k != 'img_path'}  # an absolute path
         record = layout.record(row['img_id'])
         if record.is_file():
-            facts = json.loads(record.read_text(encoding='utf-8'))
+            facts = load_record(record)
             image.update({k: facts[k] for k in RECORD_KEYS if k in facts})
         images.append(image)
     scored = results.get('counts', {}).get('scored', len(images))

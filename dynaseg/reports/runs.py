@@ -155,14 +155,16 @@ def model_config(run: Run, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_dataset(run: Run, data_root: str | Path, **overrides: Any) -> ListedImageDataset:
-    """The run's dataset under ``<data_root>/<folder>``, with ``overrides``, not yet loaded."""
-    from mmengine.config import Config
+    """The run's dataset under ``<data_root>/<folder>``, with ``overrides``, not yet loaded (a
+    report describes a run whose dataset is absent too: its subset is then empty)."""
+    from dynaseg.registry import DATASETS as REGISTRY
+    from dynaseg.utils import register_all_modules
 
-    from dynaseg.apis.dataset_runner import build_dataset
-
+    register_all_modules()
     root = str(Path(data_root) / run.folder)
-    dataset = dict(run.cfg.dataset.to_dict(), data_root=root, lazy_init=True, **overrides)
-    return build_dataset(Config(dict(dataset=dataset)))
+    return REGISTRY.build(
+        dict(run.cfg.dataset.to_dict(), data_root=root, lazy_init=True, **overrides)
+    )
 
 
 def subset_for(run: Run, args: argparse.Namespace, write: bool = False) -> ReportSubset:

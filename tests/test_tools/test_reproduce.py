@@ -43,7 +43,8 @@ def fake_run(work_dir: Path, ids: list[str], all_miou: float, labels: int = 3) -
             'num_labels': labels,
             'iterations': 50 + k,
             'seconds': 2.0,
-            'history': {'n_labels': [9, 6, labels], 'loss': [3.0, 2.0, 1.5]},
+            'label_counts': [9, 6, labels],
+            'losses': [3.0, 2.0, 1.5],
             'model_config': {
                 'silhouette': {'enabled': True},
                 'schedule': {
@@ -377,7 +378,7 @@ def test_labels_come_from_the_config_not_its_file_name(data_root: Path, tmp_path
     assert 'Every fast run' not in text and 'Kim et al., fixed' not in row
     # --cfg-options on the model relabel the rows too.
     args.cfg_options = ['model.loss.weight.mu=9']
-    args._results = {}  # a new model config: its result is read again
+    args.results.clear()  # a new model config: its result is read again
     assert '| DynaSeg-FSF, mu=9 | CNN M=3 |' in render.render([run], args, 'python x')
 
 

@@ -11,6 +11,7 @@ import pytest
 from test_apis.test_dataset_runner import make_bsds
 from test_apis.test_dataset_runner import one_thread as one_thread  # autouse: one torch thread
 
+from dynaseg.apis.records import load_record
 from dynaseg.reports.tuning import (
     SettingRow,
     best_row,
@@ -182,13 +183,13 @@ def test_tiny_search_writes_rows_table_and_resumes(val_root: Path, tmp_path: Pat
     # The setting reached the model: each image's record holds its mu, and with the same seed,
     # image and first labels, the first loss differs by the continuity weight q / mu alone.
     records = {
-        mu: json.loads((work / f'mu={mu}' / 'preds' / 'records' / f'{IDS[0]}.json').read_text())
+        mu: load_record(work / f'mu={mu}' / 'preds' / 'records' / f'{IDS[0]}.json')
         for mu in (8, 30)
     }
     for mu, record in records.items():
         assert record['model_config']['loss']['weight'] == {'type': 'FSFWeight', 'mu': mu}
-    assert records[8]['history']['n_labels'][0] == records[30]['history']['n_labels'][0]
-    assert records[8]['history']['loss'][0] > records[30]['history']['loss'][0]
+    assert records[8]['label_counts'][0] == records[30]['label_counts'][0]
+    assert records[8]['losses'][0] > records[30]['losses'][0]
 
     text = table.read_text()
     assert text.startswith('# Tiny search\n')
