@@ -4,8 +4,6 @@ custom_imports = dict(
     imports=['dynaseg.models', 'dynaseg.datasets', 'dynaseg.evaluation.metrics'],
     allow_failed_imports=False,
 )
-env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))
-log_level = 'INFO'
 # Same-size images optimised together by the folder and dataset tools (one seeded network per
 # image, stacked into grouped convolutions; --batch-size overrides it). 1 = one at a time, the
 # CPU default; on a GPU see tools/benchmark_batched.py. Not a model key: a batch size changes no

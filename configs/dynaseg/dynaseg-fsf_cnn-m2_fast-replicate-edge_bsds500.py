@@ -1,10 +1,21 @@
-# The tools' default config (dynaseg.apis.DEFAULT_CONFIG), chosen on BSDS500 val for issue 16
-# (docs/tuning.md): DynaSeg-FSF, fast schedule, with the two levers that led there in all three
-# modes together:
+# The tools' default config (dynaseg.apis.DEFAULT_CONFIG), chosen on BSDS500 val (docs/tuning.md):
+# DynaSeg-FSF, fast schedule, with the two levers that led there in all three modes together:
 # - replicate padding: the convolutions pad by repeating the border instead of zeros, which
 #   removes the 1-pixel frame segment zero padding leaves along the image border;
 # - edge-aware continuity (s = 0.15, see dynaseg-fsf_cnn-m2_fast-edge_bsds500.py).
 # Its test-split numbers (3 seeds, beside Kim et al. with the same levers and the authors'
-# constants): docs/results_default.md, from `python tools/reproduce.py --report default`.
-_base_ = ['./dynaseg-fsf_cnn-m2_fast-edge_bsds500.py']
-model = dict(backbone=dict(padding_mode='replicate'))
+# constants): docs/results_default.md.
+_base_ = [
+    '../_base_/models/dynaseg_cnn.py',
+    '../_base_/schedules/fast.py',
+    '../_base_/datasets/bsds500.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(
+    schedule={{_base_.schedule}},
+    backbone=dict(padding_mode='replicate'),
+    loss=dict(
+        weight=dict(_delete_=True, type='FSFWeight', mu=15.0),
+        continuity=dict(edge_sigma=0.15),
+    ),
+)

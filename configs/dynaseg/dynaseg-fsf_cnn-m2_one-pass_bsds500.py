@@ -5,5 +5,5 @@
 _base_ = ['./dynaseg-scf_cnn-m2_reference_bsds500.py']
 model = dict(
     loss=dict(weight=dict(_delete_=True, type='FSFWeight', mu=15.0)),
-    reference=dict(checkpoint='assets/checkpoints/dynaseg-fsf_cnn-m2_bsds500-train_iter25.pth'),
+    checkpoint='assets/checkpoints/dynaseg-fsf_cnn-m2_bsds500-train_iter25.pth',
 )

@@ -6,7 +6,7 @@
 # is relative to the current directory).
 _base_ = ['./dynaseg-fsf_cnn-m2_fast_bsds500.py']
 model = dict(
-    init_checkpoint='assets/checkpoints/dynaseg-fsf_cnn-m2_bsds500-train_iter25.pth',
+    checkpoint='assets/checkpoints/dynaseg-fsf_cnn-m2_bsds500-train_iter25.pth',
     schedule=dict(max_iters=15, patience=None),
     silhouette=dict(enabled=False),
 )

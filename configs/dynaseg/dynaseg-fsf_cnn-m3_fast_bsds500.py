@@ -1,3 +1,3 @@
-# DynaSeg-FSF (w = q / 15) with the paper's M=3 extractor: the SCF config with the FSF weighting.
-_base_ = ['./dynaseg-scf_cnn-m3_fast_bsds500.py']
-model = dict(loss=dict(weight=dict(_delete_=True, type='FSFWeight', mu=15.0)))
+# DynaSeg-FSF (w = q / 15) with the paper's 0.19 M-parameter extractor: three 3x3 blocks.
+_base_ = ['./dynaseg-fsf_cnn-m2_fast_bsds500.py']
+model = dict(backbone=dict(num_convs=3))

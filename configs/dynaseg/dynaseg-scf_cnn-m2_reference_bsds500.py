@@ -3,8 +3,14 @@
 # at <= 40k pixels (a few-pixel receptive field is scale-dependent); BatchNorm normalises with the
 # test image's own statistics ('batch'), as every training step did with its image's.
 # Its own segmentor class: of the per-image model it keeps the extractor, loss, optimiser, seed
-# and preprocessing, not the schedule or the Silhouette phase.
-_base_ = ['./dynaseg-scf_cnn-m2_fast_bsds500.py']
+# and preprocessing, not the schedule or the Silhouette phase. model.checkpoint names the trained
+# network (None: train one first).
+_base_ = [
+    '../_base_/models/dynaseg_cnn.py',
+    '../_base_/schedules/fast.py',
+    '../_base_/datasets/bsds500.py',
+    '../_base_/default_runtime.py',
+]
 model = dict(
     _delete_=True,
     type='DynaSegReferenceImage',
@@ -14,5 +20,6 @@ model = dict(
     optimizer={{_base_.model.optimizer}},
     seed={{_base_.model.seed}},
     relabel={{_base_.model.relabel}},
-    reference=dict(checkpoint=None, max_pixels=40_000, bn_stats='batch'),
+    checkpoint=None,
+    reference=dict(max_pixels=40_000, bn_stats='batch'),
 )

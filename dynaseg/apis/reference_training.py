@@ -1,6 +1,6 @@
 """Training one network over many images: for Kim et al.'s reference-image mode (one forward
 pass per image) and as the starting point of warm-started per-image optimisation
-(``model.init_checkpoint``)."""
+(``model.checkpoint``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from dynaseg.engine.reference_image import ReferenceTrainRecord, save_reference_checkpoint
+from dynaseg.engine.reference_image import ReferenceTrainRecord
+from dynaseg.engine.weights import save_extractor_weights
 from dynaseg.models.segmentors import DynaSegReferenceImage, reference_image_config
 from dynaseg.utils.fileio import save_json
 from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS, list_images, load_image
@@ -104,12 +105,12 @@ def train_reference_folder(
 
     def on_iteration(it: int, loss: float, q: int) -> None:
         if save_every is not None and it % save_every == 0 and it != iters:
-            save_reference_checkpoint(model.backbone, intermediate_checkpoint(checkpoint, it))
+            save_extractor_weights(model.backbone, intermediate_checkpoint(checkpoint, it))
         if log is not None and (it % every == 0 or it == iters):
             log(f'iter {it}/{iters}: loss {loss:.4f}, {q} labels')
 
     record = model.train_reference(tensors, iters, max_pixels, on_iteration=on_iteration)
-    save_reference_checkpoint(model.backbone, checkpoint)
+    save_extractor_weights(model.backbone, checkpoint)
     save_json(
         f'{os.fspath(checkpoint)}.json',
         {

@@ -1,4 +1,4 @@
-"""The per-image optimisation engine: schedule, stacked models, loop, allocator tuning."""
+"""The per-image optimisation engine: settings, schedule, stacked models, loop, weights files."""
 
 from .allocator import keep_freed_memory
 from .optimize import (
@@ -12,11 +12,13 @@ from .optimize import (
 from .record import NonFiniteBatchError, NonFiniteLossError, OptimizationRecord, SilhouetteConfig
 from .resize import argmax_at_size, resize_image
 from .schedule import Schedule, StopRule, fit_pixels
+from .settings import EngineSettings
 from .stack import SingleModel, StackedCNN
 
 __all__ = [
     'keep_freed_memory',
     'DEFAULT_OPTIMIZER',
+    'EngineSettings',
     'NonFiniteBatchError',
     'NonFiniteLossError',
     'OptimizationRecord',

@@ -16,7 +16,7 @@ otherwise keep moving it. At the next stage every model resumes.
 
 This is the one place that decides iterations, resolutions and stopping; the loss and its
 variants live in ``dynaseg/models/losses`` (injected), the stopping rule and stage budgets in
-``schedule.py``.
+``schedule.py``, and every option of the loop in one :class:`~.settings.EngineSettings`.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ from dynaseg.utils.scribble_io import scribble_classes
 
 from .allocator import keep_freed_memory
 from .precision import precision_scope, wrap_stack
-from .record import NonFiniteBatchError, NonFiniteLossError, OptimizationRecord, SilhouetteConfig
+from .record import NonFiniteBatchError, NonFiniteLossError, OptimizationRecord
 from .resize import resize_image
-from .schedule import Schedule
 from .scribble import resize_scribble
 from .segment_count import response_labels
+from .settings import EngineSettings
 from .silhouette import silhouette_lower_bound
 from .stack import ResponseStack, SingleModel, StackedCNN, select_images
 
@@ -60,18 +60,11 @@ def optimize_image(
     extractor_factory: Callable[[], nn.Module],
     loss_fn: DynaSegLoss,
     optimizer_cfg: dict,
-    schedule: Schedule,
+    settings: EngineSettings,
     *,
     seed: int = 0,
-    silhouette: SilhouetteConfig | None = None,
-    channels_last: bool = True,
-    tune_allocator: bool = True,
     on_iteration: Callable[[int, int], None] | None = None,
     scribble: Tensor | None = None,
-    scribble_weight: float = 0.5,
-    precision: str = 'fp32',
-    compile_extractor: bool | str = False,
-    num_segments: int | None = None,
 ) -> Result:
     """Segment one image by optimising a freshly initialised extractor on it alone.
 
@@ -81,24 +74,16 @@ def optimize_image(
         loss_fn: the DynaSeg loss (with its dynamic weight).
         optimizer_cfg: torch.optim class and arguments,
             e.g. ``dict(type='SGD', lr=0.1, momentum=0.9)``.
-        schedule: stopping rule and resolution plan.
+        settings: schedule, Silhouette phase, segment count, scribble weight and speed
+            switches (``settings.py``); its ``consensus`` is the segmentor's business.
         seed: seeds the initialisation and the Silhouette phase; same seed, same labels.
-        silhouette: the Silhouette phase settings; None or disabled = no floor on q.
-        channels_last: NHWC layout, oneDNN's native one: the convolutions skip their layout
-            reorders (about 25% less CPU time per iteration at 321x481). It pays only because
-            the fused loss hands back an NHWC gradient; a mixed-layout BatchNorm backward is
-            several times slower.
-        tune_allocator: keep freed buffers in the process (see ``allocator.py``).
         on_iteration: called as ``on_iteration(iteration, q)`` after each checked iteration.
         scribble: optional (H, W) int64 mask at the input size, already validated (see
             ``dynaseg.utils.scribble_io``): 255 = no scribble, other values = the response
-            channel those pixels must take (Kim et al.'s scribble guidance). It is resized
-            nearest-neighbour to every stage size (no class is lost), and the stopping rule's
-            ``min_labels`` becomes the number of scribble classes.
-        scribble_weight: factor on the scribble cross-entropy (Kim's 0.5).
-        precision, compile_extractor: GPU levers, off by default (see ``precision.py``).
-        num_segments: None, or K: stop once q <= K (the Silhouette floor capped at K), then
-            reduce the final response to exactly K labels (see ``segment_count.py``).
+            channel those pixels must take (Kim et al.'s scribble guidance), weighted by
+            ``settings.scribble_weight``. It is resized nearest-neighbour to every stage size
+            (no class is lost), and the stopping rule's ``min_labels`` becomes the number of
+            scribble classes.
     Returns:
         labels (H, W) int64 at the input size, and the record of the run.
     Raises:
@@ -106,25 +91,13 @@ def optimize_image(
     """
     if image.ndim != 4 or image.shape[0] != 1:
         raise ValueError(f'expected one image of shape (1, C, H, W), got {tuple(image.shape)}')
-    run = _Run(
-        extractor_factory,
-        loss_fn,
-        optimizer_cfg,
-        schedule,
-        silhouette,
-        channels_last,
-        precision,
-        compile_extractor,
-        num_segments,
-    )
+    run = _Run(extractor_factory, loss_fn, optimizer_cfg, settings)
     (labels,), (record,), failed = run(
         [image],
         [seed],
-        partial(_single_model, channels_last=channels_last),
-        tune_allocator,
+        partial(_single_model, channels_last=settings.channels_last),
         None if on_iteration is None else lambda _, it, q: on_iteration(it, q),
         scribbles=None if scribble is None else [scribble],
-        scribble_weight=scribble_weight,
     )
     if failed:
         raise NonFiniteLossError(
@@ -140,16 +113,10 @@ def optimize_batch(
     extractor_factory: Callable[[], nn.Module],
     loss_fn: DynaSegLoss,
     optimizer_cfg: dict,
-    schedule: Schedule,
+    settings: EngineSettings,
     seeds: Sequence[int],
     *,
-    silhouette: SilhouetteConfig | None = None,
-    channels_last: bool = True,
-    tune_allocator: bool = True,
     on_iteration: Callable[[int, int, int], None] | None = None,
-    precision: str = 'fp32',
-    compile_extractor: bool | str = False,
-    num_segments: int | None = None,
 ) -> list[Result]:
     """Segment N same-size images, each with its own seeded network, in one batch.
 
@@ -165,16 +132,11 @@ def optimize_batch(
             (SGD, with or without momentum/weight decay, is exact). Optimisers with
             per-tensor state (Adam's shared step count) drift for models that stop
             before a later stage.
-        schedule: stopping rule and resolution plan, applied to each model separately.
+        settings: the loop's options (``settings.py``); the schedule applies to each model
+            separately, ``channels_last`` to the stacked input.
         seeds: N seeds, one per image (initialisation and Silhouette phase).
-        silhouette: the Silhouette phase settings; None or disabled = no floor on q.
-        channels_last: NHWC layout of the stacked input.
-        tune_allocator: keep freed buffers in the process (see ``allocator.py``).
         on_iteration: called as ``on_iteration(index, iteration, q)`` for each model
             still running at each checked iteration.
-        precision, compile_extractor: GPU levers, off by default (see ``precision.py``).
-        num_segments: None, or K: stop once q <= K (the Silhouette floor capped at K), then
-            reduce the final response to exactly K labels (see ``segment_count.py``).
     Returns:
         [(labels (H, W) int64, record)] in the order of ``images``; each record's
         ``seconds`` is an equal share of the batch's wall time.
@@ -196,18 +158,8 @@ def optimize_batch(
             'bucket_by_size or call optimize_many, got '
             f'{sorted({tuple(i.shape) for i in images})}'
         )
-    run = _Run(
-        extractor_factory,
-        loss_fn,
-        optimizer_cfg,
-        schedule,
-        silhouette,
-        channels_last,
-        precision,
-        compile_extractor,
-        num_segments,
-    )
-    labels, records, failed = run(images, seeds, StackedCNN, tune_allocator, on_iteration)
+    run = _Run(extractor_factory, loss_fn, optimizer_cfg, settings)
+    labels, records, failed = run(images, seeds, StackedCNN, on_iteration)
     if failed:
         raise NonFiniteBatchError(failed, list(zip(labels, records)))
     return list(zip(labels, records))  # type: ignore[arg-type]  # no None without failures
@@ -218,11 +170,11 @@ def optimize_many(
     extractor_factory: Callable[[], nn.Module],
     loss_fn: DynaSegLoss,
     optimizer_cfg: dict,
-    schedule: Schedule,
+    settings: EngineSettings,
     seeds: Sequence[int],
     *,
     batch_size: int = 8,
-    **kwargs,
+    on_iteration: Callable[[int, int, int], None] | None = None,
 ) -> list[Result]:
     """Segment images of any sizes: same-size buckets, in batches of ``batch_size``.
 
@@ -230,7 +182,7 @@ def optimize_many(
         images: tensors (1, 3, H_i, W_i), sizes may differ.
         seeds: one per image.
         batch_size: most models optimised together (1 = one at a time, same engine).
-        kwargs: passed to :func:`optimize_batch`.
+        on_iteration: as in :func:`optimize_batch`, the index into each batch.
     Returns:
         [(labels (H_i, W_i), record)] in the order of ``images``.
     Raises:
@@ -252,9 +204,9 @@ def optimize_many(
                     extractor_factory,
                     loss_fn,
                     optimizer_cfg,
-                    schedule,
+                    settings,
                     [seeds[i] for i in chunk],
-                    **kwargs,
+                    on_iteration=on_iteration,
                 )
             except NonFiniteBatchError as error:
                 out = error.results
@@ -338,12 +290,7 @@ class _Run:
     extractor_factory: Callable[[], nn.Module]
     loss_fn: DynaSegLoss
     optimizer_cfg: dict
-    schedule: Schedule
-    silhouette: SilhouetteConfig | None
-    channels_last: bool
-    precision: str = 'fp32'
-    compile_extractor: bool | str = False
-    num_segments: int | None = None
+    settings: EngineSettings
 
     def __call__(
         self,
@@ -352,7 +299,7 @@ class _Run:
         **kwargs,
     ) -> tuple[list[np.ndarray | None], list[OptimizationRecord], list[int]]:
         """:meth:`_optimize` with the TF32 switches of ``precision`` set (CUDA only)."""
-        with precision_scope(self.precision, images[0].device):
+        with precision_scope(self.settings.precision, images[0].device):
             return self._optimize(images, *args, **kwargs)
 
     def _optimize(
@@ -360,10 +307,8 @@ class _Run:
         images: Sequence[Tensor],
         seeds: Sequence[int],
         build_stack: StackBuilder,
-        tune_allocator: bool,
         on_iteration: Callable[[int, int, int], None] | None,
         scribbles: Sequence[Tensor] | None = None,
-        scribble_weight: float = 0.5,
     ) -> tuple[list[np.ndarray | None], list[OptimizationRecord], list[int]]:
         """Optimise N checked, same-size (1, 3, H, W) images, one seeded model each.
 
@@ -374,8 +319,10 @@ class _Run:
         Returns:
             labels (H, W) per image (None for a diverged model), records, diverged indices.
         """
+        settings = self.settings
+        schedule = settings.schedule
         device = images[0].device
-        if tune_allocator and device.type == 'cpu':
+        if settings.tune_allocator and device.type == 'cpu':
             keep_freed_memory()
         start = time.perf_counter()
         num = len(images)
@@ -388,7 +335,7 @@ class _Run:
                 for _ in range(num)
             ]
             return [np.zeros((1, 1), np.int64) for _ in range(num)], records, []
-        memory_format = torch.channels_last if self.channels_last else torch.contiguous_format
+        memory_format = torch.channels_last if settings.channels_last else torch.contiguous_format
         models = []
         for seed in seeds:
             # Seeded in a forked RNG: same seed, same network, the caller's RNG untouched.
@@ -396,11 +343,11 @@ class _Run:
                 torch.manual_seed(seed)
                 models.append(self.extractor_factory())
         net = wrap_stack(
-            build_stack(models, device), device, self.precision, self.compile_extractor
+            build_stack(models, device), device, settings.precision, settings.compile_extractor
         )
         del models
         optimizer = build_optimizer(self.optimizer_cfg, net.parameters())
-        stage_sizes = self.schedule.stage_sizes(height, width)
+        stage_sizes = schedule.stage_sizes(height, width)
         records = [OptimizationRecord(stage_sizes=list(stage_sizes)) for _ in range(num)]
         stacked = torch.cat(list(images), dim=1)  # (1, N*3, H, W)
         # Area resizing works per channel, so resizing the stack resizes each image.
@@ -409,7 +356,7 @@ class _Run:
             for size in stage_sizes
         ]
         stage_scribbles: list[Tensor | None] = [None] * len(stage_sizes)
-        min_labels = [self.schedule.min_labels] * num
+        min_labels = [schedule.min_labels] * num
         if scribbles is not None:
             # Kim et al.: minLabels = number of scribble classes (fewer cannot honour them all).
             min_labels = [len(scribble_classes(mask)) for mask in scribbles]
@@ -417,18 +364,18 @@ class _Run:
                 torch.stack([resize_scribble(mask, size) for mask in scribbles]).to(device)
                 for size in stage_sizes
             ]
-        if self.num_segments is not None:
-            if max(min_labels) > self.num_segments and scribbles is not None:
+        if settings.num_segments is not None:
+            if max(min_labels) > settings.num_segments and scribbles is not None:
                 raise ValueError(
-                    f'num_segments={self.num_segments} is fewer than the '
+                    f'num_segments={settings.num_segments} is fewer than the '
                     f'{max(min_labels)} scribble classes'
                 )
-            min_labels = [self.num_segments] * num
+            min_labels = [settings.num_segments] * num
 
         q_floor = self._silhouette_floor(net, stage_inputs[0], seeds, records)
         failed: list[int] = []
         reasons: list[list[str]] = [[] for _ in range(num)]
-        budgets = self.schedule.stage_budgets(len(stage_sizes))
+        budgets = schedule.stage_budgets(len(stage_sizes))
         with torch.enable_grad():
             for stage_input, stage_scribble, budget in zip(stage_inputs, stage_scribbles, budgets):
                 running = [n for n in range(num) if n not in failed]
@@ -439,9 +386,7 @@ class _Run:
                 # Once per stage, not per iteration: the guides depend on the image only.
                 context = self.loss_fn.prepare(stage_input.unflatten(1, (num, -1))[0])
                 stage = _Stage(stage_input, stage_scribble, budget, q_floor, min_labels, context)
-                outcome = self._run_stage(
-                    net, optimizer, stage, scribble_weight, records, running, on_iteration
-                )
+                outcome = self._run_stage(net, optimizer, stage, records, running, on_iteration)
                 for n in running:
                     done, reason = outcome[n]
                     records[n].stage_iterations.append(done)
@@ -453,7 +398,7 @@ class _Run:
             record.stop_reason = ' -> '.join(stages)
 
         labels = _final_labels(
-            net, stage_inputs[-1], failed, (height, width), self.num_segments, records
+            net, stage_inputs[-1], failed, (height, width), settings.num_segments, records
         )
         share = (time.perf_counter() - start) / num
         for record in records:
@@ -469,21 +414,22 @@ class _Run:
     ) -> Tensor:
         """(N,) int64 floors on q: each model's Silhouette k on its first-stage features, or 1."""
         q_floor = torch.ones(len(seeds), dtype=torch.long, device=image.device)
-        if self.silhouette is None or not self.silhouette.enabled:
+        silhouette, num_segments = self.settings.silhouette, self.settings.num_segments
+        if not silhouette.enabled:
             return q_floor
         with torch.no_grad():
             features = net(image)  # (N, q, h, w)
         for n, seed in enumerate(seeds):
             k, _ = silhouette_lower_bound(
                 features[n],
-                self.silhouette.k_min,
-                self.silhouette.k_max,
-                self.silhouette.num_samples,
+                silhouette.k_min,
+                silhouette.k_max,
+                silhouette.num_samples,
                 seed,
             )
             records[n].silhouette_k = k
             # A floor above the user's K would keep the weight from letting q fall to K.
-            q_floor[n] = k if self.num_segments is None else min(k, self.num_segments)
+            q_floor[n] = k if num_segments is None else min(k, num_segments)
         return q_floor
 
     def _run_stage(
@@ -491,7 +437,6 @@ class _Run:
         net: ResponseStack,
         optimizer: torch.optim.Optimizer,
         stage: _Stage,
-        scribble_weight: float,
         records: list[OptimizationRecord],
         running: list[int],
         on_iteration: Callable[[int, int, int], None] | None,
@@ -503,9 +448,10 @@ class _Run:
             ``'min_labels'``, ``'converged'``, ``'max_iters'`` or ``'non_finite'``.
         """
         num = net.num_models
+        schedule = self.settings.schedule
         floors = stage.q_floor.tolist()
         rules = {
-            n: self.schedule.stop_rule(
+            n: schedule.stop_rule(
                 stage.min_labels[n], None if records[n].silhouette_k is None else floors[n]
             )
             for n in running
@@ -533,7 +479,7 @@ class _Run:
                 net(x, index),
                 q_floor=q_floor,
                 scribble=scribble,
-                scribble_weight=scribble_weight,
+                scribble_weight=self.settings.scribble_weight,
                 context=context,
             )
             # Each model's parameters only reach its own term, so the sum's gradient
@@ -541,7 +487,7 @@ class _Run:
             out.loss.sum().backward()
             optimizer.step()
             pending.append((out.num_labels, out.loss.detach()))
-            if not self.schedule.is_check(it, stage.budget):
+            if not schedule.is_check(it, stage.budget):
                 continue
             # One host read per check, for all models at once.
             count_rows = torch.stack([c for c, _ in pending]).T.tolist()  # (A, iterations)

@@ -4,7 +4,7 @@ images with a single forward pass each instead of optimising a network per image
     for it in range(iters):                  # images cycled in a seeded order, each <= max_pixels
         L = DynaSegLoss(extractor(image_i))  # the same objective as the per-image mode
         SGD step on L
-    save extractor.state_dict()              # plain tensors: loads with weights_only=True
+    save extractor.state_dict()              # the model.checkpoint file (weights.py)
     labels = argmax(extractor(test image))   # one forward, BatchNorm on the test image's statistics
 """
 
@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -36,9 +34,7 @@ __all__ = [
     'BNStats',
     'ReferenceTrainRecord',
     'batch_statistics',
-    'load_reference_checkpoint',
     'reference_segment',
-    'save_reference_checkpoint',
     'train_reference',
 ]
 
@@ -125,49 +121,6 @@ def train_reference(
                 on_iteration(it, value, record.label_counts[-1])
     record.seconds = time.perf_counter() - start
     return record
-
-
-def save_reference_checkpoint(extractor: nn.Module, path: str | os.PathLike[str]) -> None:
-    """Write ``extractor``'s state_dict as plain CPU tensors, atomically.
-
-    Plain tensors only, so ``torch.load(path, weights_only=True)`` (torch >= 2.6 default) reads it.
-    """
-    from dynaseg.utils.fileio import atomic_write
-
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    state = {name: tensor.detach().cpu().clone() for name, tensor in extractor.state_dict().items()}
-    with atomic_write(path, 'wb') as handle:
-        torch.save(state, handle)
-
-
-def load_reference_checkpoint(
-    extractor: nn.Module, path: str | os.PathLike[str], what: str = 'reference checkpoint'
-) -> None:
-    """Load a plain state_dict file (:func:`save_reference_checkpoint`) into ``extractor``.
-
-    Args:
-        what: how errors name the file (``'init checkpoint'`` for a warm start).
-    Raises:
-        FileNotFoundError: no such file.
-        ValueError: not a plain state_dict, or one of another architecture (one line, naming it).
-    """
-    name = f'{what} {os.fspath(path)!r}'
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f'{name} does not exist')
-    try:
-        state = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as err:  # pickle / zip errors, non-tensor payloads refused by weights_only
-        message = ' '.join(str(err).split())[:200]
-        raise ValueError(
-            f'{name} is not a plain state_dict: {type(err).__name__}: {message}'
-        ) from err
-    if not isinstance(state, dict):
-        raise ValueError(f'{name} holds a {type(state).__name__}, expected a state_dict')
-    try:
-        extractor.load_state_dict(state)
-    except RuntimeError as err:
-        message = ' '.join(str(err).split())[:300]
-        raise ValueError(f"{name} does not fit the config's backbone: {message}") from err
 
 
 @contextlib.contextmanager

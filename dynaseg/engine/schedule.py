@@ -12,8 +12,8 @@ from dataclasses import dataclass
 class Schedule:
     """The stopping rule and the resolution plan of the per-image optimisation.
 
-    The authors' rule is ``max_iters`` iterations or until q <= ``min_labels``
-    (``Schedule.faithful()``). The fast default adds two things that save most of
+    The authors' rule is ``max_iters`` iterations or until q <= ``min_labels`` (the
+    defaults). The fast default adds two things that save most of
     the work without changing the answer much: a coarse stage at no more than
     ``coarse_max_pixels`` that also stops once the label count has not changed for
     ``patience`` iterations, then ``refine_iters`` iterations at the working size.
@@ -53,11 +53,6 @@ class Schedule:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f'Schedule.{name} must be None or >= 1, got {value}')
-
-    @classmethod
-    def faithful(cls, max_iters: int = 1000, min_labels: int = 3) -> Schedule:
-        """The authors' loop: full size, ``max_iters`` or q <= ``min_labels``."""
-        return cls(max_iters=max_iters, min_labels=min_labels)
 
     def working_size(self, height: int, width: int) -> tuple[int, int]:
         """The (H, W) optimised at: the input size scaled down to ``max_pixels``."""

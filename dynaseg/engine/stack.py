@@ -194,23 +194,6 @@ class StackedCNN:
                 params += [p for p in (layer.weight, layer.bias) if p is not None]
         return params
 
-    @torch.no_grad()
-    def unstack(self, index: int, model: nn.Module) -> nn.Module:
-        """Copy model ``index``'s parameters into ``model`` (a CNN of the same structure).
-
-        Lets one batched network be inspected, saved or run on its own afterwards.
-        """
-        modules = cnn_layers(model)
-        if len(modules) != len(self.layers):
-            raise ValueError('model has a different number of layers')
-        for module, layer in zip(modules, self.layers):
-            if isinstance(layer, (_Conv, _BatchNorm)):
-                for name in ('weight', 'bias'):
-                    source, target = getattr(layer, name), getattr(module, name)
-                    if source is not None:
-                        target.copy_(source[index])
-        return model
-
     def __call__(self, x: Tensor, active: Tensor | None = None) -> Tensor:
         """Forward the selected models, each on its own image.
 

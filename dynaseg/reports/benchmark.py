@@ -47,7 +47,13 @@ import torch
 
 from dynaseg.apis import DEFAULT_CONFIG as DEFAULT_CONFIG_PATH
 from dynaseg.apis import build_segmentor, image_to_tensor, load_config
-from dynaseg.engine import DEFAULT_OPTIMIZER, OptimizationRecord, Schedule, optimize_image
+from dynaseg.engine import (
+    DEFAULT_OPTIMIZER,
+    EngineSettings,
+    OptimizationRecord,
+    Schedule,
+    optimize_image,
+)
 from dynaseg.engine.allocator import keep_freed_memory, restore_default_malloc
 from dynaseg.engine.baseline_loop import reference_optimize
 from dynaseg.evaluation.functional import (
@@ -196,7 +202,7 @@ def run_engine_faithful(x: torch.Tensor, iters: int, seed: int, min_labels: int 
         DynaSegCNN,
         DynaSegLoss(dict(type='SCFWeight')),
         SGD,
-        Schedule(max_iters=iters, min_labels=min_labels),
+        EngineSettings(schedule=Schedule(max_iters=iters, min_labels=min_labels)),
         seed=seed,
     )
 
@@ -565,7 +571,7 @@ def part_configs(args, image_path: Path) -> dict:
                     model.build_extractor,
                     model.loss_fn,
                     model.optimizer_cfg,
-                    Schedule(max_iters=n, min_labels=0),
+                    EngineSettings(schedule=Schedule(max_iters=n, min_labels=0)),
                     seed=args.seed,
                 )
                 times.append(rec.seconds / n)

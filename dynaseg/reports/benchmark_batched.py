@@ -47,7 +47,13 @@ import torch
 from mmengine.config import DictAction
 from PIL import Image
 
-from dynaseg.engine import DEFAULT_OPTIMIZER, Schedule, optimize_image, optimize_many
+from dynaseg.engine import (
+    DEFAULT_OPTIMIZER,
+    EngineSettings,
+    Schedule,
+    optimize_image,
+    optimize_many,
+)
 from dynaseg.engine.precision import PRECISIONS
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss
@@ -145,9 +151,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     images, source = load_images(args)
     images = [image.to(args.device) for image in images]
     seeds = list(range(len(images)))
-    schedule = Schedule(max_iters=args.iters, min_labels=0)
+    settings = EngineSettings(
+        schedule=Schedule(max_iters=args.iters, min_labels=0),
+        channels_last=not args.no_channels_last,
+    )
     loss_fn = DynaSegLoss(dict(type='SCFWeight'))
-    channels_last = not args.no_channels_last
 
     def factory() -> DynaSegCNN:
         return DynaSegCNN(
@@ -156,9 +164,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     def one_at_a_time() -> list[np.ndarray]:
         return [
-            optimize_image(
-                image, factory, loss_fn, SGD, schedule, seed=seed, channels_last=channels_last
-            )[0]
+            optimize_image(image, factory, loss_fn, SGD, settings, seed=seed)[0]
             for image, seed in zip(images, seeds)
         ]
 
@@ -171,10 +177,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                     factory,
                     loss_fn,
                     SGD,
-                    schedule,
+                    settings,
                     seeds,
                     batch_size=batch_size,
-                    channels_last=channels_last,
                 )
             ]
 
@@ -184,8 +189,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     modes.update({f'batch={b}': batched(b) for b in args.batch_sizes})
     # Warm-up: first calls pay for registry imports and oneDNN kernel selection.
     small = images[:1]
-    optimize_image(small[0], factory, loss_fn, SGD, Schedule(max_iters=2, min_labels=0))
-    optimize_many(small * 2, factory, loss_fn, SGD, Schedule(max_iters=2, min_labels=0), [0, 1])
+    warm_up = EngineSettings(schedule=Schedule(max_iters=2, min_labels=0))
+    optimize_image(small[0], factory, loss_fn, SGD, warm_up)
+    optimize_many(small * 2, factory, loss_fn, SGD, warm_up, [0, 1])
 
     seconds: dict[str, list[float]] = {name: [] for name in modes}
     labels: dict[str, list[np.ndarray]] = {}
@@ -201,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f'images: {len(images)} x {args.size}x{args.size} ({source}); '
         f'{args.iters} iterations each, DynaSegCNN M={args.num_convs} p=q={args.channels}, SGD; '
         f'threads={torch.get_num_threads()}; '
-        f'channels_last={channels_last}; medians of {args.repeats} interleaved repeats'
+        f'channels_last={settings.channels_last}; medians of {args.repeats} interleaved repeats'
     )
     reference = labels['one-at-a-time']
     base = statistics.median(seconds['one-at-a-time'])

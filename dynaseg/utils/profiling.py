@@ -1,12 +1,10 @@
-"""Measuring time and memory honestly on a noisy machine: medians and a resident-memory sampler."""
+"""Measuring time and memory honestly on a noisy machine: medians and resident memory."""
 
 from __future__ import annotations
 
 import resource
 import statistics
 import sys
-import threading
-import time
 from pathlib import Path
 
 
@@ -40,35 +38,6 @@ def peak_rss_bytes() -> int:
     # No /proc (macOS): ru_maxrss, in bytes there, in KiB on other Unixes.
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return maxrss if sys.platform == 'darwin' else maxrss * 1024
-
-
-class PeakRSS:
-    """Context manager sampling RSS in a thread; ``peak`` is the maximum seen inside the block.
-
-    ``ru_maxrss`` is a per-process high-water mark that never goes down, so it cannot
-    tell two runs in one process apart; sampling can (to within the sampling period).
-    """
-
-    def __init__(self, period: float = 0.005) -> None:
-        self.period = period
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, current_rss_bytes())
-            time.sleep(self.period)
-
-    def __enter__(self) -> PeakRSS:
-        self.peak = current_rss_bytes()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, current_rss_bytes())
 
 
 def median(values: list[float]) -> float:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from dynaseg.engine import DEFAULT_OPTIMIZER, Schedule, optimize_image
+from dynaseg.engine import DEFAULT_OPTIMIZER, EngineSettings, Schedule, optimize_image
 from dynaseg.engine.baseline_loop import reference_optimize
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss, SCFWeight
@@ -30,9 +30,10 @@ def test_engine_follows_the_authors_loop_step_by_step_in_float64(channels_last):
         float64_extractor,
         DynaSegLoss(weight=weight),
         DEFAULT_OPTIMIZER,
-        Schedule.faithful(max_iters=iters, min_labels=1),
+        EngineSettings(
+            schedule=Schedule(max_iters=iters, min_labels=1), channels_last=channels_last
+        ),
         seed=5,
-        channels_last=channels_last,
     )
     assert record_a.iterations == record_b.iterations == iters
     assert record_a.label_counts == record_b.label_counts

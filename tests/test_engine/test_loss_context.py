@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from dynaseg.engine import Schedule, optimize_batch, optimize_image
+from dynaseg.engine import EngineSettings, Schedule, optimize_batch, optimize_image
 from dynaseg.engine.resize import resize_image
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss
@@ -58,8 +58,10 @@ def test_context_is_prepared_once_per_stage_from_each_models_stage_image():
     imgs = images(2)
     loss = RecordingLoss(**VARIANTS)
     # Coarse 16x24, then 4 iterations at 32x48: two stages, two prepare calls.
-    schedule = Schedule(max_iters=6, min_labels=0, coarse_max_pixels=400, refine_iters=4)
-    results = optimize_batch(imgs, factory, loss, SGD, schedule, [0, 1])
+    settings = EngineSettings(
+        schedule=Schedule(max_iters=6, min_labels=0, coarse_max_pixels=400, refine_iters=4)
+    )
+    results = optimize_batch(imgs, factory, loss, SGD, settings, [0, 1])
     sizes = results[0][1].stage_sizes
     assert sizes == [(16, 24), (32, 48)]
     assert len(loss.prepared) == 2
@@ -68,21 +70,22 @@ def test_context_is_prepared_once_per_stage_from_each_models_stage_image():
         torch.testing.assert_close(prepared, expected)
     # A stage without iterations (no refinement) needs no context.
     loss.prepared.clear()
-    optimize_image(imgs[0], factory, loss, SGD, Schedule(max_iters=3, coarse_max_pixels=400))
+    settings = EngineSettings(schedule=Schedule(max_iters=3, coarse_max_pixels=400))
+    optimize_image(imgs[0], factory, loss, SGD, settings)
     assert [tuple(p.shape) for p in loss.prepared] == [(1, 3, 16, 24)]
 
 
 def test_defaults_spelled_out_give_the_same_labels_bit_for_bit():
     (image,) = images(1)
-    schedule = Schedule(max_iters=15, min_labels=0)
+    settings = EngineSettings(schedule=Schedule(max_iters=15, min_labels=0))
     plain = DynaSegLoss(dict(type='FSFWeight', mu=15.0))
     explicit = DynaSegLoss(
         dict(type='FSFWeight', mu=15.0),
         continuity=dict(diagonal=False, penalty='l1', huber_delta=1.0, edge_sigma=None),
         target=dict(type='argmax'),
     )
-    labels_a, record_a = optimize_image(image, factory, plain, SGD, schedule, seed=3)
-    labels_b, record_b = optimize_image(image, factory, explicit, SGD, schedule, seed=3)
+    labels_a, record_a = optimize_image(image, factory, plain, SGD, settings, seed=3)
+    labels_b, record_b = optimize_image(image, factory, explicit, SGD, settings, seed=3)
     assert np.array_equal(labels_a, labels_b)
     assert record_a.losses == record_b.losses and record_a.label_counts == record_b.label_counts
 
@@ -92,12 +95,12 @@ def test_batch_matches_one_at_a_time_with_variants_and_per_model_stopping():
     loss = DynaSegLoss(**VARIANTS)
     # Patience stops the models at different iterations: the context of the running ones
     # is selected from the stage's.
-    schedule = Schedule(max_iters=40, min_labels=0, patience=3)
+    settings = EngineSettings(schedule=Schedule(max_iters=40, min_labels=0, patience=3))
     single = [
-        optimize_image(image, factory, loss, SGD, schedule, seed=seed)
+        optimize_image(image, factory, loss, SGD, settings, seed=seed)
         for image, seed in zip(imgs, seeds)
     ]
-    batch = optimize_batch(imgs, factory, loss, SGD, schedule, seeds)
+    batch = optimize_batch(imgs, factory, loss, SGD, settings, seeds)
     assert len({record.iterations for _, record in batch}) > 1
     for (labels_a, record_a), (labels_b, record_b) in zip(single, batch):
         # Grouped and separate convolutions round differently (see test_batched.py).

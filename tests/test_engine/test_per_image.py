@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from dynaseg.engine import (
+    EngineSettings,
     NonFiniteLossError,
     Schedule,
     SilhouetteConfig,
@@ -39,15 +40,15 @@ def best_match_iou(pred: np.ndarray, gt: np.ndarray) -> float:
     return float(np.mean(scores))
 
 
-def run(image, schedule, seed=0, weight='SCFWeight', **kwargs):
+def run(image, schedule, seed=0, weight='SCFWeight', on_iteration=None, **settings):
     return optimize_image(
         to_tensor(image),
         factory,
         DynaSegLoss(dict(type=weight)),
         SGD,
-        schedule,
+        EngineSettings(schedule=schedule, **settings),
         seed=seed,
-        **kwargs,
+        on_iteration=on_iteration,
     )
 
 
@@ -151,7 +152,7 @@ def test_non_finite_loss_detected():
             factory,
             DynaSegLoss(),
             dict(type='SGD', lr=1e30),
-            Schedule(max_iters=50),
+            EngineSettings(schedule=Schedule(max_iters=50)),
             seed=0,
         )
 

@@ -11,12 +11,8 @@ import torch
 
 from dynaseg.apis import load_config
 from dynaseg.apis.inference import build_segmentor, image_to_tensor
-from dynaseg.engine.reference_image import (
-    batch_statistics,
-    load_reference_checkpoint,
-    reference_segment,
-    save_reference_checkpoint,
-)
+from dynaseg.engine.reference_image import batch_statistics, reference_segment
+from dynaseg.engine.weights import load_extractor_weights, save_extractor_weights
 from dynaseg.models.segmentors import DynaSeg, DynaSegReferenceImage, reference_image_config
 from dynaseg.testing import piecewise_image
 
@@ -50,10 +46,10 @@ def test_checkpoint_round_trip_loads_with_weights_only(tmp_path: Path):
     model = tiny_model()
     model.train_reference(images(model, 2), iters=3)
     path = tmp_path / 'sub' / 'ref.pth'
-    save_reference_checkpoint(model.backbone, path)
+    save_extractor_weights(model.backbone, path)
     state = torch.load(path, weights_only=True)
     assert all(isinstance(v, torch.Tensor) for v in state.values())
-    loaded = tiny_model(**{'model.reference.checkpoint': str(path)})
+    loaded = tiny_model(**{'model.checkpoint': str(path)})
     assert isinstance(loaded, DynaSegReferenceImage) and loaded.trained
     for name, tensor in model.backbone.state_dict().items():
         assert torch.equal(tensor, loaded.backbone.state_dict()[name])
@@ -67,17 +63,17 @@ def test_checkpoint_round_trip_loads_with_weights_only(tmp_path: Path):
 def test_checkpoint_of_another_backbone_is_refused(tmp_path: Path):
     model = tiny_model()
     path = tmp_path / 'ref.pth'
-    save_reference_checkpoint(model.backbone, path)
+    save_extractor_weights(model.backbone, path)
     other = tiny_model()
     with pytest.raises(ValueError, match="does not fit the config's backbone"):
-        load_reference_checkpoint(
+        load_extractor_weights(
             build_segmentor(
                 load_config(CONFIG, dict(TINY, **{'model.backbone.channels': 4}))
             ).backbone,
             path,
         )
     with pytest.raises(FileNotFoundError, match='does not exist'):
-        load_reference_checkpoint(other.backbone, tmp_path / 'missing.pth')
+        load_extractor_weights(other.backbone, tmp_path / 'missing.pth')
 
 
 @pytest.mark.parametrize('bn_stats', ['batch', 'running'])
@@ -125,7 +121,7 @@ def test_a_per_image_config_becomes_a_reference_image_one(tmp_path: Path):
     per_image = load_config(None, TINY)
     assert isinstance(build_segmentor(per_image), DynaSeg)
     cfg = reference_image_config(per_image.model, checkpoint=None)
-    assert cfg['type'] == 'DynaSegReferenceImage' and cfg['reference']['checkpoint'] is None
+    assert cfg['type'] == 'DynaSegReferenceImage' and cfg['checkpoint'] is None
     assert not {'schedule', 'silhouette', 'scribble'} & set(cfg)
     assert cfg['backbone'] == per_image.model.backbone and cfg['loss'] == per_image.model.loss
     per_image.model = cfg
@@ -133,10 +129,10 @@ def test_a_per_image_config_becomes_a_reference_image_one(tmp_path: Path):
     assert isinstance(model, DynaSegReferenceImage) and not isinstance(model, DynaSeg)
     model.train_reference(images(model, 1), iters=1)
     path = tmp_path / 'ref.pth'
-    save_reference_checkpoint(model.backbone, path)
+    save_extractor_weights(model.backbone, path)
     # Applied to a reference-image config, only the checkpoint changes.
     again = reference_image_config(cfg, str(path))
-    assert again == dict(cfg, reference=dict(cfg['reference'], checkpoint=str(path)))
+    assert again == dict(cfg, checkpoint=str(path))
 
 
 def trained_tiny(**extra) -> DynaSegReferenceImage:
@@ -147,7 +143,7 @@ def trained_tiny(**extra) -> DynaSegReferenceImage:
 
 def test_one_pass_labels_are_the_argmax_of_the_forward_by_default():
     model = trained_tiny()
-    assert model.num_segments is None
+    assert model.engine.num_segments is None
     x = image_to_tensor(piecewise_image(18, 22, seed=5)[0], model)  # under max_pixels: no resize
     with torch.no_grad(), batch_statistics(model.backbone):
         expected = model.backbone(x)[0].argmax(0).numpy()
@@ -195,8 +191,10 @@ def test_consensus_is_dropped_from_and_refused_by_the_reference_image_mode():
     per_image = load_config(None, dict(TINY, **{'model.consensus': dict(seeds=3)}))
     cfg = reference_image_config(per_image.model, checkpoint=None)
     assert 'consensus' not in cfg
-    with pytest.raises(ValueError, match='consensus: per-image optimisation settings'):
-        tiny_model(**{'model.consensus': dict(seeds=3)})
+    reference = load_config(CONFIG, TINY)
+    reference.model.consensus = dict(seeds=3)
+    with pytest.raises(ValueError, match='consensus: per-image optimisation setting,'):
+        build_segmentor(reference)
 
 
 LEVERS = {

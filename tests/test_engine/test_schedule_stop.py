@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from dynaseg.engine import (
+    EngineSettings,
     Schedule,
     SilhouetteConfig,
     StopRule,
@@ -119,9 +120,10 @@ def test_each_model_of_a_batch_stops_by_its_own_rule(schedule, silhouette):
     """In a batch each model stops when and why it would alone."""
     images, seeds = [image_tensor(s) for s in range(3)], [0, 1, 2]
     loss = DynaSegLoss(dict(type='FSFWeight'))
-    batched = optimize_batch(images, factory, loss, SGD, schedule, seeds, silhouette=silhouette)
+    settings = EngineSettings(schedule=schedule, silhouette=silhouette or SilhouetteConfig())
+    batched = optimize_batch(images, factory, loss, SGD, settings, seeds)
     alone = [
-        optimize_image(image, factory, loss, SGD, schedule, seed=seed, silhouette=silhouette)
+        optimize_image(image, factory, loss, SGD, settings, seed=seed)
         for image, seed in zip(images, seeds)
     ]
     reasons = [record.stop_reason for _, record in batched]

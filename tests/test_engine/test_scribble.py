@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from dynaseg.engine import Schedule, optimize_image
+from dynaseg.engine import EngineSettings, Schedule, optimize_image
 from dynaseg.engine.scribble import resize_scribble
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss
@@ -45,7 +45,7 @@ def run(image: np.ndarray, mask: np.ndarray | None, schedule: Schedule, seed: in
         factory,
         DynaSegLoss(),
         SGD,
-        schedule,
+        EngineSettings(schedule=schedule),
         seed=seed,
         scribble=None if mask is None else torch.from_numpy(mask),
     )
@@ -111,7 +111,9 @@ def test_coarse_stage_keeps_every_class():
 def test_no_scribble_is_bit_identical_to_the_plain_loop():
     image, _ = piecewise_image(24, 32)
     schedule = Schedule(max_iters=8)
-    first, record_a = optimize_image(to_tensor(image), factory, DynaSegLoss(), SGD, schedule)
+    first, record_a = optimize_image(
+        to_tensor(image), factory, DynaSegLoss(), SGD, EngineSettings(schedule=schedule)
+    )
     second, record_b = run(image, None, schedule)
     np.testing.assert_array_equal(first, second)
     assert record_a.losses == record_b.losses

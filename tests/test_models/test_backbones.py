@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from dynaseg.engine.weights import load_extractor_weights, save_extractor_weights
 from dynaseg.models.backbones import DynaSegCNN, ResNetFPNExtractor, count_parameters
 
 
@@ -46,7 +47,7 @@ def test_resnet_fpn_shape_and_random_init():
 
 def test_resnet_fpn_missing_checkpoint_is_clear(tmp_path):
     with pytest.raises(FileNotFoundError, match='no weights are downloaded'):
-        ResNetFPNExtractor(checkpoint=str(tmp_path / 'absent.pth'))
+        load_extractor_weights(ResNetFPNExtractor(), tmp_path / 'absent.pth')
 
 
 def test_resnet_fpn_loads_torchvision_and_mmseg_keys(tmp_path):
@@ -54,18 +55,27 @@ def test_resnet_fpn_loads_torchvision_and_mmseg_keys(tmp_path):
     # torchvision format: bare ResNet keys plus a classifier that must be ignored.
     tv = dict(source.resnet.state_dict(), **{'fc.weight': torch.zeros(1000, 512)})
     torch.save(tv, tmp_path / 'tv.pth')
-    loaded = ResNetFPNExtractor(checkpoint=str(tmp_path / 'tv.pth'))
+    loaded = ResNetFPNExtractor()
+    head = loaded.head[0].weight.clone()
+    load_extractor_weights(loaded, tmp_path / 'tv.pth')
     torch.testing.assert_close(loaded.resnet.conv1.weight, source.resnet.conv1.weight)
+    torch.testing.assert_close(loaded.head[0].weight, head)  # only the ResNet is replaced
     # mmseg format: {'state_dict': {'backbone.<key>': ...}}.
     mm = {'state_dict': {f'backbone.{k}': v for k, v in source.resnet.state_dict().items()}}
     torch.save(mm, tmp_path / 'mm.pth')
-    loaded = ResNetFPNExtractor(checkpoint=str(tmp_path / 'mm.pth'))
+    loaded = ResNetFPNExtractor()
+    load_extractor_weights(loaded, tmp_path / 'mm.pth')
     torch.testing.assert_close(
         loaded.resnet.layer1[0].conv1.weight, source.resnet.layer1[0].conv1.weight
     )
+    # The whole extractor, as save_extractor_weights writes it.
+    save_extractor_weights(source, tmp_path / 'whole.pth')
+    loaded = ResNetFPNExtractor()
+    load_extractor_weights(loaded, tmp_path / 'whole.pth')
+    torch.testing.assert_close(loaded.head[0].weight, source.head[0].weight)
 
 
 def test_resnet_fpn_rejects_unrelated_checkpoint(tmp_path):
     torch.save({'foo': torch.zeros(3)}, tmp_path / 'bad.pth')
     with pytest.raises(ValueError, match='no ResNet weights matched'):
-        ResNetFPNExtractor(checkpoint=str(tmp_path / 'bad.pth'))
+        load_extractor_weights(ResNetFPNExtractor(), tmp_path / 'bad.pth')

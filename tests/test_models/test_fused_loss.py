@@ -2,8 +2,8 @@
 
 import pytest
 import torch
+from oracles import spatial_continuity_loss
 
-from dynaseg.models.losses import spatial_continuity_loss
 from dynaseg.models.losses.fused import similarity_and_continuity
 
 

@@ -6,6 +6,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from oracles import spatial_continuity_loss
 
 from dynaseg.models.losses import (
     Continuity,
@@ -13,7 +14,6 @@ from dynaseg.models.losses import (
     LossContext,
     SuperpixelTarget,
     majority_labels,
-    spatial_continuity_loss,
 )
 from dynaseg.models.losses.fused import similarity_and_continuity
 

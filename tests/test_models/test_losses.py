@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+from oracles import feature_similarity_loss, spatial_continuity_loss
 
 from dynaseg.models.losses import (
     DynaSegLoss,
@@ -11,8 +12,6 @@ from dynaseg.models.losses import (
     FSFWeight,
     SCFWeight,
     count_labels,
-    feature_similarity_loss,
-    spatial_continuity_loss,
 )
 
 

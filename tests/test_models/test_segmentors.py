@@ -1,4 +1,4 @@
-"""The per-image segmentor: warm start from init_checkpoint, the scribble it accepts."""
+"""The per-image segmentor: warm start from model.checkpoint, the scribble it accepts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 
 from dynaseg.apis import load_config
 from dynaseg.apis.inference import build_segmentor, image_to_tensor
-from dynaseg.engine.reference_image import save_reference_checkpoint
+from dynaseg.engine.weights import save_extractor_weights
 from dynaseg.models.segmentors import DynaSeg
 from dynaseg.testing import piecewise_image
 
@@ -38,13 +38,13 @@ def trained_state(path: Path) -> dict[str, torch.Tensor]:
     with torch.no_grad():
         for p in net.parameters():
             p.add_(torch.randn_like(p))
-    save_reference_checkpoint(net, path)
+    save_extractor_weights(net, path)
     return torch.load(path, weights_only=True)
 
 
-def test_init_checkpoint_is_loaded_into_every_fresh_extractor(tmp_path: Path):
+def test_checkpoint_is_loaded_into_every_fresh_extractor(tmp_path: Path):
     state = trained_state(tmp_path / 'warm.pth')
-    model = tiny(**{'model.init_checkpoint': str(tmp_path / 'warm.pth')})
+    model = tiny(**{'model.checkpoint': str(tmp_path / 'warm.pth')})
     for _ in range(2):
         built = model.build_extractor().state_dict()
         assert all(torch.equal(built[k], v) for k, v in state.items())
@@ -52,10 +52,10 @@ def test_init_checkpoint_is_loaded_into_every_fresh_extractor(tmp_path: Path):
     assert not all(torch.equal(cold[k], v) for k, v in state.items())
 
 
-def test_optimisation_starts_from_the_init_checkpoint(tmp_path: Path):
+def test_optimisation_starts_from_the_checkpoint(tmp_path: Path):
     """With a zero learning rate the labels are the checkpoint network's own argmax."""
     state = trained_state(tmp_path / 'warm.pth')
-    options = {'model.init_checkpoint': str(tmp_path / 'warm.pth'), 'model.optimizer.lr': 0.0}
+    options = {'model.checkpoint': str(tmp_path / 'warm.pth'), 'model.optimizer.lr': 0.0}
     model = tiny(**options)
     image = image_to_tensor(piecewise_image(16, 20)[0], model)
     labels, record = model.segment(image)
@@ -69,21 +69,21 @@ def test_optimisation_starts_from_the_init_checkpoint(tmp_path: Path):
     assert record.iterations == 3
 
 
-def test_relative_init_checkpoint_is_taken_from_the_current_directory(
+def test_relative_checkpoint_is_taken_from_the_current_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     trained_state(tmp_path / 'warm.pth')
     monkeypatch.chdir(tmp_path)
-    model = tiny(**{'model.init_checkpoint': 'warm.pth'})
-    assert model.init_checkpoint == str(tmp_path / 'warm.pth')
+    model = tiny(**{'model.checkpoint': 'warm.pth'})
+    assert model.checkpoint == str(tmp_path / 'warm.pth')
     monkeypatch.chdir(tmp_path.parent)  # later directory changes do not matter
     model.build_extractor()
 
 
-def test_missing_init_checkpoint_names_the_path(tmp_path: Path):
+def test_missing_checkpoint_names_the_path(tmp_path: Path):
     missing = tmp_path / 'nowhere' / 'warm.pth'
-    with pytest.raises(FileNotFoundError, match=r"init checkpoint '.*nowhere/warm\.pth'"):
-        tiny(**{'model.init_checkpoint': str(missing)})
+    with pytest.raises(FileNotFoundError, match=r"extractor checkpoint '.*nowhere/warm\.pth'"):
+        tiny(**{'model.checkpoint': str(missing)})
 
 
 def test_segment_checks_only_the_scribble_shape():
@@ -104,7 +104,7 @@ def test_segment_checks_only_the_scribble_shape():
 
 def test_num_segments_and_consensus_are_off_by_default():
     model = tiny()
-    assert model.num_segments is None and model.consensus is None
+    assert model.engine.num_segments is None and model.engine.consensus is None
     image = image_to_tensor(piecewise_image(16, 20)[0], model)
     explicit = tiny(**{'model.num_segments': 'auto', 'model.consensus': None})
     np.testing.assert_array_equal(model.segment(image)[0], explicit.segment(image)[0])

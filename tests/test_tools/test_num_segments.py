@@ -27,7 +27,7 @@ def test_flag_sets_the_config_key_and_defaults_to_auto():
 
     assert parse('--num-segments', '4').model.num_segments == 4
     assert 'num_segments' not in parse().model  # the segmentor's default: 'auto'
-    assert build_segmentor(parse()).num_segments is None
+    assert build_segmentor(parse()).engine.num_segments is None
 
 
 @pytest.mark.parametrize('max_pixels', [None, 300], ids=['working-size', 'upsampled'])
@@ -74,4 +74,4 @@ def test_dataset_tools_take_the_key_as_a_cfg_option():
     )
     cfg = load_config(REPO_ROOT / 'configs' / 'dynaseg' / 'dynaseg-fsf_cnn-m2_fast_bsds500.py')
     cfg.merge_from_dict(args.cfg_options)
-    assert build_segmentor(cfg).num_segments == 5
+    assert build_segmentor(cfg).engine.num_segments == 5

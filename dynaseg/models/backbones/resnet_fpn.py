@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import torch
 import torch.nn.functional as F
 from mmseg.models.backbones import ResNet
 from mmseg.models.necks import FPN
@@ -17,16 +14,16 @@ from dynaseg.registry import MODELS
 class ResNetFPNExtractor(nn.Module):
     """ResNet stem + the first ``num_stages`` stages, an FPN, then conv1x1 -> BN at input size.
 
-    Weights are random unless ``checkpoint`` names a local file; nothing is ever
-    downloaded. Both torchvision-format keys (``conv1.weight``, ``layer1.0...``)
-    and mmseg-format checkpoints (``state_dict`` with a ``backbone.`` prefix) load.
+    Weights are random; the segmentor's ``model.checkpoint`` loads a local file
+    (``dynaseg/engine/weights.py``), nothing is ever downloaded. Besides this extractor's own
+    state_dict, ResNet weights alone load (:meth:`adapt_state_dict`): torchvision-format keys
+    (``conv1.weight``, ``layer1.0...``) and mmseg-format ones (a ``backbone.`` prefix).
 
     Args:
         depth: ResNet depth (18).
         num_stages: how many residual stages to keep; the early ones keep spatial detail.
         channels: FPN width p.
         out_channels: q_max response channels.
-        checkpoint: optional local path of pretrained ResNet weights.
 
     Shape:
         input (B, 3, H, W) -> output (B, out_channels, H, W).
@@ -38,7 +35,6 @@ class ResNetFPNExtractor(nn.Module):
         num_stages: int = 2,
         channels: int = 100,
         out_channels: int = 100,
-        checkpoint: str | None = None,
     ) -> None:
         super().__init__()
         self.resnet = ResNet(
@@ -55,9 +51,6 @@ class ResNetFPNExtractor(nn.Module):
             nn.Conv2d(channels, out_channels, 1), nn.BatchNorm2d(out_channels)
         )
         self.out_channels = out_channels
-        self.checkpoint = checkpoint
-        if checkpoint is not None:
-            self.load_resnet_weights(checkpoint)
 
     def forward(self, x: Tensor) -> Tensor:
         finest = self.fpn(self.resnet(x))[0]
@@ -65,30 +58,26 @@ class ResNetFPNExtractor(nn.Module):
         upsampled = F.interpolate(finest, size=x.shape[-2:], mode='bilinear', align_corners=False)
         return self.head(upsampled)
 
-    def init_weights(self) -> None:
-        """Random initialisation, then the local checkpoint if one was given."""
-        for module in self.modules():
-            if isinstance(module, (nn.Conv2d, nn.BatchNorm2d)):
-                module.reset_parameters()
-        if self.checkpoint is not None:
-            self.load_resnet_weights(self.checkpoint)
+    def adapt_state_dict(self, state: dict[str, Tensor]) -> dict[str, Tensor]:
+        """A checkpoint's weights as this extractor's full state_dict.
 
-    def load_resnet_weights(self, path: str) -> None:
-        """Load torchvision- or mmseg-format ResNet weights from a local file."""
-        file = Path(path).expanduser()
-        if not file.is_file():
-            raise FileNotFoundError(
-                f'ResNet checkpoint not found: {file} (no weights are downloaded; '
-                'pass a local torchvision- or mmseg-format .pth file, or checkpoint=None)'
-            )
-        state = torch.load(file, map_location='cpu', weights_only=True)
-        state = state.get('state_dict', state)
+        This extractor's own state_dict is returned as it is. Otherwise ``state`` is taken as
+        pretrained ResNet weights (torchvision keys, or mmseg's with a ``backbone.`` prefix):
+        the ResNet's tensors of matching name and shape are replaced, everything else (the
+        classifier of a torchvision file, the FPN and head here) keeps its current value.
+
+        Raises:
+            ValueError: no ResNet weight matched.
+        """
+        own = self.state_dict()
+        if set(state) == set(own):
+            return state
         if any(k.startswith('backbone.') for k in state):
             state = {
                 k[len('backbone.') :]: v for k, v in state.items() if k.startswith('backbone.')
             }
-        own = self.resnet.state_dict()
-        matched = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+        resnet = self.resnet.state_dict()
+        matched = {k: v for k, v in state.items() if k in resnet and resnet[k].shape == v.shape}
         if not matched:
-            raise ValueError(f'{file}: no ResNet weights matched (expected keys like conv1.weight)')
-        self.resnet.load_state_dict(matched, strict=False)
+            raise ValueError('no ResNet weights matched (expected keys like conv1.weight)')
+        return dict(own, **{f'resnet.{k}': v for k, v in matched.items()})

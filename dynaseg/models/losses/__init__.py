@@ -5,8 +5,6 @@ from .dynaseg_loss import (
     LossContext,
     LossOutput,
     count_labels,
-    feature_similarity_loss,
-    spatial_continuity_loss,
 )
 from .superpixel import SuperpixelTarget, majority_labels
 
@@ -22,6 +20,4 @@ __all__ = [
     'SuperpixelTarget',
     'majority_labels',
     'count_labels',
-    'feature_similarity_loss',
-    'spatial_continuity_loss',
 ]

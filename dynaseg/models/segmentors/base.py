@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from abc import abstractmethod
 from collections.abc import Callable
 
@@ -13,23 +14,27 @@ from mmseg.models.segmentors import BaseSegmentor
 from mmseg.structures import SegDataSample
 from torch import Tensor, nn
 
-from dynaseg.engine import DEFAULT_OPTIMIZER, OptimizationRecord
+from dynaseg.engine import DEFAULT_OPTIMIZER, EngineSettings, OptimizationRecord
+from dynaseg.engine.weights import load_extractor_weights
 from dynaseg.models.losses import DynaSegLoss
 from dynaseg.registry import MODELS
 from dynaseg.utils.labels import relabel_connected_components
 
+#: Keys of earlier versions whose setting now has one home: old key -> the key to set instead.
+MOVED_KEYS = {
+    'init_checkpoint': 'model.checkpoint',
+    'backbone.checkpoint': 'model.checkpoint',
+    'reference.checkpoint': 'model.checkpoint',
+}
 
-def parse_num_segments(value: int | str) -> int | None:
-    """``model.num_segments`` as the engine takes it: ``'auto'`` -> None, an int K >= 1 -> K.
 
-    Raises:
-        ValueError: anything else.
-    """
-    if value == 'auto':
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"num_segments must be 'auto' or an int >= 1, got {value!r}")
-    return int(value)
+def refuse_moved_keys(model_cfg: dict) -> None:
+    """Raise a one-line ValueError naming the new key when ``model_cfg`` sets a moved one."""
+    for old, new in MOVED_KEYS.items():
+        section, _, key = old.rpartition('.')
+        holder = model_cfg.get(section) if section else model_cfg
+        if isinstance(holder, dict) and key in holder:
+            raise ValueError(f'model.{old} is no longer read: set {new} instead')
 
 
 class PerImageSegmentor(BaseSegmentor):
@@ -108,7 +113,8 @@ class PerImageSegmentor(BaseSegmentor):
 
 
 class DynaSegBase(PerImageSegmentor):
-    """A DynaSeg extractor, its loss and optimiser; ``segment`` says how images are labelled.
+    """A DynaSeg extractor, its weights, loss, optimiser and engine settings; ``segment`` says
+    how images are labelled.
 
     Args:
         backbone: feature-extractor config (``DynaSegCNN``, ``ResNetFPNExtractor``).
@@ -116,11 +122,22 @@ class DynaSegBase(PerImageSegmentor):
         optimizer: torch.optim config (SGD, lr 0.1, momentum 0.9).
         seed: seed of the extractor's initialisation; same seed, same labels.
         relabel: split disconnected regions of one label into separate segments.
+        checkpoint: optional local file of extractor weights (``dynaseg/engine/weights.py``):
+            the network trained in reference-image mode, a warm start for every image's
+            optimisation, or pretrained ResNet weights. Every extractor is built seeded, then
+            loaded from it. A relative path is taken from the current directory when the
+            segmentor is built.
         data_preprocessor: mmseg's ``SegDataPreProcessor``; Kim et al. scale pixels to [0, 1].
+        **engine: the engine's options (``schedule``, ``num_segments``, ``precision``, ...),
+            read once into :attr:`engine`, an :class:`~dynaseg.engine.EngineSettings`; a key
+            this segmentor cannot honour is refused in one line (:attr:`one_pass`).
 
     ``pretrained``, ``train_cfg`` and ``test_cfg`` are accepted because mmseg's
     ``init_model`` passes them; DynaSeg has nothing to pretrain.
     """
+
+    #: True for one forward pass per image: only the engine options it honours are accepted.
+    one_pass = False
 
     def __init__(
         self,
@@ -129,20 +146,33 @@ class DynaSegBase(PerImageSegmentor):
         optimizer: dict | None = None,
         seed: int = 0,
         relabel: bool = False,
+        checkpoint: str | None = None,
         data_preprocessor: dict | None = None,
         pretrained: str | None = None,
         train_cfg: dict | None = None,
         test_cfg: dict | None = None,
         init_cfg: dict | None = None,
+        **engine,
     ) -> None:
+        refuse_moved_keys(dict(engine, backbone=backbone))
+        self.engine = EngineSettings.from_config(engine, one_pass=self.one_pass)
+        self.checkpoint = None if checkpoint is None else os.path.abspath(checkpoint)
+        if self.checkpoint is not None and not os.path.isfile(self.checkpoint):
+            raise FileNotFoundError(f'extractor checkpoint {self.checkpoint!r} does not exist')
         super().__init__(
             seed=seed, relabel=relabel, data_preprocessor=data_preprocessor, init_cfg=init_cfg
         )
         self.backbone_cfg = copy.deepcopy(backbone)
-        # A resident copy gives the segmentor parameters (checkpoints, reference-image mode).
+        # A resident copy gives the segmentor parameters (reference-image mode, mmseg's calls).
         self.backbone = MODELS.build(backbone)
+        self._load_weights(self.backbone)
         self.loss_fn: DynaSegLoss = MODELS.build(loss)
         self.optimizer_cfg = dict(optimizer or DEFAULT_OPTIMIZER)
+
+    def _load_weights(self, extractor: nn.Module) -> None:
+        """Load the :attr:`checkpoint` weights into ``extractor``, when one is set."""
+        if self.checkpoint is not None:
+            load_extractor_weights(extractor, self.checkpoint)
 
     @property
     def q_max(self) -> int:
@@ -150,8 +180,10 @@ class DynaSegBase(PerImageSegmentor):
         return int(self.backbone.out_channels)
 
     def build_extractor(self) -> nn.Module:
-        """A fresh, randomly initialised feature extractor (seed it before calling)."""
-        return MODELS.build(copy.deepcopy(self.backbone_cfg))
+        """A fresh extractor: random weights (seed it before calling), then :attr:`checkpoint`."""
+        extractor = MODELS.build(copy.deepcopy(self.backbone_cfg))
+        self._load_weights(extractor)
+        return extractor
 
     def loss(self, inputs: Tensor, data_samples: list[SegDataSample] | None = None) -> dict:
         """The DynaSeg loss of the resident extractor on a batch, averaged over its images.

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
-from dynaseg.engine import (
-    NonFiniteBatchError,
-    OptimizationRecord,
-    Schedule,
-    SilhouetteConfig,
-    optimize_batch,
-    optimize_image,
-)
-from dynaseg.engine.consensus import Consensus, medoid
-from dynaseg.engine.precision import check_precision
-from dynaseg.engine.reference_image import load_reference_checkpoint
+from dynaseg.engine import NonFiniteBatchError, OptimizationRecord, optimize_batch, optimize_image
+from dynaseg.engine.consensus import medoid
 from dynaseg.engine.stack import cnn_layers
 from dynaseg.registry import MODELS
 
-from .base import DynaSegBase, parse_num_segments
+from .base import DynaSegBase
 
 
 @MODELS.register_module()
@@ -32,64 +22,21 @@ class DynaSeg(DynaSegBase):
     """Unsupervised segmentation by per-image optimisation (Kim et al. 2020; DynaSeg 2024).
 
     Args:
-        backbone, loss, optimizer, seed, relabel, data_preprocessor: see
-            :class:`~dynaseg.models.segmentors.base.DynaSegBase`; a new extractor is built and
-            seeded for every image.
-        schedule: :class:`~dynaseg.engine.Schedule` fields (iterations, stopping, resolutions).
-        silhouette: :class:`~dynaseg.engine.SilhouetteConfig` fields.
-        channels_last, tune_allocator: speed switches of the engine (no effect on the method).
-        scribble: scribble guidance settings, ``dict(weight=0.5)`` (Kim's ``stepsize_scr``);
-            masks are passed per image to :meth:`segment`.
-        init_checkpoint: optional state_dict file of the extractor (for example a network
-            trained in reference-image mode); every image's optimisation starts from it instead
-            of the seeded random initialisation. A relative path is taken from the current
-            directory when the segmentor is built.
-        precision: ``'fp32'`` (default), ``'tf32'`` or ``'bf16'``; compile_extractor: False
-            (default), True or a ``torch.compile`` backend name. GPU levers of the engine
-            (``dynaseg/engine/precision.py``); the fp32 default runs exactly as without them.
-        num_segments: ``'auto'`` (default): the schedule's rule decides the label count; an
-            int K: exactly K labels (``dynaseg/engine/segment_count.py``; fewer only if the
-            image has fewer distinct response vectors, with a warning in the record).
-        consensus: None (default), or ``dict(seeds=3, rule='medoid')``: optimise each image
-            with that many seeds (seed, seed + 1, ...; batched when the extractor stacks) and
-            return the medoid run (``dynaseg/engine/consensus.py``); the record is its record,
-            with every seed's summary in ``seed_runs`` and the total time in ``seconds``.
+        backbone, loss, optimizer, seed, relabel, checkpoint, data_preprocessor: see
+            :class:`~dynaseg.models.segmentors.base.DynaSegBase`; a new extractor is built,
+            seeded (and loaded from ``checkpoint``, a warm start) for every image.
+        **engine: the per-image loop's options, read once into :attr:`engine`
+            (:class:`~dynaseg.engine.EngineSettings`): ``schedule`` (iterations, stopping,
+            resolutions), ``silhouette``, ``num_segments`` (``'auto'`` or exactly K labels),
+            ``scribble=dict(weight=0.5)`` (Kim's ``stepsize_scr``; masks are passed per image
+            to :meth:`segment`), ``consensus``, and the speed switches ``precision``,
+            ``compile_extractor``, ``channels_last``, ``tune_allocator``.
+
+    With ``consensus=dict(seeds=3, rule='medoid')`` each image is optimised with that many seeds
+    (seed, seed + 1, ...; batched when the extractor stacks) and the medoid run is returned
+    (``dynaseg/engine/consensus.py``); the record is its record, with every seed's summary in
+    ``seed_runs`` and the total time in ``seconds``.
     """
-
-    def __init__(
-        self,
-        schedule: dict | None = None,
-        silhouette: dict | None = None,
-        channels_last: bool = True,
-        tune_allocator: bool = True,
-        scribble: dict | None = None,
-        init_checkpoint: str | None = None,
-        precision: str = 'fp32',
-        compile_extractor: bool | str = False,
-        num_segments: int | str = 'auto',
-        consensus: dict | None = None,
-        **kwargs,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.schedule = Schedule(**(schedule or {}))
-        self.silhouette = SilhouetteConfig(**(silhouette or {}))
-        self.channels_last = channels_last
-        self.tune_allocator = tune_allocator
-        self.precision = check_precision(precision)
-        self.compile_extractor = compile_extractor
-        self.num_segments = parse_num_segments(num_segments)
-        self.consensus = None if consensus is None else Consensus(**consensus)
-        self.scribble_weight = float((scribble or {}).get('weight', 0.5))
-        self.init_checkpoint = None if init_checkpoint is None else os.path.abspath(init_checkpoint)
-        if self.init_checkpoint is not None and not os.path.isfile(self.init_checkpoint):
-            raise FileNotFoundError(f'init checkpoint {self.init_checkpoint!r} does not exist')
-
-    def build_extractor(self) -> nn.Module:
-        """A fresh extractor: seeded random weights, then ``init_checkpoint`` if one is set."""
-        extractor = super().build_extractor()
-        if self.init_checkpoint is not None:
-            load_reference_checkpoint(extractor, self.init_checkpoint, what='init checkpoint')
-        return extractor
 
     def segment(
         self,
@@ -117,9 +64,10 @@ class DynaSeg(DynaSegBase):
                     f'{tuple(image.shape[-2:])}'
                 )
         first = self.seed if seed is None else seed
-        if self.consensus is None:
+        consensus = self.engine.consensus
+        if consensus is None:
             return self._segment_seed(image, first, on_iteration, mask)
-        return self._consensus(image, self.consensus.seeds_from(first), on_iteration, mask)
+        return self._consensus(image, consensus.seeds_from(first), on_iteration, mask)
 
     def _segment_seed(
         self,
@@ -134,17 +82,10 @@ class DynaSeg(DynaSegBase):
             self.build_extractor,
             self.loss_fn,
             self.optimizer_cfg,
-            self.schedule,
+            self.engine,
             seed=seed,
-            silhouette=self.silhouette,
-            channels_last=self.channels_last,
-            tune_allocator=self.tune_allocator,
             on_iteration=on_iteration,
             scribble=mask,
-            scribble_weight=self.scribble_weight,
-            precision=self.precision,
-            compile_extractor=self.compile_extractor,
-            num_segments=self.num_segments,
         )
         return self.finish(labels), record
 
@@ -193,8 +134,9 @@ class DynaSeg(DynaSegBase):
         other extractors (ResNet-18 + FPN) are optimised one image at a time. Under a
         consensus of seeds, :meth:`segment` batches each image's seeds instead.
         """
-        if self.consensus is not None:
-            return f'a consensus of {self.consensus.seeds} seeds batches the seeds of each image'
+        consensus = self.engine.consensus
+        if consensus is not None:
+            return f'a consensus of {consensus.seeds} seeds batches the seeds of each image'
         return self._stack_unsupported_reason()
 
     def _stack_unsupported_reason(self) -> str | None:
@@ -247,15 +189,9 @@ class DynaSeg(DynaSegBase):
                 self.build_extractor,
                 self.loss_fn,
                 self.optimizer_cfg,
-                self.schedule,
+                self.engine,
                 seeds,
-                silhouette=self.silhouette,
-                channels_last=self.channels_last,
-                tune_allocator=self.tune_allocator,
                 on_iteration=on_iteration,
-                precision=self.precision,
-                compile_extractor=self.compile_extractor,
-                num_segments=self.num_segments,
             )
         except NonFiniteBatchError as error:
             error.results = [

@@ -12,39 +12,25 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from dynaseg.engine import OptimizationRecord
-from dynaseg.engine.reference_image import (
-    ReferenceTrainRecord,
-    load_reference_checkpoint,
-    reference_segment,
-    train_reference,
-)
+from dynaseg.engine import EngineSettings, OptimizationRecord
+from dynaseg.engine.reference_image import ReferenceTrainRecord, reference_segment, train_reference
 from dynaseg.registry import MODELS
 
-from .base import DynaSegBase, parse_num_segments
-
-#: Config keys of the per-image mode that mean nothing for one forward pass per image.
-PER_IMAGE_KEYS = (
-    'schedule',
-    'silhouette',
-    'channels_last',
-    'tune_allocator',
-    'scribble',
-    'init_checkpoint',
-    'consensus',
-)
+from .base import DynaSegBase, refuse_moved_keys
 
 
 def reference_image_config(model_cfg: Any, checkpoint: str | None) -> dict:
     """A DynaSeg model config turned into a :class:`DynaSegReferenceImage` one.
 
-    Keeps the extractor, loss, optimiser, seed and preprocessing, drops the per-image-only keys
-    and sets ``reference.checkpoint`` (None = to be trained). Already a reference-image config:
-    only the checkpoint changes.
+    Keeps the extractor, loss, optimiser, seed and preprocessing and the engine options one
+    forward pass honours, drops the other engine options (the per-image optimisation's) and
+    sets ``checkpoint`` (None = to be trained). Already a reference-image config: only the
+    checkpoint changes.
     """
-    cfg = {k: copy.deepcopy(v) for k, v in dict(model_cfg).items() if k not in PER_IMAGE_KEYS}
+    per_image = set(EngineSettings.config_keys()) - set(EngineSettings.config_keys(one_pass=True))
+    cfg = {k: copy.deepcopy(v) for k, v in dict(model_cfg).items() if k not in per_image}
     cfg['type'] = 'DynaSegReferenceImage'
-    cfg['reference'] = dict(cfg.get('reference') or {}, checkpoint=checkpoint)
+    cfg['checkpoint'] = checkpoint
     return cfg
 
 
@@ -52,44 +38,35 @@ def reference_image_config(model_cfg: Any, checkpoint: str | None) -> dict:
 class DynaSegReferenceImage(DynaSegBase):
     """Reference-image mode (Kim et al.): the resident extractor labels every image in one pass.
 
-    Train it with :meth:`train_reference` (``tools/train_reference.py``), or load a checkpoint
-    that training wrote; until then :meth:`segment` refuses.
+    Train it with :meth:`train_reference` (``tools/train_reference.py``), or load the weights
+    that training wrote (``model.checkpoint``); until then :meth:`segment` refuses.
 
     Args:
-        backbone, loss, optimizer, seed, relabel, data_preprocessor: see
-            :class:`~dynaseg.models.segmentors.base.DynaSegBase`.
-        reference: ``dict(checkpoint=None, max_pixels=40000, bn_stats='batch')``: the trained
-            network's file, the size cap of training and inference (a few-pixel receptive field
-            is scale-dependent), and whose statistics BatchNorm uses at inference
+        backbone, loss, optimizer, seed, relabel, checkpoint, data_preprocessor: see
+            :class:`~dynaseg.models.segmentors.base.DynaSegBase`; ``checkpoint`` is the trained
+            network.
+        reference: ``dict(max_pixels=40000, bn_stats='batch')``: the size cap of training and
+            inference (a few-pixel receptive field is scale-dependent), and whose statistics
+            BatchNorm uses at inference
             (see :func:`~dynaseg.engine.reference_image.reference_segment`).
-        num_segments: ``'auto'`` (default): the argmax of the forward's response; an int K:
-            exactly K labels from that response, by the per-image mode's segment-count control
-            (``dynaseg/engine/segment_count.py``; fewer only if the image has fewer distinct
-            response vectors, with a warning in the record).
-
-    The per-image keys (:data:`PER_IMAGE_KEYS`: schedule, consensus, ...) are refused with a
-    ``ValueError``; :func:`reference_image_config` drops them from a per-image config.
+        **engine: of the engine's options only those one forward pass honours
+            (``EngineSettings.config_keys(one_pass=True)``): ``num_segments``, ``'auto'``
+            (default) for the argmax of the forward's response, or K for exactly K labels from
+            it by the per-image mode's segment-count control (``segment_count.py``; fewer only
+            if the image has fewer distinct response vectors, with a warning in the record).
+            The per-image optimisation's options (schedule, consensus, precision, ...) are
+            refused in one line; :func:`reference_image_config` drops them from a per-image
+            config.
     """
 
-    def __init__(
-        self, reference: dict | None = None, num_segments: int | str = 'auto', **kwargs
-    ) -> None:
-        per_image = sorted(set(kwargs) & set(PER_IMAGE_KEYS))
-        if per_image:
-            raise ValueError(
-                f'{", ".join(per_image)}: per-image optimisation settings, meaningless for one '
-                'forward pass per image (reference-image mode); remove them, or build the '
-                'config with reference_image_config, which drops them'
-            )
+    one_pass = True
+
+    def __init__(self, reference: dict | None = None, **kwargs) -> None:
+        refuse_moved_keys(dict(reference=reference or {}))
         super().__init__(**kwargs)
-        self.num_segments = parse_num_segments(num_segments)
-        self.reference_cfg: dict[str, Any] = dict(
-            checkpoint=None, max_pixels=40_000, bn_stats='batch'
-        )
+        self.reference_cfg: dict[str, Any] = dict(max_pixels=40_000, bn_stats='batch')
         self.reference_cfg.update(reference or {})
-        self.trained = bool(self.reference_cfg['checkpoint'])
-        if self.trained:
-            load_reference_checkpoint(self.backbone, self.reference_cfg['checkpoint'])
+        self.trained = self.checkpoint is not None
 
     def segment(
         self,
@@ -110,7 +87,7 @@ class DynaSegReferenceImage(DynaSegBase):
             )
         if not self.trained:
             raise RuntimeError(
-                'the reference-image network is untrained: set model.reference.checkpoint '
+                'the reference-image network is untrained: set model.checkpoint '
                 '(tools/train_reference.py writes one) or call train_reference first'
             )
         start = time.perf_counter()
@@ -120,7 +97,7 @@ class DynaSegReferenceImage(DynaSegBase):
             image,
             max_pixels=self.reference_cfg['max_pixels'],
             bn_stats=self.reference_cfg['bn_stats'],
-            num_segments=self.num_segments,
+            num_segments=self.engine.num_segments,
             record=record,
         )
         labels_np = self.finish(labels.cpu().numpy())
@@ -136,7 +113,8 @@ class DynaSegReferenceImage(DynaSegBase):
     ) -> ReferenceTrainRecord:
         """Train the resident extractor over ``images`` (each (1, 3, H, W), normalised).
 
-        Re-initialises it with :attr:`seed` (same seed, same network), then runs
+        Re-initialises it with :attr:`seed` (same seed, same network; then loads
+        :attr:`checkpoint` if one is set, so training continues from it), then runs
         :func:`~dynaseg.engine.reference_image.train_reference` with this model's loss and
         optimiser; ``max_pixels`` defaults to ``reference.max_pixels`` so training and inference
         see the same scale. Afterwards :meth:`segment` labels images with it.
