@@ -1,4 +1,4 @@
-"""A run's results as a report reads them: from its work dir, or from the file a report commits.
+"""A run's results as a report reads them: from its work dir, or from the file a report saved.
 
 A work dir holds what ``tools/evaluate_config.py`` wrote: ``eval_results.json`` (the scores the
 evaluator aggregated), ``eval_results.pkl`` (one row of scores per image) and one record per
@@ -54,9 +54,6 @@ class RunResult:
         """The per-image rows that carry ``key`` ([] for a run scored before per-image scores
         were kept: its rows hold only ``img_id``)."""
         return [row for row in self.images if key in row]
-
-    def scored_ids(self) -> list[str]:
-        return [row['img_id'] for row in self.images]
 
 
 def read_work_dir(work_dir: str | Path) -> RunResult:
