@@ -9,6 +9,7 @@
 #   faithful   the authors' protocol (full size, 1000 iterations or q <= 3) for Kim fixed mu=1,
 #              DynaSeg-SCF and DynaSeg-FSF on all 200 BSDS500 test images, with 95% bootstrap
 #              intervals over images                  -> docs/results_bsds500_faithful_all.md
+#              (and each run's result, per-image scores included, under docs/results/)
 #
 # Usage:  bash tools/gpu_check.sh DATA_ROOT [STEP ...]   (DATA_ROOT holds bsds500/; default: all steps)
 # Environment: PYTHON (default python3), DEVICE (default cuda), IMAGES (test images of the faithful
@@ -21,7 +22,7 @@
 # (docs/reproduction.md), i.e. 40-90 minutes for the faithful step's 600 image runs unbatched.
 set -euo pipefail
 if [ $# -lt 1 ]; then
-  sed -n '2,21p' "$0" >&2
+  sed -n '2,22p' "$0" >&2
   exit 2
 fi
 DATA=$(cd "$1" && pwd) # absolute, because the tools run from the repository root
@@ -40,8 +41,9 @@ DEVICE=${DEVICE:-cuda}
 IMAGES=${IMAGES:-0}
 DOCS=${DOCS:-docs}
 WORK=${WORK:-work_dirs/gpu_check}
-# The tools import dynaseg from this checkout whether or not it was pip-installed.
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+# The tools import dynaseg from this checkout whether or not it was pip-installed, and find the
+# datasets under DATA_ROOT (the benchmarks read bsds500/ there by default).
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" DYNASEG_DATA_ROOT="$DATA"
 log() { echo "[gpu_check] $*" >&2; }
 runs() { [[ " ${STEPS[*]} " == *" $1 "* ]]; }
 
@@ -93,14 +95,14 @@ mkdir -p "$DOCS/benchmarks" "$WORK"
 
 if runs benchmark; then
   log "benchmark -> $BENCH_JSON"
-  "$PYTHON" tools/benchmark.py --data-root "$DATA/bsds500" --device "$DEVICE" "${BENCH[@]}" \
+  "$PYTHON" tools/benchmark.py --device "$DEVICE" "${BENCH[@]}" \
     --cache "$WORK/benchmark_cache" --out "$BENCH_JSON"
 fi
 
 if runs batched; then
   log "batched -> $BATCHED_JSON"
-  "$PYTHON" tools/benchmark_batched.py --tool --device "$DEVICE" --data-root "$DATA/bsds500" \
-    "${BATCHED[@]}" --out "$BATCHED_JSON"
+  "$PYTHON" tools/benchmark_batched.py --tool --device "$DEVICE" "${BATCHED[@]}" \
+    --out "$BATCHED_JSON"
 fi
 
 if runs faithful; then
