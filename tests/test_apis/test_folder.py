@@ -209,6 +209,17 @@ def test_empty_input_folder_is_an_error_naming_it(tmp_path):
     assert not (tmp_path / 'out').exists()
 
 
+def test_segment_tool_on_an_empty_folder_exits_2_with_one_line(tmp_path, capsys):
+    from dynaseg.cli import segment_main
+
+    (tmp_path / 'in').mkdir()
+    code = segment_main(
+        ['--input_folder', str(tmp_path / 'in'), '--output_folder', str(tmp_path / 'out')]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.count('\n') == 1 and 'no images to segment' in err
+
+
 def test_progress_is_one_line_per_image_when_not_a_terminal(tmp_path, capsys):
     for name in ('a.png', 'b.png'):
         write_image(tmp_path / 'in' / name)
