@@ -300,6 +300,8 @@ def test_real_cocostuff_curated_image(tmp_path: Path) -> None:
     results = run_dataset(cfg, tmp_path / 'work', log=lambda _: None)
     assert results['exit_code'] == 0
     counts = results['counts']
-    assert counts['listed'] == 2175 and counts['present'] >= 1 and counts['scored'] >= 1
-    assert counts['missing'] == counts['listed'] - counts['present']
+    # The shared data holds one of the 2175 curated images (000000000785): it is scored.
+    assert counts['listed'] == 2175 and counts['present'] == 1 and counts['scored'] == 1
+    assert counts['missing'] == 2174
+    assert [row['img_id'] for row in read_results(tmp_path / 'work')[1]] == ['000000000785']
     assert 0 <= results['metrics']['b_per_image']['mIoU'] <= 1
