@@ -108,10 +108,7 @@ def test_batched_folder_run_matches_one_at_a_time(tmp_path, monkeypatch):
         assert ra['iterations'] == rb['iterations'] == 20
         assert ra['stop_reason'] == rb['stop_reason'] == 'max_iters'
         assert ra['seed'] == rb['seed'] == 0
-        assert (
-            max(abs(x - y) for x, y in zip(ra['label_counts'], rb['label_counts']))
-            <= 1
-        )
+        assert max(abs(x - y) for x, y in zip(ra['label_counts'], rb['label_counts'])) <= 1
         # Side outputs and the record are written per image, as without batching.
         assert (tmp_path / 'batch' / 'vis' / f'{stem}_color.png').is_file()
         assert 'batch_size' not in ra
