@@ -5,17 +5,8 @@
 # - edge-aware continuity (s = 0.15, see dynaseg-fsf_cnn-m2_fast-edge_bsds500.py).
 # Its test-split numbers (3 seeds, beside Kim et al. with the same levers and the authors'
 # constants): docs/results_default.md.
-_base_ = [
-    '../_base_/models/dynaseg_cnn.py',
-    '../_base_/schedules/fast.py',
-    '../_base_/datasets/bsds500.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['./dynaseg-fsf_cnn-m2_fast_bsds500.py']
 model = dict(
-    schedule={{_base_.schedule}},
     backbone=dict(padding_mode='replicate'),
-    loss=dict(
-        weight=dict(_delete_=True, type='FSFWeight', mu=15.0),
-        continuity=dict(edge_sigma=0.15),
-    ),
+    loss=dict(continuity=dict(edge_sigma=0.15)),
 )

@@ -35,11 +35,6 @@ def test_every_config_is_at_most_three_files_deep(path: Path):
     assert depth(path) <= 3
 
 
-def test_the_default_config_states_its_differences_over_the_base_files():
-    default = CONFIGS / 'dynaseg' / 'dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500.py'
-    assert all('_base_' in base.parts for base in bases(default))
-
-
 def test_no_config_holds_keys_that_nothing_reads():
     for path in LEAVES:
         cfg = Config.fromfile(str(path))
