@@ -46,6 +46,9 @@ class PerImageSegmentor(BaseSegmentor):
     Args:
         seed: seed of whatever is random per image (network initialisation, k-means).
         relabel: split disconnected regions of one label into separate segments.
+        refine: refiner configs applied in order to the finished labels
+            (``dynaseg/models/refiners.py``: snap them to a classical over-segmentation);
+            None or empty: none.
         data_preprocessor: mmseg's ``SegDataPreProcessor``; images reach :meth:`segment`
             normalised by it.
     """
@@ -54,12 +57,16 @@ class PerImageSegmentor(BaseSegmentor):
         self,
         seed: int = 0,
         relabel: bool = False,
+        refine: list[dict] | None = None,
         data_preprocessor: dict | None = None,
         init_cfg: dict | None = None,
     ) -> None:
+        from dynaseg.models.refiners import build_refiners  # refiners build classical models
+
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.seed = seed
         self.relabel = relabel
+        self.refiners = build_refiners(refine)
         self.align_corners = False
         self.records: list[OptimizationRecord] = []
 
@@ -77,8 +84,20 @@ class PerImageSegmentor(BaseSegmentor):
         """Why several images cannot be labelled together (None: :meth:`segment_batch` works)."""
         return f'{type(self).__name__} labels one image at a time'
 
-    def finish(self, labels: np.ndarray) -> np.ndarray:
-        """The labels as returned: connected components relabelled when ``relabel`` is set."""
+    def to_rgb(self, image: Tensor) -> np.ndarray:
+        """(1, 3, H, W) normalised -> (H, W, 3) uint8 RGB, inverting the data preprocessor."""
+        mean: Tensor = self.data_preprocessor.mean
+        std: Tensor = self.data_preprocessor.std
+        pixels = image[0].detach().to(std.device) * std + mean
+        return pixels.permute(1, 2, 0).round().clamp(0, 255).byte().cpu().numpy()
+
+    def finish(self, labels: np.ndarray, image: Tensor) -> np.ndarray:
+        """The labels of ``image`` as returned: through the refiners, then split into connected
+        components when ``relabel`` is set."""
+        if self.refiners:
+            from dynaseg.models.refiners import apply_refiners
+
+            labels = apply_refiners(self.refiners, labels, self.to_rgb(image))
         return relabel_connected_components(labels) if self.relabel else labels
 
     def predict(
@@ -122,6 +141,7 @@ class DynaSegBase(PerImageSegmentor):
         optimizer: torch.optim config (SGD, lr 0.1, momentum 0.9).
         seed: seed of the extractor's initialisation; same seed, same labels.
         relabel: split disconnected regions of one label into separate segments.
+        refine: refiners of the finished labels (see :class:`PerImageSegmentor`).
         checkpoint: optional local file of extractor weights (``dynaseg/engine/weights.py``):
             the network trained in reference-image mode, a warm start for every image's
             optimisation, or pretrained ResNet weights. Every extractor is built seeded, then
@@ -146,6 +166,7 @@ class DynaSegBase(PerImageSegmentor):
         optimizer: dict | None = None,
         seed: int = 0,
         relabel: bool = False,
+        refine: list[dict] | None = None,
         checkpoint: str | None = None,
         data_preprocessor: dict | None = None,
         pretrained: str | None = None,
@@ -160,7 +181,11 @@ class DynaSegBase(PerImageSegmentor):
         if self.checkpoint is not None and not os.path.isfile(self.checkpoint):
             raise FileNotFoundError(f'extractor checkpoint {self.checkpoint!r} does not exist')
         super().__init__(
-            seed=seed, relabel=relabel, data_preprocessor=data_preprocessor, init_cfg=init_cfg
+            seed=seed,
+            relabel=relabel,
+            refine=refine,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg,
         )
         self.backbone_cfg = copy.deepcopy(backbone)
         # A resident copy gives the segmentor parameters (reference-image mode, mmseg's calls).

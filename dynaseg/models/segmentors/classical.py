@@ -45,6 +45,7 @@ class ClassicalSegmentor(PerImageSegmentor):
     Args:
         seed: seed of the method's random choices (k-means, quickshift); unused otherwise.
         relabel: split disconnected regions of one label into separate segments.
+        refine: refiners of the labels (``dynaseg/models/refiners.py``).
         data_preprocessor: as in the DynaSeg configs; :meth:`segment` undoes its
             normalisation to recover the 8-bit image.
 
@@ -56,6 +57,7 @@ class ClassicalSegmentor(PerImageSegmentor):
         self,
         seed: int = 0,
         relabel: bool = False,
+        refine: list[dict] | None = None,
         data_preprocessor: dict | None = None,
         pretrained: str | None = None,
         train_cfg: dict | None = None,
@@ -65,6 +67,7 @@ class ClassicalSegmentor(PerImageSegmentor):
         super().__init__(
             seed=seed,
             relabel=relabel,
+            refine=refine,
             data_preprocessor=data_preprocessor or dict(DEFAULT_PREPROCESSOR),
             init_cfg=init_cfg,
         )
@@ -77,13 +80,6 @@ class ClassicalSegmentor(PerImageSegmentor):
     def label_rgb(self, rgb: np.ndarray) -> np.ndarray:
         """Labels (H, W) of an (H, W, 3) uint8 RGB image."""
         raise NotImplementedError
-
-    def to_rgb(self, image: Tensor) -> np.ndarray:
-        """(1, 3, H, W) normalised -> (H, W, 3) uint8 RGB, inverting the data preprocessor."""
-        mean: Tensor = self.data_preprocessor.mean
-        std: Tensor = self.data_preprocessor.std
-        pixels = image[0].detach().to(std.device) * std + mean
-        return pixels.permute(1, 2, 0).round().clamp(0, 255).byte().cpu().numpy()
 
     def segment(
         self,
@@ -99,7 +95,7 @@ class ClassicalSegmentor(PerImageSegmentor):
         raw = self.label_rgb(self.to_rgb(image))
         # Renumber 0..n-1 in order of first value, whatever the wrapped function returned.
         labels = np.unique(raw, return_inverse=True)[1].reshape(raw.shape).astype(np.int64)
-        labels = self.finish(labels)
+        labels = self.finish(labels, image)
         count = int(labels.max()) + 1
         if on_iteration is not None:
             on_iteration(0, count)

@@ -87,7 +87,7 @@ class DynaSeg(DynaSegBase):
             on_iteration=on_iteration,
             scribble=mask,
         )
-        return self.finish(labels), record
+        return self.finish(labels, image), record
 
     def _consensus(
         self,
@@ -195,8 +195,10 @@ class DynaSeg(DynaSegBase):
             )
         except NonFiniteBatchError as error:
             error.results = [
-                (None if labels is None else self.finish(labels), record)
-                for labels, record in error.results
+                (None if labels is None else self.finish(labels, image), record)
+                for image, (labels, record) in zip(images, error.results)
             ]
             raise
-        return [(self.finish(labels), record) for labels, record in results]
+        return [
+            (self.finish(labels, image), record) for image, (labels, record) in zip(images, results)
+        ]

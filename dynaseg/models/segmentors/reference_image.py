@@ -100,7 +100,7 @@ class DynaSegReferenceImage(DynaSegBase):
             num_segments=self.engine.num_segments,
             record=record,
         )
-        labels_np = self.finish(labels.cpu().numpy())
+        labels_np = self.finish(labels.cpu().numpy(), image)
         record.seconds = time.perf_counter() - start
         return labels_np, record
 
