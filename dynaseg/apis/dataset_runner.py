@@ -99,8 +99,9 @@ def build_dataset(cfg: Config) -> ListedImageDataset:
     """Build ``cfg.dataset``; its missing-image warning is left to the caller's report.
 
     Raises:
-        DatasetNotFoundError: a list, image folder or annotation file is missing; the message
-            names the dataset folder and the options that move it.
+        DatasetNotFoundError: the dataset folder (unless ``lazy_init``), a list, image folder
+            or annotation file is missing; the message names the dataset folder and the
+            options that move it.
     """
     register_all_modules()
     from dynaseg.registry import DATASETS
@@ -110,7 +111,8 @@ def build_dataset(cfg: Config) -> ListedImageDataset:
         f'pass --data-root DIR, the folder holding {folder.name}/, or --cfg-options '
         f'data_root=DIR/{folder.name}'
     )
-    if not folder.is_dir():
+    # A lazily built dataset is only listed later, by a caller that may accept none present.
+    if not folder.is_dir() and not cfg.dataset.get('lazy_init', False):
         raise DatasetNotFoundError(f'dataset folder {folder} does not exist: {how}')
     with warnings.catch_warnings():
         # The runner prints listed / missing / present counts itself, on rank 0 only.

@@ -163,14 +163,15 @@ RUNNER_KEYS = ('batch_size',)
 
 def _engine_options(cls: type) -> set[str]:
     """The keys a DynaSeg segmentor takes through ``**kwargs`` and reads itself: the engine's
-    options (:class:`~dynaseg.engine.EngineSettings`, those its mode honours)."""
+    options (:class:`~dynaseg.engine.EngineSettings`). All of them: a mode that cannot honour
+    one (one forward pass per image) refuses it with its own reason when it is built."""
     from dynaseg import engine
     from dynaseg.models.segmentors import DynaSegBase
 
     settings = getattr(engine, 'EngineSettings', None)
     if settings is None or not issubclass(cls, DynaSegBase):
         return set()
-    return set(settings.config_keys(one_pass=bool(getattr(cls, 'one_pass', False))))
+    return set(settings.config_keys())
 
 
 def _init_parameters(cls: type) -> set[str]:
