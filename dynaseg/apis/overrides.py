@@ -33,7 +33,7 @@ from typing import Any
 
 from mmengine.config import Config
 
-from dynaseg.engine import Schedule, SilhouetteConfig
+from dynaseg.engine import EngineSettings, Schedule, SilhouetteConfig
 from dynaseg.engine.consensus import Consensus
 from dynaseg.engine.schedule import LossPlateau
 
@@ -165,13 +165,9 @@ def _engine_options(cls: type) -> set[str]:
     """The keys a DynaSeg segmentor takes through ``**kwargs`` and reads itself: the engine's
     options (:class:`~dynaseg.engine.EngineSettings`). All of them: a mode that cannot honour
     one (one forward pass per image) refuses it with its own reason when it is built."""
-    from dynaseg import engine
     from dynaseg.models.segmentors import DynaSegBase
 
-    settings = getattr(engine, 'EngineSettings', None)
-    if settings is None or not issubclass(cls, DynaSegBase):
-        return set()
-    return set(settings.config_keys())
+    return set(EngineSettings.config_keys()) if issubclass(cls, DynaSegBase) else set()
 
 
 def _init_parameters(cls: type) -> set[str]:
