@@ -31,7 +31,7 @@ WEIGHTINGS = {
 OTHER_COLUMNS = (
     'type',  # mode
     'data_preprocessor',
-    'init_checkpoint',  # mode
+    'checkpoint',  # mode (a warm start or a one pass), extractor (ResNet weights)
     'reference',  # mode and schedule of a one pass
     'loss.weight',  # method
     'backbone',  # extractor (but for its padding, below)
@@ -130,17 +130,17 @@ def is_one_pass(model: dict[str, Any]) -> bool:
 
 
 def mode_label(model: dict[str, Any]) -> str:
-    """How each image's labels are made, from the model config: the segmentor type of a one
-    pass, the ``init_checkpoint`` of a warm start, a baseline's algorithm, else a per-image
-    random initialisation."""
+    """How each image's labels are made, from the model config: the segmentor type and
+    ``model.checkpoint`` of a one pass, the ``model.checkpoint`` a warm start starts from, a
+    baseline's algorithm, else a per-image random initialisation."""
     if not is_dynaseg(model):
         return f'classical ({model.get("type")})'
+    checkpoint = model.get('checkpoint')
     if is_one_pass(model):
-        checkpoint = (model.get('reference') or {}).get('checkpoint')
         name = Path(checkpoint).name if checkpoint else 'no checkpoint'
         return f'one pass ({model["type"]}, {name})'
-    if model.get('init_checkpoint'):
-        return f'warm start from {Path(model["init_checkpoint"]).name}'
+    if checkpoint:
+        return f'warm start from {Path(checkpoint).name}'
     return 'per image, random init'
 
 
@@ -154,7 +154,7 @@ def mode_with_levers(model: dict[str, Any]) -> str:
 
 def random_resnet(model: dict[str, Any]) -> bool:
     backbone = model.get('backbone') or {}
-    return backbone.get('type') == 'ResNetFPNExtractor' and not backbone.get('checkpoint')
+    return backbone.get('type') == 'ResNetFPNExtractor' and not model.get('checkpoint')
 
 
 def extractor_label(model: dict[str, Any]) -> str:
@@ -165,7 +165,7 @@ def extractor_label(model: dict[str, Any]) -> str:
     if backbone['type'] == 'DynaSegCNN':
         return f'CNN M={backbone["num_convs"]}'
     if backbone['type'] == 'ResNetFPNExtractor':
-        weights = 'random init' if random_resnet(model) else Path(backbone['checkpoint']).name
+        weights = 'random init' if random_resnet(model) else Path(model['checkpoint']).name
         return f'ResNet-{backbone["depth"]}+FPN ({weights})'
     return backbone['type']
 

@@ -527,9 +527,9 @@ def test_warm_start_report_is_not_written_without_its_runs(data_root: Path, tmp_
 def test_mode_labels_come_from_the_model_config() -> None:
     model = {'type': 'DynaSeg', 'loss': {'weight': {'type': 'FSFWeight', 'mu': 15}}}
     assert labels.mode_label(model) == 'per image, random init'
-    warm = dict(model, init_checkpoint='some/where/net.pth')
+    warm = dict(model, checkpoint='some/where/net.pth')
     assert labels.mode_label(warm) == 'warm start from net.pth'
-    one = dict(model, type='DynaSegReferenceImage', reference={'checkpoint': 'a/ref.pth'})
+    one = dict(model, type='DynaSegReferenceImage', checkpoint='a/ref.pth')
     assert labels.mode_label(one) == 'one pass (DynaSegReferenceImage, ref.pth)'
 
 
