@@ -569,13 +569,18 @@ def _run_setting(
     save_json(work_dir / SETTING_JSON, {**setting, 'identity': _identity(cfg)})
     (work_dir / ERROR_JSON).unlink(missing_ok=True)
     try:
-        run_dataset(
-            cfg,
-            work_dir,
-            device=args.device,
-            launcher=args.launcher,
-            log=lambda message: log(f'[{name}] {message}'),
-        )
+        if args.refine_from:  # the labels of a finished run, only refined: seconds, not hours
+            from dynaseg.apis.refine_run import refine_run
+
+            refine_run(cfg, args.refine_from, work_dir, log=lambda m: log(f'[{name}] {m}'))
+        else:
+            run_dataset(
+                cfg,
+                work_dir,
+                device=args.device,
+                launcher=args.launcher,
+                log=lambda message: log(f'[{name}] {message}'),
+            )
     except Exception as err:  # one setting's failure is a row, not the end of the search
         save_json(work_dir / ERROR_JSON, {'reason': one_line(err)})
         log(f'[{name}] FAILED: {one_line(err)}')
@@ -599,6 +604,7 @@ def regenerate_command(args: argparse.Namespace) -> str:
         ('--random', args.random),
         ('--seed', None if args.random is None else args.seed),
         ('--cfg-options', cfg_options or None),
+        ('--refine-from', args.refine_from),
         ('--work-dir', args.work_dir),
         ('--table', args.table or None),
         ('--title', args.title),
@@ -607,7 +613,7 @@ def regenerate_command(args: argparse.Namespace) -> str:
         ('--threads', args.threads or None),
         ('--device', args.device),
         ('--launcher', None if args.launcher == 'none' else args.launcher),
-        paths=('--config', '--data-root', '--work-dir', '--table'),
+        paths=('--config', '--data-root', '--refine-from', '--work-dir', '--table'),
     )
     return shlex.join(words)
 
@@ -756,6 +762,12 @@ def build_tune_parser() -> argparse.ArgumentParser:
     parser.add_argument('--random', type=int, metavar='N', help='keep N random grid settings')
     parser.add_argument('--seed', type=int, default=0, help='seed of --random (default 0)')
     parser.add_argument('--work-dir', required=True, help='one sub-folder per setting')
+    parser.add_argument(
+        '--refine-from',
+        metavar='DIR',
+        help='settings that change only model.refine: refine the predictions of this finished '
+        'run of the same model (tools/refine_predictions.py) instead of segmenting again',
+    )
     parser.add_argument('--table', help='Markdown table to write (e.g. docs/tuning.md)')
     parser.add_argument('--title', default='Tuning table', help='heading of the table')
     parser.add_argument(
