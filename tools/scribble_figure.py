@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import cv2
 
@@ -23,7 +24,7 @@ from dynaseg.cli import (
     load_config_from_args,
     refuse,
 )
-from dynaseg.utils.fileio import save_image
+from dynaseg.utils.fileio import ensure_writable_dir, save_image
 from dynaseg.utils.image_io import load_image
 from dynaseg.utils.scribble_io import read_scribble
 from dynaseg.visualization import colorize_labels, make_grid, overlay
@@ -53,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
         return refuse(parser, bad_config_message(args, err))
 
+    # Before two optimisations, not after: a missing output folder is created up front.
+    ensure_writable_dir(Path(args.out).resolve().parent)
     model = build_segmentor(cfg)
     rgb = load_image(args.image)
     x = image_to_tensor(rgb, model)
