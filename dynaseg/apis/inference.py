@@ -27,7 +27,7 @@ def config_root() -> Path:
     return checkout if checkout.is_dir() else PACKAGED_CONFIGS
 
 
-#: The validated default (issue 16): DynaSeg-FSF, fast schedule, replicate padding and edge-aware
+#: The validated default: DynaSeg-FSF, fast schedule, replicate padding and edge-aware
 #: continuity, chosen on BSDS500 val (docs/tuning.md) and reported on test in
 #: docs/results_default.md.
 DEFAULT_CONFIG = config_root() / 'dynaseg' / 'dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500.py'
