@@ -11,7 +11,7 @@ model = dict(
     refine=[
         dict(
             type='RegionVote',
-            regions=dict(type='FelzenszwalbSegmentor', scale=100.0, sigma=0.5, min_size=20),
+            regions=dict(type='FelzenszwalbSegmentor', scale=200.0, sigma=0.5, min_size=20),
         ),
         dict(
             type='RegionOverlay',

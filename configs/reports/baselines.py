@@ -23,7 +23,7 @@ runs = [
     dict(config=fh, options=['model.scale=1000.0', 'model.sigma=0.8', 'model.min_size=100']),
     dict(config='configs/baselines/slic_bsds500.py'),
     dict(config='configs/baselines/kmeans_bsds500.py', options=['model.position_weight=0.0']),
-    dict(config='configs/baselines/quickshift_bsds500.py', options=['model.kernel_size=3.0']),
+    dict(config='configs/baselines/quickshift_bsds500.py'),
     dict(config='configs/baselines/grid_bsds500.py'),
     dict(config='configs/baselines/grid_bsds500.py', options=['model.rows=1', 'model.cols=1']),
 ]

@@ -47,8 +47,24 @@ def _value(value: Any) -> str:
     return f'{value:g}' if isinstance(value, float) else str(value)
 
 
+def _refine_text(refiners: list[dict[str, Any]] | None) -> str:
+    """``model.refine`` in a row: each refiner and the classical method of its regions."""
+    kinds = {'RegionVote': 'vote', 'RegionOverlay': 'overlay'}
+    parts = []
+    for refiner in refiners or ():
+        regions = dict(refiner.get('regions', {}))
+        method = str(regions.pop('type', '?')).removesuffix('Segmentor')
+        params = ', '.join(
+            f'{k}={_value(v)}' for k, v in regions.items() if k != 'data_preprocessor'
+        )
+        kind = str(refiner.get('type', '?'))
+        parts.append(f'{kinds.get(kind, kind)} {method}({params})')
+    return 'refined: ' + ' + '.join(parts) if parts else 'unrefined'
+
+
 #: How a lever reads in a row (dotted key -> text); any other key reads ``key=value``.
 LEVER_TEXT = {
+    'refine': _refine_text,
     'backbone.padding_mode': lambda v: f'{v} padding',
     'loss.continuity.edge_sigma': lambda v: f'edge-aware continuity s={_value(v)}',
     'loss.continuity.diagonal': lambda v: 'diagonal continuity' if v else 'no diagonal continuity',

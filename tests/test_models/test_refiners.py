@@ -86,3 +86,20 @@ def test_model_refine_runs_after_the_segmentation():
     labels = np.zeros((40, 48), np.int64)
     finished = model.finish(labels, image_to_tensor(image, model))
     assert np.array_equal(np.unique(finished), np.arange(4))
+
+
+def test_an_exact_segment_count_or_scribbles_are_returned_unrefined():
+    """The refiners would change the label set the user asked for: K labels, scribbled ids."""
+    image, _ = piecewise_image(40, 48, noise=12.0, seed=2)
+    split = [dict(type='RegionOverlay', regions=dict(type='GridSegmentor', rows=4, cols=4))]
+    options = {'model.refine': split, 'model.silhouette.enabled': False}
+    options['model.schedule.max_iters'] = 3
+    exact = build_segmentor(load_config(None, dict(options, **{'model.num_segments': 3})))
+    labels = np.zeros((40, 48), np.int64)
+    assert np.array_equal(exact.finish(labels, image_to_tensor(image, exact)), labels)
+    auto = build_segmentor(load_config(None, options))
+    x = image_to_tensor(image, auto)
+    assert np.array_equal(auto.finish(labels, x, guided=True), labels)
+    assert len(np.unique(auto.finish(labels, x))) == 16
+    counted = segment_image(image, None, num_segments=3, **options)
+    assert counted.num_segments == 3

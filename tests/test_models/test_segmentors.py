@@ -20,6 +20,7 @@ TINY = {
     'model.silhouette.enabled': False,
     'model.schedule.max_iters': 3,
     'model.schedule.coarse_max_pixels': None,
+    'model.refine': None,  # the optimisation's own labels (the refiners: test_refiners.py)
 }
 
 

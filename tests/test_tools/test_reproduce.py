@@ -533,8 +533,8 @@ def test_mode_labels_come_from_the_model_config() -> None:
     assert labels.mode_label(one) == 'one pass (DynaSegReferenceImage, ref.pth)'
 
 
-DEFAULT = 'dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500'
-KIM_LEVERS = 'kim-fixed_cnn-m2_fast-replicate-edge_bsds500'
+DEFAULT = 'dynaseg-fsf_cnn-m2_fast-replicate-edge-fh_bsds500'
+KIM_LEVERS = 'kim-fixed_cnn-m2_fast-replicate-edge-fh_bsds500'
 
 
 def test_default_report_pairs_the_default_with_each_comparison_and_spreads_its_seeds(
@@ -554,13 +554,17 @@ def test_default_report_pairs_the_default_with_each_comparison_and_spreads_its_s
     text = output.read_text()
     assert not absolute_paths(text)
     levers = 'replicate padding, edge-aware continuity s=0.15'
-    default = table_row(text, f'| {levers} | DynaSeg-FSF, mu=15 | CNN M=2 | yes |')
+    refined = (
+        'refined: vote Felzenszwalb(scale=200, sigma=0.5, min_size=20)'
+        ' + overlay Felzenszwalb(scale=600, sigma=0.5, min_size=30)'
+    )
+    default = table_row(text, f'| {levers}, {refined} | DynaSeg-FSF, mu=15 | CNN M=2 | yes |')
     assert default[4] == '4/4' and default[5].startswith('0.4')
-    assert table_row(text, f'| {levers}, seed 1 | DynaSeg-FSF, mu=15 |')[4] == '4/4'
+    assert table_row(text, f'| {levers}, seed 1, {refined} | DynaSeg-FSF, mu=15 |')[4] == '4/4'
     assert table_row(text, "| none (authors' constants) | DynaSeg-SCF, mu=50 |")[4] == 'not run'
     # Every per-image mIoU of the default is 0.05 above Kim's with the same levers: the paired
     # difference is exactly +0.05 on every resample.
-    kim = table_row(text, f'| Kim et al., fixed mu=1, levers: {levers} |')
+    kim = table_row(text, f'| Kim et al., fixed mu=1, levers: {levers}, {refined} |')
     assert kim[1:5] == ['4', *['+0.0500 [+0.0500, +0.0500]'] * 3]
     authors = table_row(text, "| DynaSeg-FSF, mu=15, levers: none (authors' constants) |")
     assert authors[1] == 'n/a' and authors[-1] == 'this run has no per-image scores here'
@@ -640,7 +644,9 @@ def test_levers_are_the_difference_from_the_authors_model() -> None:
     default = runs.load_spec('default').runs[1]  # the default with model.seed=1
     assert default.name == f'{DEFAULT}_seed1'
     assert levers(default.config, *default.options) == (
-        'replicate padding, edge-aware continuity s=0.15, seed 1'
+        'replicate padding, edge-aware continuity s=0.15, seed 1, refined: vote '
+        'Felzenszwalb(scale=200, sigma=0.5, min_size=20) + overlay '
+        'Felzenszwalb(scale=600, sigma=0.5, min_size=30)'
     )
     # Weighting, mu, extractor and the Silhouette phase have columns of their own.
     other_columns = ('model.loss.weight.mu=30', 'model.backbone.num_convs=3')

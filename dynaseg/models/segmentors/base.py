@@ -91,14 +91,24 @@ class PerImageSegmentor(BaseSegmentor):
         pixels = image[0].detach().to(std.device) * std + mean
         return pixels.permute(1, 2, 0).round().clamp(0, 255).byte().cpu().numpy()
 
-    def finish(self, labels: np.ndarray, image: Tensor) -> np.ndarray:
+    def finish(self, labels: np.ndarray, image: Tensor, *, guided: bool = False) -> np.ndarray:
         """The labels of ``image`` as returned: through the refiners, then split into connected
-        components when ``relabel`` is set."""
-        if self.refiners:
+        components when ``relabel`` is set.
+
+        The refiners change the label set, so they refine only the automatic labelling: labels
+        that honour a contract with the user (``guided``: scribbles; or an exact segment count,
+        :attr:`exact_count`) are returned unrefined.
+        """
+        if self.refiners and not guided and not self.exact_count:
             from dynaseg.models.refiners import apply_refiners
 
             labels = apply_refiners(self.refiners, labels, self.to_rgb(image))
         return relabel_connected_components(labels) if self.relabel else labels
+
+    @property
+    def exact_count(self) -> bool:
+        """Whether the labels must number exactly what the user asked for (no refining)."""
+        return False
 
     def predict(
         self, inputs: Tensor, data_samples: list[SegDataSample] | None = None
@@ -198,6 +208,10 @@ class DynaSegBase(PerImageSegmentor):
         """Load the :attr:`checkpoint` weights into ``extractor``, when one is set."""
         if self.checkpoint is not None:
             load_extractor_weights(extractor, self.checkpoint)
+
+    @property
+    def exact_count(self) -> bool:
+        return self.engine.num_segments is not None
 
     @property
     def q_max(self) -> int:

@@ -87,7 +87,7 @@ class DynaSeg(DynaSegBase):
             on_iteration=on_iteration,
             scribble=mask,
         )
-        return self.finish(labels, image), record
+        return self.finish(labels, image, guided=mask is not None), record
 
     def _consensus(
         self,
