@@ -154,6 +154,14 @@ def model_config(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     return cfg.model.to_dict()
 
 
+def _dataset_folder(data_root: str | Path, folder: str) -> Path:
+    """``folder`` under the data root, or the data root itself when it is that dataset's folder:
+    ``--data-root`` means what it means in every other tool."""
+    from dynaseg.apis.dataset_runner import dataset_folder  # heavy: imported when needed
+
+    return dataset_folder(data_root, folder)
+
+
 def run_dataset(run: Run, data_root: str | Path, **overrides: Any) -> ListedImageDataset:
     """The run's dataset under ``<data_root>/<folder>``, with ``overrides``, not yet loaded (a
     report describes a run whose dataset is absent too: its subset is then empty)."""
@@ -161,7 +169,7 @@ def run_dataset(run: Run, data_root: str | Path, **overrides: Any) -> ListedImag
     from dynaseg.utils import register_all_modules
 
     register_all_modules()
-    root = str(Path(data_root) / run.folder)
+    root = str(_dataset_folder(data_root, run.folder))
     return REGISTRY.build(
         dict(run.cfg.dataset.to_dict(), data_root=root, lazy_init=True, **overrides)
     )
@@ -209,7 +217,7 @@ def command_for(
         '--config',
         run.config,
         '--data-root',
-        repo_relative(Path(args.data_root) / run.folder),
+        repo_relative(_dataset_folder(args.data_root, run.folder)),
         '--work-dir',
         repo_relative(run_work_dir(run, subset, args)),
     ]
