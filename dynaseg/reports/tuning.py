@@ -602,7 +602,7 @@ def regenerate_command(args: argparse.Namespace) -> str:
         ('--grid', args.grid or None),
         *settings,
         ('--random', args.random),
-        ('--seed', None if args.random is None else args.seed),
+        ('--random-seed', None if args.random is None else args.seed),
         ('--cfg-options', cfg_options or None),
         ('--refine-from', args.refine_from),
         ('--work-dir', args.work_dir),
@@ -735,7 +735,14 @@ def run_search(
 
 def build_tune_parser() -> argparse.ArgumentParser:
     """The flags of ``tools/tune.py`` (see the module doc)."""
-    from dynaseg.cli import add_cfg_options, add_data_root, add_device_options, add_launcher
+    from dynaseg.cli import (
+        add_cfg_options,
+        add_config,
+        add_data_root,
+        add_device_options,
+        add_flag,
+        add_launcher,
+    )
 
     parser = argparse.ArgumentParser(
         description='Grid or random search over config keys on a train/val subset, one '
@@ -743,7 +750,7 @@ def build_tune_parser() -> argparse.ArgumentParser:
         '1 some setting failed or is incomplete, 2 bad arguments (a test split without '
         '--report-test included), 130/143 interrupted.'
     )
-    parser.add_argument('--config', required=True, help='base config (model, dataset, evaluator)')
+    add_config(parser, what='the base config (model, dataset, evaluator)')
     add_data_root(parser)
     parser.add_argument('--split', required=True, help='train or val (test needs --report-test)')
     parser.add_argument(
@@ -760,7 +767,16 @@ def build_tune_parser() -> argparse.ArgumentParser:
         help='one explicit setting (repeatable; alone: the config as it is)',
     )
     parser.add_argument('--random', type=int, metavar='N', help='keep N random grid settings')
-    parser.add_argument('--seed', type=int, default=0, help='seed of --random (default 0)')
+    # Not --seed: in every other tool that is the model's seed (model.seed, a --setting here).
+    add_flag(
+        parser,
+        'random-seed',
+        '--seed',
+        type=int,
+        default=0,
+        dest='seed',
+        help='seed of the --random draw (default 0; --seed is the old spelling)',
+    )
     parser.add_argument('--work-dir', required=True, help='one sub-folder per setting')
     parser.add_argument(
         '--refine-from',
