@@ -53,7 +53,7 @@ if [ ! -d "$DATA/bsds500/images/test" ]; then
 fi
 if [ "${SMOKE:-0}" = 1 ]; then
   TINY=(model.backbone.channels=8 model.backbone.out_channels=8)
-  BENCH=(--parts per-iter --per-iter-scale 0.1 --per-iter-iters 2 --repeats 1 --images 100007)
+  BENCH=(--parts per-iter --per-iter-scale 0.1 --per-iter-iters 2 --repeats 1 --image-ids 100007)
   BATCHED=(--num-images 2 --headline-images 2 --tool-batch-sizes 2 --precisions fp32
     --faithful-iters 2 --tool-options "${TINY[@]}")
   FAITHFUL=("${TINY[@]}" model.schedule.max_iters=2 model.schedule.max_pixels=4000)

@@ -47,6 +47,8 @@ import torch
 
 from dynaseg.apis import DEFAULT_CONFIG as DEFAULT_CONFIG_PATH
 from dynaseg.apis import build_segmentor, image_to_tensor, load_config
+from dynaseg.apis.dataset_runner import dataset_folder
+from dynaseg.cli import add_data_root, add_flag
 from dynaseg.engine import (
     DEFAULT_OPTIMIZER,
     EngineSettings,
@@ -100,13 +102,9 @@ MODE_CONFIGS = (
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument(
-        '--data-root',
-        default=None,
-        help='BSDS500 root (images/test, groundTruth/test); default: bsds500/ under '
-        '$DYNASEG_DATA_ROOT, else under data/ in the repository',
-    )
-    p.add_argument('--images', nargs='+', default=DEFAULT_IMAGES, help='BSDS500 test ids')
+    add_data_root(p)
+    # A list of ids is --image-ids in every tool (--images is a count there).
+    add_flag(p, 'image-ids', nargs='+', default=DEFAULT_IMAGES, help='BSDS500 test ids')
     p.add_argument(
         '--parts',
         nargs='+',
@@ -410,13 +408,14 @@ def part_time_to_result(args, root: Path) -> dict:
     """B and the --modes configs on the same images, interleaved per image (so a change in the
     machine's load hits them alike), without A: what a user waits for each config."""
     models, timed = timed_models(args)
-    for image_id in args.images:
+    for image_id in args.image_ids:
         gts = load_bsds_ground_truth(root / 'groundTruth' / 'test' / f'{image_id}.mat')
         keep_freed_memory()
         time_image(models, timed, image_id, root / 'images' / 'test' / f'{image_id}.jpg', gts, args)
         print(f'[time to result] {image_id} done', flush=True)
     return dict(
-        config=repo_relative(args.config), rows=print_time_to_result(timed, args, len(args.images))
+        config=repo_relative(args.config),
+        rows=print_time_to_result(timed, args, len(args.image_ids)),
     )
 
 
@@ -433,7 +432,7 @@ def part_whole(args, root: Path) -> dict:
         f'{"image":<8}{"A s":>9}{"A iters":>8}{"A q":>5}{"A mIoU":>8}{"B s":>8}{"B iters":>8}'
         f'{"B q":>5}{"B mIoU":>8}{"A/B":>7}'
     )
-    for image_id in args.images:
+    for image_id in args.image_ids:
         gts = load_bsds_ground_truth(root / 'groundTruth' / 'test' / f'{image_id}.mat')
         path = root / 'images' / 'test' / f'{image_id}.jpg'
         cached = cache / f'{image_id}.npz'
@@ -585,7 +584,7 @@ def part_configs(args, image_path: Path) -> dict:
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    root = Path(args.data_root) if args.data_root else data_root() / 'bsds500'
+    root = dataset_folder(args.data_root or data_root(), 'bsds500')
     if not (root / 'images' / 'test').is_dir():
         sys.exit(
             f'BSDS500 not found under {root} (expected images/test/ and groundTruth/test/); '
@@ -597,7 +596,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         torch=torch.__version__,
         started=time.strftime('%Y-%m-%d %H:%M:%S'),
     )
-    first = root / 'images' / 'test' / f'{args.images[0]}.jpg'
+    first = root / 'images' / 'test' / f'{args.image_ids[0]}.jpg'
     if 'per-iter' in args.parts:
         results['per_iter'] = part_per_iter(args, first)
     if 'configs' in args.parts:
@@ -605,7 +604,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if 'agreement' in args.parts:
         results['agreement'] = part_agreement(args, first)
     if 'reference-cache' in args.parts:
-        for image_id in args.images:
+        for image_id in args.image_ids:
             cache = reference_cache_dir(args)
             target = cache / f'{image_id}.npz'
             if not target.exists():

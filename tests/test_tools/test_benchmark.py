@@ -29,9 +29,10 @@ def run_benchmark(*args: str, env: dict[str, str] | None = None) -> subprocess.C
 
 
 def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path: Path) -> None:
-    root = make_bsds(tmp_path / 'bsds', ['1001', '1002'], size=(40, 56))
+    # --data-root is the folder holding bsds500/, as in every tool
+    root = make_bsds(tmp_path / 'data' / 'bsds500', ['1001', '1002'], size=(40, 56)).parent
     cache, out = tmp_path / 'cache', tmp_path / 'out.json'
-    common = ['--data-root', str(root), '--images', '1001', '1002', '--threads', '1']
+    common = ['--data-root', str(root), '--image-ids', '1001', '1002', '--threads', '1']
     common += ['--cache', str(cache), '--max-iters', '4', '--scale', '0.5']
     done = run_benchmark(
         *common,
