@@ -54,12 +54,12 @@ fi
 if [ "${SMOKE:-0}" = 1 ]; then
   TINY=(model.backbone.channels=8 model.backbone.out_channels=8)
   BENCH=(--parts per-iter --per-iter-scale 0.1 --per-iter-iters 2 --repeats 1 --image-ids 100007)
-  BATCHED=(--num-images 2 --headline-images 2 --tool-batch-sizes 2 --precisions fp32
+  BATCHED=(--images 2 --headline-images 2 --tool-batch-sizes 2 --precisions fp32
     --faithful-iters 2 --tool-options "${TINY[@]}")
   FAITHFUL=("${TINY[@]}" model.schedule.max_iters=2 model.schedule.max_pixels=4000)
 else
   BENCH=(--parts per-iter agreement whole memory --per-iter-iters 20 --repeats 5)
-  BATCHED=(--num-images 40 --headline-images 0 --tool-batch-sizes 8 32 64
+  BATCHED=(--images 40 --headline-images 0 --tool-batch-sizes 8 32 64
     --precisions fp32 tf32 bf16 --check-every 10 --faithful-iters 30)
   FAITHFUL=()
 fi

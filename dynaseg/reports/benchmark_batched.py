@@ -13,12 +13,12 @@ gives the median images per minute over repeats, the speed-up over one-at-a-time
 the pixel agreement of each batched mode's labels with the one-at-a-time labels.
 
 Example:
-    python tools/benchmark_batched.py --num-images 16 --size 64 --iters 50 --batch-sizes 1 4 8
+    python tools/benchmark_batched.py --images 16 --size 64 --iters 50 --batch-sizes 1 4 8
 
 ``--tool``: the tools' path on real images at full size (what ``--batch-size`` does), on
 ``--device cpu|cuda``, written as JSON with ``--out``:
 
-* ``fast``: the default config over the BSDS500 test images (``--num-images``, 0 = all 200),
+* ``fast``: the default config over the BSDS500 test images (``--images``, 0 = all 200),
   one row per setting: batch size, precision (fp32 / tf32 / bf16), ``check_every`` (fewer host
   syncs), ``torch.compile``. Each row: images/s, peak GPU memory, and the agreement of its label
   maps with the unbatched fp32 run (mean best-match IoU and equal pixels). The noise floor is the
@@ -80,7 +80,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         '--synthetic', action='store_true', help='use synthetic images even if data exists'
     )
-    p.add_argument('--num-images', type=int, default=16)
+    # --images is the image count in every tool; --num-images is the old spelling.
+    p.add_argument('--images', '--num-images', dest='num_images', type=int, default=16)
     p.add_argument('--size', type=int, default=64, help='square crop side in pixels')
     p.add_argument('--iters', type=int, default=50, help='iterations per image')
     p.add_argument('--batch-sizes', type=int, nargs='+', default=[1, 4, 8])

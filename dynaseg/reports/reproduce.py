@@ -74,7 +74,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         help="BSDS500: the first N sorted test ids (0: all 200; default: the report spec's)",
     )
-    which.add_argument('--ids', nargs='+', help='BSDS500: exactly these test ids')
+    which.add_argument(
+        '--image-ids',
+        '--image_ids',
+        '--ids',
+        dest='ids',
+        nargs='+',
+        help='BSDS500: exactly these test ids (--ids: the old spelling)',
+    )
     parser.add_argument(
         '--only',
         nargs='+',
