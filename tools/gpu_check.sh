@@ -15,7 +15,7 @@
 # Environment: PYTHON (default python3), DEVICE (default cuda), IMAGES (test images of the faithful
 #   step, default 0 = all 200), DOCS (where the JSON and the report go, default docs), WORK (work
 #   dirs, default work_dirs/gpu_check), SMOKE=1 (tiny networks and budgets: checks the script, e.g.
-#   with DEVICE=cpu DOCS=/tmp/x, not the numbers).
+#   with DEVICE=cpu DOCS=work_dirs/gpu_smoke, not the numbers).
 # Resumable: rerun the same command, or name the steps left (e.g. `faithful`): the faithful runs
 # skip the images already segmented, the batched benchmark keeps the rows already in its JSON.
 # Time: the authors' loop at full size takes 4-9 s per image and config on one H200

@@ -17,8 +17,8 @@ resume). Then it checks the folder:
 It prints the numbers, writes them to ``<work-dir>/soak.json`` and exits 0 when every check
 holds, else 1. Not part of the test suite (it takes minutes)::
 
-    python tools/soak_folder.py --work-dir /tmp/soak            # 2,000 images, 3 workers, 5 kills
-    python tools/soak_folder.py --work-dir /tmp/soak --images 200 --kills 2   # a quick one
+    python tools/soak_folder.py --work-dir work_dirs/soak  # 2,000 images, 3 workers, 5 kills
+    python tools/soak_folder.py --work-dir work_dirs/soak --images 200 --kills 2  # a quick one
 """
 
 from __future__ import annotations
