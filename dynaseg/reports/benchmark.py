@@ -21,7 +21,10 @@ Parts, each printed as a table (and all saved with --out):
   iterations, next to A against itself on one thread (the floating-point noise floor).
 * ``reference-cache``: only compute and store A's whole-image runs (resumable).
 * ``time-to-result``: the whole part's second table alone (B and the ``--modes`` configs,
-  interleaved per image, no A): e.g. the default against the authors' settings or a warm start.
+  interleaved per image, no A): e.g. the default against the authors' settings, a warm start
+  or the classical baselines. Each picture's time is also counted in iterations of the plain
+  loop (A, ``--probe-iters`` of them timed on that picture just before), the unit of the speed
+  target; ``--picture-pixels N`` times copies scaled down to at most N pixels.
 * ``configs``: parameters and time per iteration of every config's extractor.
 
 Example (the numbers in the README; docs/benchmarks/ holds its JSON):
@@ -58,6 +61,7 @@ from dynaseg.engine import (
 )
 from dynaseg.engine.allocator import keep_freed_memory, restore_default_malloc
 from dynaseg.engine.baseline_loop import reference_optimize
+from dynaseg.engine.schedule import fit_pixels
 from dynaseg.evaluation.functional import (
     BSDS_MODES,
     kim_image_scores,
@@ -134,6 +138,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         'threads (default: the warm start and the one pass; none: B only)',
     )
     p.add_argument('--scale', type=float, default=0.5, help="A's resolution in the whole part")
+    add_flag(
+        p,
+        'picture-pixels',
+        type=int,
+        default=None,
+        metavar='N',
+        help='time-to-result: time copies of the test images scaled down to at most N pixels '
+        '(scored against the full-size ground truth); default: the images as they are',
+    )
+    add_flag(
+        p,
+        'probe-iters',
+        type=int,
+        default=3,
+        metavar='N',
+        help='time-to-result: iterations of the plain loop timed on each picture, the unit of '
+        "the 'plain it.' column (default 3)",
+    )
     p.add_argument('--max-iters', type=int, default=1000, help="A's iteration budget")
     p.add_argument('--per-iter-iters', type=int, default=10, help='iterations per timed run')
     p.add_argument(
@@ -344,7 +366,8 @@ def segment_end_to_end(
 def time_to_result_summary(config: str, rows: list[dict], scores: dict[int, list]) -> dict:
     """One config's row of the time-to-result table: means over images, pooled mIoU per mode."""
     pooled = {name: pooled_miou(scores[mode])['mIoU'] for mode, name in MODES.items()}
-    mean = {key: float(np.mean([r[key] for r in rows])) for key in TIMED}
+    keys = [*TIMED, *(['plain_iterations'] if rows and 'plain_iterations' in rows[0] else [])]
+    mean = {key: float(np.mean([r[key] for r in rows])) for key in keys}
     return dict(config=config, **mean, miou=pooled, rows=rows)
 
 
@@ -379,8 +402,9 @@ def time_image(models: dict, timed: Timed, image_id: str, path: Path, gts, args)
                 labels=int(len(np.unique(labels))),
             )
         )
+        full = resize_nearest(labels, gts[0].shape) if labels.shape != gts[0].shape else labels
         for mode in MODES:
-            scores[mode].append(kim_image_scores(labels, gts, mode=mode))
+            scores[mode].append(kim_image_scores(full, gts, mode=mode))
     return b
 
 
@@ -391,30 +415,76 @@ def print_time_to_result(timed: Timed, args, images: int) -> list[dict]:
         f'\n[time to result] end to end (image file -> labels; same {images} images, '
         f'{args.threads} thread(s), {args.device}); mean over images, pooled mIoU per mode'
     )
+    # 'plain it.': the time in iterations of the plain loop on the same pictures (the target's
+    # unit), where the part probed it.
+    probed = bool(time_to_result) and 'plain_iterations' in time_to_result[0]
     print(
         f'{"config":<58}{"s/image":>8}{"segment":>8}{"iters":>7}{"labels":>7}'
-        f'{"all":>8}{"fine":>8}{"coarse":>8}'
+        f'{"all":>8}{"fine":>8}{"coarse":>8}' + (f'{"plain it.":>10}' if probed else '')
     )
     for entry in time_to_result:
         print(
             f'{Path(entry["config"]).stem:<58}{entry["seconds"]:>8.2f}'
             f'{entry["segment_seconds"]:>8.2f}{entry["iterations"]:>7.0f}{entry["labels"]:>7.1f}'
             + ''.join(f'{entry["miou"][name]:>8.4f}' for name in MODES.values())
+            + (f'{entry["plain_iterations"]:>10.2f}' if probed else '')
         )
     return time_to_result
 
 
+def pictures(args, root: Path, folder: Path) -> dict[str, Path]:
+    """The test images timed, by id: the files themselves, or with ``--picture-pixels N`` PNG
+    copies in ``folder`` scaled down (area interpolation) to at most N pixels, written before
+    any timing so that decoding a file stays part of the time to result."""
+    import cv2
+
+    paths = {i: root / 'images' / 'test' / f'{i}.jpg' for i in args.image_ids}
+    if not args.picture_pixels:
+        return paths
+    folder.mkdir(parents=True, exist_ok=True)
+    for image_id, path in paths.items():
+        rgb = load_image(path)
+        height, width = fit_pixels(rgb.shape[0], rgb.shape[1], args.picture_pixels)
+        small = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+        paths[image_id] = folder / f'{image_id}.png'
+        cv2.imwrite(str(paths[image_id]), cv2.cvtColor(small, cv2.COLOR_RGB2BGR))
+    return paths
+
+
+def plain_iteration_seconds(path: Path, args) -> float:
+    """Seconds of one iteration of the plain mirror of the authors' loop (A: M=2, 100 channels,
+    glibc's allocator) on this picture at its size: the unit of the time-to-result target."""
+    x = load_tensor(path, 1.0, args.device)
+    _, record = run_reference(x, args.probe_iters, args.seed, min_labels=0)
+    return record.seconds / args.probe_iters
+
+
 def part_time_to_result(args, root: Path) -> dict:
     """B and the --modes configs on the same images, interleaved per image (so a change in the
-    machine's load hits them alike), without A: what a user waits for each config."""
+    machine's load hits them alike), without A: what a user waits for each config. Each
+    picture's time is also given in iterations of the plain loop, probed on that picture right
+    before the configs run."""
+    import tempfile
+
     models, timed = timed_models(args)
-    for image_id in args.image_ids:
-        gts = load_bsds_ground_truth(root / 'groundTruth' / 'test' / f'{image_id}.mat')
-        keep_freed_memory()
-        time_image(models, timed, image_id, root / 'images' / 'test' / f'{image_id}.jpg', gts, args)
-        print(f'[time to result] {image_id} done', flush=True)
+    probes, sizes = {}, {}
+    with tempfile.TemporaryDirectory() as folder:
+        for image_id, path in pictures(args, root, Path(folder)).items():
+            gts = load_bsds_ground_truth(root / 'groundTruth' / 'test' / f'{image_id}.mat')
+            sizes[image_id] = list(load_image(path).shape[:2])
+            probes[image_id] = plain_iteration_seconds(path, args)
+            keep_freed_memory()
+            time_image(models, timed, image_id, path, gts, args)
+            print(f'[time to result] {image_id} done', flush=True)
+    for per_image, _ in timed.values():
+        for row in per_image:
+            row['size'] = sizes[row['image']]
+            row['plain_s_per_iter'] = probes[row['image']]
+            row['plain_iterations'] = row['seconds'] / probes[row['image']]
     return dict(
         config=repo_relative(args.config),
+        picture_pixels=args.picture_pixels,
+        probe_iters=args.probe_iters,
         rows=print_time_to_result(timed, args, len(args.image_ids)),
     )
 

@@ -72,6 +72,7 @@ from dynaseg.apis.runtime import one_line
 from .provenance import fmt, machine_text, repo_relative, tool_command
 from .results import read_work_dir
 from .tables import escape, markdown_row
+from .tuning_paired import paired_rows, render_paired
 
 __all__ = [
     'FOREIGN',
@@ -609,6 +610,8 @@ def regenerate_command(args: argparse.Namespace) -> str:
         ('--table', args.table or None),
         ('--title', args.title),
         ('--select', args.select),
+        ('--paired-with', args.paired_with),
+        ('--bootstrap', args.bootstrap if args.paired_with else None),
         ('--report-test', args.report_test),
         ('--threads', args.threads or None),
         ('--device', args.device),
@@ -662,11 +665,17 @@ def prepare_search(args: argparse.Namespace) -> Search:
     settings, text = _settings(args)
     base = _subset_config(args)
     check_overrides(base, *settings)
+    names = setting_names(settings)
+    if args.paired_with is not None and args.paired_with not in names:
+        raise ValueError(
+            f'--paired-with {args.paired_with!r} is not a setting of this search: '
+            + ', '.join(names)
+        )
     dataset = build_dataset(base)
     ids = [dataset.get_data_info(i)['img_id'] for i in range(len(dataset))]
     return Search(
         settings,
-        setting_names(settings),
+        names,
         text,
         base,
         type(dataset).__name__,
@@ -718,9 +727,23 @@ def run_search(
             report_test=args.report_test,
         )
         root.mkdir(parents=True, exist_ok=True)  # --table-only on a search not started yet
-        save_json(root / ROWS_JSON, {**vars(info), 'rows': [r.to_dict() for r in rows]})
+        paired = []
+        if args.paired_with:
+            paired = paired_rows(root, search.names, args.paired_with, args.bootstrap)
         if args.table:
-            save_text(args.table, render_table(info, rows))
+            text = render_table(info, rows)
+            if args.paired_with:
+                text += render_paired(paired, args.paired_with, args.bootstrap)
+            save_text(args.table, text)
+        save_json(
+            root / ROWS_JSON,
+            {
+                **vars(info),
+                'rows': [r.to_dict() for r in rows],
+                'paired_with': args.paired_with,
+                'paired': [p.to_dict() for p in paired],
+            },
+        )
         for row in rows:
             log(
                 f'{row.name}: {row.status} {row.scored}/{row.expected} mean {fmt(row.mean)}'
@@ -791,6 +814,19 @@ def build_tune_parser() -> argparse.ArgumentParser:
         choices=list(SELECT_CRITERIA),
         default='mean',
         help='criterion of the best row (default: mean of all/fine/coarse)',
+    )
+    parser.add_argument(
+        '--paired-with',
+        metavar='SETTING',
+        help="add a table of each setting minus this one (a setting's name, e.g. base: "
+        '--setting alone) per Kim mode, with paired bootstrap intervals and the speed-up',
+    )
+    parser.add_argument(
+        '--bootstrap',
+        type=int,
+        default=2000,
+        metavar='N',
+        help='resamples of the --paired-with intervals (default 2000)',
     )
     parser.add_argument(
         '--table-only', action='store_true', help='only re-render from finished work dirs'

@@ -128,6 +128,39 @@ def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path
     assert 'a_seconds' not in json.dumps(alone)
 
 
+def test_time_to_result_counts_plain_iterations_and_times_baselines(tmp_path: Path) -> None:
+    # Small pictures (--picture-pixels), a classical baseline beside B, and every time also
+    # in iterations of the plain loop probed on the same picture.
+    root = make_bsds(tmp_path / 'data' / 'bsds500', ['1001', '1002'], size=(40, 56)).parent
+    out = tmp_path / 'ttr.json'
+    baseline = 'configs/baselines/felzenszwalb_bsds500.py'
+    done = run_benchmark(
+        *['--data-root', str(root), '--image-ids', '1001', '1002', '--threads', '1'],
+        *['--parts', 'time-to-result', '--picture-pixels', '600', '--probe-iters', '2'],
+        *['--modes', baseline, '--out', str(out)],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(out.read_text())['time_to_result']
+    assert result['picture_pixels'] == 600 and result['probe_iters'] == 2
+    entries = {entry['config']: entry for entry in result['rows']}
+    assert list(entries) == [result['config'], baseline]
+    for entry in entries.values():
+        for row in entry['rows']:
+            height, width = row['size']
+            assert height * width <= 600 and height / width == pytest.approx(40 / 56, rel=0.1)
+            assert row['plain_iterations'] == pytest.approx(
+                row['seconds'] / row['plain_s_per_iter'], rel=1e-12
+            )
+        mean = statistics.mean(r['plain_iterations'] for r in entry['rows'])
+        assert entry['plain_iterations'] == pytest.approx(mean, rel=1e-12)
+        assert all(0.0 <= v <= 1.0 for v in entry['miou'].values())  # scored at full size
+    assert entries[baseline]['iterations'] == 0  # no optimisation
+    # Both configs timed on the same pictures, probed once each.
+    probes = [[r['plain_s_per_iter'] for r in e['rows']] for e in entries.values()]
+    assert probes[0] == probes[1]
+    assert 'plain it.' in done.stdout
+
+
 def test_missing_data_root_is_a_clear_error(tmp_path: Path) -> None:
     done = run_benchmark('--data-root', str(tmp_path / 'nowhere'), '--parts', 'per-iter')
     assert done.returncode != 0

@@ -12,6 +12,8 @@ from test_apis.test_dataset_runner import make_bsds
 from test_apis.test_dataset_runner import one_thread as one_thread  # autouse: one torch thread
 
 from dynaseg.apis.records import load_record
+from dynaseg.evaluation.comparison import MODES, paired_difference
+from dynaseg.reports.results import read_work_dir
 from dynaseg.reports.tuning import (
     SettingRow,
     best_row,
@@ -217,6 +219,23 @@ def test_tiny_search_writes_rows_table_and_resumes(val_root: Path, tmp_path: Pat
     assert [p.stat().st_mtime_ns for p in watched] == before
     again = json.loads((work / 'tune_results.json').read_text())
     assert [r['scores'] for r in again['rows']] == [r['scores'] for r in rows['rows']]
+
+    # --paired-with: each other setting minus the reference on the images both scored, the
+    # intervals those of paired_difference on the runs' own per-image rows.
+    assert _tune(val_root, work, table, '--table-only', '--paired-with', 'mu=8') == 0
+    paired = json.loads((work / 'tune_results.json').read_text())['paired']
+    assert [p['name'] for p in paired] == ['mu=30']
+    rows_8, rows_30 = (read_work_dir(work / n).scored_rows() for n in ('mu=8', 'mu=30'))
+    for mode in MODES:
+        want = paired_difference(rows_30, rows_8, mode, 2000)
+        assert paired[0]['differences'][mode] == vars(want)
+    seconds = [sum(r['seconds'] for r in rows) for rows in (rows_8, rows_30)]
+    assert paired[0]['speedup'] == pytest.approx(seconds[0] / seconds[1])
+    assert paired[0]['no_loss'] == all(paired[0]['differences'][m]['high'] >= 0 for m in MODES)
+    text = table.read_text()
+    assert '## Paired against `mu=8`' in text and '--paired-with mu=8' in text
+    assert f'{paired[0]["differences"]["fine"]["value"]:+.4f} [' in text
+    assert _tune(val_root, work, table, '--table-only', '--paired-with', 'mu=9') == 2
 
     # --table-only re-renders from the work dirs; an unrun setting shows as not run.
     table.unlink()
