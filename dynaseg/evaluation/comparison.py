@@ -17,7 +17,15 @@ import numpy as np
 from .bootstrap import BootstrapInterval, paired_bootstrap_ci
 from .functional.kim_miou import BSDS_MODES
 
-__all__ = ['MODES', 'SeedSpread', 'common_images', 'paired_difference', 'pooled', 'seed_spread']
+__all__ = [
+    'MODES',
+    'SeedSpread',
+    'common_images',
+    'paired_difference',
+    'paired_mean_difference',
+    'pooled',
+    'seed_spread',
+]
 
 #: Kim et al.'s three BSDS500 modes: all annotations, the finest, the coarsest.
 MODES = tuple(BSDS_MODES.values())
@@ -72,6 +80,30 @@ def paired_difference(
         _column(rows_a, ids, f'{mode}/mIoU'),
         _column(rows_b, ids, f'{mode}/mIoU'),
         weights,
+        num_resamples=num_resamples,
+        seed=seed,
+    )
+
+
+def paired_mean_difference(
+    rows_a: Rows, rows_b: Rows, key: str, num_resamples: int = 2000, seed: int = 0
+) -> BootstrapInterval:
+    """Paired bootstrap interval of mean(a) - mean(b) of a per-image score ``key`` (a plain mean
+    over images, such as ``bsds/PRI`` or ``bsds/VOI``) on the images both runs scored it.
+
+    Raises:
+        ValueError: no image where both runs have a finite ``key``.
+    """
+    values = [
+        {row['img_id']: row[key] for row in rows if np.isfinite(row.get(key, np.nan))}
+        for rows in (rows_a, rows_b)
+    ]
+    ids = [row['img_id'] for row in rows_a if row['img_id'] in values[0].keys() & values[1]]
+    if not ids:
+        raise ValueError(f'the two runs have no image with {key} in common')
+    return paired_bootstrap_ci(
+        np.array([values[0][i] for i in ids], np.float64),
+        np.array([values[1][i] for i in ids], np.float64),
         num_resamples=num_resamples,
         seed=seed,
     )

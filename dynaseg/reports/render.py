@@ -315,8 +315,19 @@ def table_row(run: Run, args: argparse.Namespace) -> tuple[str, list[str]]:
     return markdown_row([*cells, labels.schedule_text(model)]), notes
 
 
-def _signed(value: float) -> str:
-    return f'{value:+.4f}'
+def _signed(value: float, digits: int = 4) -> str:
+    return f'{value:+.{digits}f}'
+
+
+def _interval(d, digits: int = 4) -> str:
+    """A paired difference and its interval, as the paired table prints it ('n/a': none)."""
+    if d is None:
+        return 'n/a'
+    return f'{_signed(d.value, digits)} [{_signed(d.low, digits)}, {_signed(d.high, digits)}]'
+
+
+#: Region metrics in the paired table: plain means over images (covering is a pooled ratio).
+PAIRED_REGION_METRICS = ('PRI', 'VOI')
 
 
 def seed_runs_and_comparisons(
@@ -333,7 +344,7 @@ def paired_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
     """Paired bootstrap intervals of (default - run) per mode, for every run not a seed run of
     the default (``runs[0]``), on the images both scored; a run with no per-image scores gets a
     row saying so; '' when ``runs`` holds no comparison."""
-    from dynaseg.evaluation.comparison import MODES, paired_difference
+    from dynaseg.evaluation.comparison import MODES, paired_difference, paired_mean_difference
 
     comparisons = seed_runs_and_comparisons(runs, args)[1]
     if not comparisons:  # e.g. ``--only`` the seed runs: nothing to pair the default with
@@ -347,11 +358,21 @@ def paired_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
         if not base or not per_image:
             missing = 'the default' if not base else 'this run'
             rows.append(
-                markdown_row([label, *['n/a'] * 4, f'{missing} has no per-image scores here'])
+                markdown_row([label, *['n/a'] * 6, f'{missing} has no per-image scores here'])
             )
             continue
         diffs = [paired_difference(base, per_image, m, args.bootstrap) for m in MODES]
-        cells = [f'{_signed(d.value)} [{_signed(d.low)}, {_signed(d.high)}]' for d in diffs]
+        region = []  # PRI and VOI are plain means over images: their paired means
+        for metric in PAIRED_REGION_METRICS:
+            # '<evaluator prefix>/PRI': the prefix is the config's (bsds in the shipped ones)
+            key = next((k for k in base[0] if k.endswith(f'/{metric}')), None)
+            try:
+                region.append(
+                    paired_mean_difference(base, per_image, key, args.bootstrap) if key else None
+                )
+            except ValueError:  # the comparison has no per-image region scores
+                region.append(None)
+        cells = [_interval(d) for d in diffs] + [_interval(d, 3) for d in region]
         rows.append(markdown_row([label, str(diffs[0].num_images), *cells]) + ' |')  # no note
     return fill('default-paired', resamples=args.bootstrap, rows='\n'.join(rows))
 

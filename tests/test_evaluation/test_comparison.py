@@ -6,6 +6,7 @@ import pytest
 from dynaseg.evaluation.comparison import (
     common_images,
     paired_difference,
+    paired_mean_difference,
     pooled,
     seed_spread,
 )
@@ -104,3 +105,21 @@ def test_paired_difference_of_noisy_runs_holds_the_known_shift():
     assert 0 < d.low < 0.04 < d.high < 0.05
     same = paired_difference(a, a, 'all', num_resamples=100)
     assert same.value == same.low == same.high == 0
+
+
+def test_paired_mean_difference_is_that_of_plain_means_on_the_shared_images():
+    """PRI/VOI-like scores (plain means over images, no weights): the value is the difference of
+    the means on the images both runs scored; an image one run lacks (or has as NaN) is left
+    out of both, and a constant per-image shift is the interval itself."""
+    rng = np.random.default_rng(6)
+    ids = [f'{i:03d}' for i in range(40)]
+    score = dict(zip(ids, rng.uniform(0.5, 0.9, 40), strict=True))
+    a = [{'img_id': i, 'bsds/PRI': score[i] + 0.02} for i in ids]
+    b = [{'img_id': i, 'bsds/PRI': score[i]} for i in ids[1:]]  # the first image missing
+    b[0]['bsds/PRI'] = float('nan')  # and the second not finite
+    d = paired_mean_difference(a, b, 'bsds/PRI', num_resamples=300)
+    assert d.num_images == 38
+    for bound in (d.value, d.low, d.high):
+        assert bound == pytest.approx(0.02, abs=1e-12)
+    with pytest.raises(ValueError, match='no image with bsds/VOI'):
+        paired_mean_difference(a, b, 'bsds/VOI')

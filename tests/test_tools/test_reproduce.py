@@ -566,6 +566,7 @@ def test_default_report_pairs_the_default_with_each_comparison_and_spreads_its_s
     # difference is exactly +0.05 on every resample.
     kim = table_row(text, f'| Kim et al., fixed mu=1, levers: {levers}, {refined} |')
     assert kim[1:5] == ['4', *['+0.0500 [+0.0500, +0.0500]'] * 3]
+    assert kim[5:7] == ['+0.000 [+0.000, +0.000]'] * 2  # the same PRI and VOI on every image
     authors = table_row(text, "| DynaSeg-FSF, mu=15, levers: none (authors' constants) |")
     assert authors[1] == 'n/a' and authors[-1] == 'this run has no per-image scores here'
     assert f'{DEFAULT}_seed1' not in text.split('## Paired')[1].split('## Spread')[0]
