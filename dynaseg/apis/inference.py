@@ -30,7 +30,7 @@ def config_root() -> Path:
 #: The validated default: DynaSeg-FSF, fast schedule, replicate padding and edge-aware
 #: continuity (chosen on BSDS500 val, docs/tuning.md), its labels refined with
 #: Felzenszwalb-Huttenlocher regions (chosen on the first 50 val images, docs/tuning_refine.md).
-DEFAULT_CONFIG = config_root() / 'dynaseg' / 'dynaseg-fsf_cnn-m2_fast-replicate-edge-fh_bsds500.py'
+DEFAULT_CONFIG = config_root() / 'dynaseg' / 'dynaseg-fsf_cnn-m2_quick-replicate-edge-fh_bsds500.py'
 
 
 @dataclass

@@ -533,8 +533,8 @@ def test_mode_labels_come_from_the_model_config() -> None:
     assert labels.mode_label(one) == 'one pass (DynaSegReferenceImage, ref.pth)'
 
 
-DEFAULT = 'dynaseg-fsf_cnn-m2_fast-replicate-edge-fh_bsds500'
-KIM_LEVERS = 'kim-fixed_cnn-m2_fast-replicate-edge-fh_bsds500'
+DEFAULT = 'dynaseg-fsf_cnn-m2_quick-replicate-edge-fh_bsds500'
+KIM_LEVERS = 'kim-fixed_cnn-m2_quick-replicate-edge-fh_bsds500'
 
 
 def test_default_report_pairs_the_default_with_each_comparison_and_spreads_its_seeds(
