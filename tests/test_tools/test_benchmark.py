@@ -81,7 +81,8 @@ def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path
     total_b = sum(row['b_seconds'] for row in whole['rows'])
     assert whole['speedup'] == pytest.approx(total_a / total_b, rel=1e-12)
     # The config is recorded relative to the repository, not as a path of this machine.
-    assert whole['config'] == 'configs/dynaseg/dynaseg-fsf_cnn-m2_quick-replicate-edge-fh_bsds500.py'
+    default_config = 'configs/dynaseg/dynaseg-fsf_cnn-m2_quick-replicate-edge-fh_bsds500.py'
+    assert whole['config'] == default_config
     # The warm start and the one pass beside B: same images, end to end, all three modes.
     timed = {entry['config']: entry for entry in whole['time_to_result']}
     assert list(timed) == [

@@ -558,13 +558,21 @@ def test_default_report_pairs_the_default_with_each_comparison_and_spreads_its_s
         'refined: vote Felzenszwalb(scale=200, sigma=0.5, min_size=20)'
         ' + overlay Felzenszwalb(scale=600, sigma=0.5, min_size=30)'
     )
-    default = table_row(text, f'| {levers}, {refined} | DynaSeg-FSF, mu=15 | CNN M=2 | yes |')
+    quick = 'schedule.patience=20'  # the quick schedule's patience, away from the authors'
+    default = table_row(
+        text, f'| {levers}, {quick}, {refined} | DynaSeg-FSF, mu=15 | CNN M=2 | yes |'
+    )
     assert default[4] == '4/4' and default[5].startswith('0.4')
-    assert table_row(text, f'| {levers}, seed 1, {refined} | DynaSeg-FSF, mu=15 |')[4] == '4/4'
+    assert default[-1].startswith('fast: <= 10,000 px until q stable 20 it')
+    seed1 = table_row(text, f'| {levers}, seed 1, {quick}, {refined} | DynaSeg-FSF, mu=15 |')
+    assert seed1[4] == '4/4'
+    # The default on the fast schedule it replaced: same levers, not run here.
+    fast = table_row(text, f'| {levers}, {refined} | DynaSeg-FSF, mu=15 | CNN M=2 | yes |')
+    assert fast[4] == 'not run' and fast[-1].startswith('fast: <= 40,000 px')
     assert table_row(text, "| none (authors' constants) | DynaSeg-SCF, mu=50 |")[4] == 'not run'
     # Every per-image mIoU of the default is 0.05 above Kim's with the same levers: the paired
     # difference is exactly +0.05 on every resample.
-    kim = table_row(text, f'| Kim et al., fixed mu=1, levers: {levers}, {refined} |')
+    kim = table_row(text, f'| Kim et al., fixed mu=1, levers: {levers}, {quick}, {refined} |')
     assert kim[1:5] == ['4', *['+0.0500 [+0.0500, +0.0500]'] * 3]
     assert kim[5:7] == ['+0.000 [+0.000, +0.000]'] * 2  # the same PRI and VOI on every image
     authors = table_row(text, "| DynaSeg-FSF, mu=15, levers: none (authors' constants) |")
@@ -645,7 +653,7 @@ def test_levers_are_the_difference_from_the_authors_model() -> None:
     default = runs.load_spec('default').runs[1]  # the default with model.seed=1
     assert default.name == f'{DEFAULT}_seed1'
     assert levers(default.config, *default.options) == (
-        'replicate padding, edge-aware continuity s=0.15, seed 1, refined: vote '
+        'replicate padding, edge-aware continuity s=0.15, seed 1, schedule.patience=20, refined: vote '
         'Felzenszwalb(scale=200, sigma=0.5, min_size=20) + overlay '
         'Felzenszwalb(scale=600, sigma=0.5, min_size=30)'
     )
