@@ -653,8 +653,8 @@ def test_levers_are_the_difference_from_the_authors_model() -> None:
     default = runs.load_spec('default').runs[1]  # the default with model.seed=1
     assert default.name == f'{DEFAULT}_seed1'
     assert levers(default.config, *default.options) == (
-        'replicate padding, edge-aware continuity s=0.15, seed 1, schedule.patience=20, refined: vote '
-        'Felzenszwalb(scale=200, sigma=0.5, min_size=20) + overlay '
+        'replicate padding, edge-aware continuity s=0.15, seed 1, schedule.patience=20, '
+        'refined: vote Felzenszwalb(scale=200, sigma=0.5, min_size=20) + overlay '
         'Felzenszwalb(scale=600, sigma=0.5, min_size=30)'
     )
     # Weighting, mu, extractor and the Silhouette phase have columns of their own.
