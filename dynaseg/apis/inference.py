@@ -27,9 +27,9 @@ def config_root() -> Path:
     return checkout if checkout.is_dir() else PACKAGED_CONFIGS
 
 
-#: The validated default: DynaSeg-FSF, fast schedule, replicate padding and edge-aware
-#: continuity (chosen on BSDS500 val, docs/tuning.md), its labels refined with
-#: Felzenszwalb-Huttenlocher regions (chosen on the first 50 val images, docs/tuning_refine.md).
+#: The validated default: DynaSeg-FSF, replicate padding and edge-aware continuity (chosen on
+#: BSDS500 val, docs/tuning.md), its labels refined with Felzenszwalb-Huttenlocher regions
+#: (docs/tuning_refine.md), on the quick schedule (docs/tuning_speed.md, docs/speed.md).
 DEFAULT_CONFIG = config_root() / 'dynaseg' / 'dynaseg-fsf_cnn-m2_quick-replicate-edge-fh_bsds500.py'
 
 

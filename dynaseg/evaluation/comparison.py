@@ -33,15 +33,13 @@ MODES = tuple(BSDS_MODES.values())
 Rows = Sequence[Mapping[str, Any]]
 
 
-def common_images(*runs: Rows) -> list[str]:
-    """The image ids every run scored (a finite mIoU in every mode), in the first run's order."""
+def common_images(*runs: Rows, keys: Sequence[str] | None = None) -> list[str]:
+    """The image ids every run scored (a finite value of every one of ``keys``; default: the
+    mIoU of every mode), in the first run's order."""
+    keys = [f'{mode}/mIoU' for mode in MODES] if keys is None else keys
 
     def scored(rows: Rows) -> set[str]:
-        return {
-            row['img_id']
-            for row in rows
-            if all(np.isfinite(row.get(f'{mode}/mIoU', np.nan)) for mode in MODES)
-        }
+        return {row['img_id'] for row in rows if all(np.isfinite(row.get(k, np.nan)) for k in keys)}
 
     keep = set.intersection(*(scored(rows) for rows in runs)) if runs else set()
     return [row['img_id'] for row in runs[0] if row['img_id'] in keep] if runs else []
@@ -94,18 +92,11 @@ def paired_mean_difference(
     Raises:
         ValueError: no image where both runs have a finite ``key``.
     """
-    values = [
-        {row['img_id']: row[key] for row in rows if np.isfinite(row.get(key, np.nan))}
-        for rows in (rows_a, rows_b)
-    ]
-    ids = [row['img_id'] for row in rows_a if row['img_id'] in values[0].keys() & values[1]]
+    ids = common_images(rows_a, rows_b, keys=[key])
     if not ids:
         raise ValueError(f'the two runs have no image with {key} in common')
     return paired_bootstrap_ci(
-        np.array([values[0][i] for i in ids], np.float64),
-        np.array([values[1][i] for i in ids], np.float64),
-        num_resamples=num_resamples,
-        seed=seed,
+        _column(rows_a, ids, key), _column(rows_b, ids, key), num_resamples=num_resamples, seed=seed
     )
 
 

@@ -451,14 +451,14 @@ def pictures(args, root: Path, folder: Path) -> dict[str, Path]:
     return paths
 
 
-def plain_iteration_seconds(path: Path, args) -> float:
+def plain_iteration_seconds(x: torch.Tensor, args) -> float:
     """Seconds of one iteration of the plain mirror of the authors' loop (A: M=2, 100 channels,
-    glibc's allocator) on this picture at its size: the unit of the time-to-result target.
+    glibc's allocator) on the picture ``x`` (1, 3, H, W) at its size: the unit of the
+    time-to-result target.
 
     Its steady state: a run of one iteration is subtracted from a run of 1 + ``probe_iters``,
     so building the network and first touching its buffers are not counted (they would make
     the unit larger and every config look faster in it)."""
-    x = load_tensor(path, 1.0, args.device)
     _, first = run_reference(x, 1, args.seed, min_labels=0)
     _, record = run_reference(x, 1 + args.probe_iters, args.seed, min_labels=0)
     return max(record.seconds - first.seconds, 1e-9) / args.probe_iters
@@ -476,8 +476,9 @@ def part_time_to_result(args, root: Path) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         for image_id, path in pictures(args, root, Path(folder)).items():
             gts = load_bsds_ground_truth(root / 'groundTruth' / 'test' / f'{image_id}.mat')
-            sizes[image_id] = list(load_image(path).shape[:2])
-            probes[image_id] = plain_iteration_seconds(path, args)
+            x = load_tensor(path, 1.0, args.device)  # (1, 3, H, W), for the probe
+            sizes[image_id] = list(x.shape[-2:])
+            probes[image_id] = plain_iteration_seconds(x, args)
             keep_freed_memory()
             time_image(models, timed, image_id, path, gts, args)
             print(f'[time to result] {image_id} done', flush=True)

@@ -34,7 +34,7 @@ from .runs import (
     run_work_dir,
     subset_for,
 )
-from .tables import markdown_row, run_cell, score_text
+from .tables import difference_text, markdown_row, run_cell, score_text
 
 TEMPLATE = 'docs/templates/results.md.in'
 _BLOCK = re.compile(r'<!-- block: (?P<name>[\w-]+) -->')
@@ -315,17 +315,6 @@ def table_row(run: Run, args: argparse.Namespace) -> tuple[str, list[str]]:
     return markdown_row([*cells, labels.schedule_text(model)]), notes
 
 
-def _signed(value: float, digits: int = 4) -> str:
-    return f'{value:+.{digits}f}'
-
-
-def _interval(d, digits: int = 4) -> str:
-    """A paired difference and its interval, as the paired table prints it ('n/a': none)."""
-    if d is None:
-        return 'n/a'
-    return f'{_signed(d.value, digits)} [{_signed(d.low, digits)}, {_signed(d.high, digits)}]'
-
-
 #: Region metrics in the paired table: plain means over images (covering is a pooled ratio).
 PAIRED_REGION_METRICS = ('PRI', 'VOI')
 
@@ -372,7 +361,7 @@ def paired_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
                 )
             except ValueError:  # the comparison has no per-image region scores
                 region.append(None)
-        cells = [_interval(d) for d in diffs] + [_interval(d, 3) for d in region]
+        cells = [difference_text(d) for d in diffs] + [difference_text(d, 3) for d in region]
         rows.append(markdown_row([label, str(diffs[0].num_images), *cells]) + ' |')  # no note
     return fill('default-paired', resamples=args.bootstrap, rows='\n'.join(rows))
 

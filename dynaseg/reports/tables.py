@@ -24,6 +24,13 @@ def score_text(cell: ScoreCell) -> str:
     return ' / '.join(fmt(value, cell.digits, cell.scale) for value in cell.values)
 
 
+def difference_text(d, digits: int = 4) -> str:
+    """A paired difference and its interval, ``+0.0123 [+0.0045, +0.0201]`` ('n/a': None)."""
+    if d is None:
+        return 'n/a'
+    return f'{d.value:+.{digits}f} [{d.low:+.{digits}f}, {d.high:+.{digits}f}]'
+
+
 def run_cell(iterations: float | None, labels: float | None, seconds: float | None) -> str:
     """``<it> it, <labels> labels, <seconds> s``: a run's means per image."""
     digits = 1 if (seconds or 0) < 10 else 0

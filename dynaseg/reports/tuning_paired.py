@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dynaseg.evaluation.bootstrap import BootstrapInterval
-from dynaseg.evaluation.comparison import MODES, paired_difference
+from dynaseg.evaluation.comparison import MODES, common_images, paired_difference
 
 from .provenance import fmt
 from .results import read_work_dir
-from .tables import escape, markdown_row
+from .tables import difference_text, escape, markdown_row
 
 __all__ = ['PairedRow', 'paired_rows', 'render_paired']
 
@@ -73,15 +73,11 @@ def paired_rows(
             diffs = {m: paired_difference(rows, base, m, resamples) for m in MODES}
         except ValueError:  # no image in common (yet)
             continue
-        ids = {r['img_id'] for r in rows} & {r['img_id'] for r in base}
+        ids = set(common_images(rows, base))  # the images the intervals are computed on
         mine, theirs = _seconds(rows, ids), _seconds(base, ids)
         speedup = theirs / mine if mine and theirs else None
         out.append(PairedRow(name, diffs[MODES[0]].num_images, diffs, speedup))
     return out
-
-
-def _interval(d: BootstrapInterval) -> str:
-    return f'{d.value:+.4f} [{d.low:+.4f}, {d.high:+.4f}]'
 
 
 def render_paired(rows: Sequence[PairedRow], reference: str, resamples: int) -> str:
@@ -101,7 +97,7 @@ def render_paired(rows: Sequence[PairedRow], reference: str, resamples: int) -> 
         '| --- | ---: | ' + ' | '.join('---:' for _ in MODES) + ' | ---: | --- |',
     ]
     for row in rows:
-        cells = [row.name, str(row.images), *(_interval(row.differences[m]) for m in MODES)]
+        cells = [row.name, str(row.images), *(difference_text(row.differences[m]) for m in MODES)]
         speedup = f'{fmt(row.speedup, 2)}x' if row.speedup else 'n/a'
         cells += [speedup, 'yes' if row.no_loss else 'no']
         lines.append(markdown_row([escape(c) for c in cells]))
