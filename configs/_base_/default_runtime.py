@@ -9,5 +9,11 @@ custom_imports = dict(
 # CPU default; on a GPU see tools/benchmark_batched.py. Not a model key: a batch size changes no
 # setting of the method, so predictions made with another one stay valid for resuming.
 batch_size = 1
+# The dataset tools segment each image scaled down to at most this many pixels (area
+# interpolation) and score its labels upsampled to the image's own size: the protocol of small
+# pictures, on which a schedule that scales with the picture is chosen (docs/speed.md).
+# None = the images as they are. A run's records keep it, so predictions of another size are
+# never scored or resumed as if they were these.
+picture_pixels = None
 # mmseg's inference_model needs a test pipeline; labels are predicted at the input size.
 test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]

@@ -5,6 +5,7 @@ come from ``cfg.dataset`` (BSDS500, VOC2012, COCO-Stuff-27, ...) and the scores 
 ``cfg.evaluator``. Outputs under ``work_dir``::
 
     preds/<img_id>.png            single-channel label map (written last: the "done" marker)
+    pictures/<img_id>.png         with ``picture_pixels``: the downscaled copy segmented
     preds/records/<img_id>.json   the optimisation record (iterations, labels, seconds, config)
     failed/<img_id>.json          why the image failed (removed once it succeeds)
     eval_results.json             all metrics, counts, failures, NaN images, config, seed
@@ -34,6 +35,7 @@ from dynaseg.datasets import ListedImageDataset
 from dynaseg.utils import register_all_modules
 from dynaseg.utils.dist import init_distributed, shard
 from dynaseg.utils.fileio import atomic_write, save_json
+from dynaseg.utils.image_io import save_downscaled
 
 from .batching import ImageJob, segment_jobs
 from .inference import build_segmentor, config_name
@@ -138,16 +140,17 @@ def _segment_shard(
     """Segment this rank's images (``batch_size`` together, see :mod:`.batching`); a
     failing image is recorded and the run goes on."""
     outcomes = []
-    jobs = [
-        ImageJob(
-            Path(info['img_path']),
-            info['img_id'],
-            dict(record_extra, img_id=info['img_id'], rank=rank),
-        )
-        for info in infos
-    ]
-    results = segment_jobs(
-        jobs, model, layout.preds, batch_size=batch_size, visualize=False, log=log
+    jobs, unreadable = [], []
+    for info in infos:
+        extra = dict(record_extra, img_id=info['img_id'], rank=rank)
+        try:
+            path = _input_picture(info, layout, record_extra.get('picture_pixels'))
+        except (OSError, ValueError) as err:  # unreadable image: failed like any other
+            unreadable.append((ImageJob(Path(info['img_path']), info['img_id'], extra), err))
+            continue
+        jobs.append(ImageJob(path, info['img_id'], extra))
+    results = unreadable + list(
+        segment_jobs(jobs, model, layout.preds, batch_size=batch_size, visualize=False, log=log)
     )
     for k, (job, result) in enumerate(results, 1):
         img_id = job.stem
@@ -178,6 +181,20 @@ def _segment_shard(
         outcome.rank = rank
         outcomes.append(outcome)
     return outcomes
+
+
+def _input_picture(info: dict, layout: DatasetLayout, picture_pixels: int | None) -> Path:
+    """The file segmented for one image: the image itself, or with ``picture_pixels`` its copy
+    scaled down to at most that many pixels (made once; a rerun reuses it), so that a run
+    measures what a user with small pictures gets. Scoring upsamples its labels to the image's
+    own size (:func:`~.scoring.evaluate_predictions`)."""
+    if not picture_pixels:
+        return Path(info['img_path'])
+    picture = layout.picture(info['img_id'])
+    if not picture.is_file():
+        picture.parent.mkdir(parents=True, exist_ok=True)
+        save_downscaled(info['img_path'], picture, picture_pixels)
+    return picture
 
 
 # ----------------------------------------------------------------------------- reporting
@@ -257,7 +274,12 @@ def run_dataset(
 
         barrier()
     model = build_segmentor(cfg, device)
-    extra = {'config': config_name(cfg), 'device': device, 'model_config': cfg.model.to_dict()}
+    extra = {
+        'config': config_name(cfg),
+        'device': device,
+        'model_config': cfg.model.to_dict(),
+        'picture_pixels': cfg.get('picture_pixels'),
+    }
     mine = _segment_shard(
         shard(todo, dist.rank, dist.world_size),
         model,

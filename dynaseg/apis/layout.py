@@ -106,6 +106,10 @@ class DatasetLayout:
     def failure(self, img_id: str) -> Path:
         return self.root / 'failed' / f'{img_id}.json'
 
+    def picture(self, img_id: str) -> Path:
+        """The downscaled copy a run with ``picture_pixels`` segments instead of the image."""
+        return self.root / 'pictures' / f'{img_id}.png'
+
     def create(self) -> None:
         """Create the folders (proving each writable) before any work starts."""
         for folder in (self.root, self.preds, self.preds / 'records', self.root / 'failed'):

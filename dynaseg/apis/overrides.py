@@ -158,7 +158,7 @@ SECTIONS: dict[str, type | tuple[str, ...]] = {
 
 #: Top-level keys the runners read whether or not the config file sets them
 #: (``configs/_base_/default_runtime.py`` holds their defaults).
-RUNNER_KEYS = ('batch_size',)
+RUNNER_KEYS = ('batch_size', 'picture_pixels')
 
 
 def _engine_options(cls: type) -> set[str]:

@@ -12,10 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from mmengine.config import Config
 
 from dynaseg.evaluation.functional import read_label_map
 from dynaseg.utils import register_all_modules
+from dynaseg.utils.image_io import load_image
+from dynaseg.utils.labels import resize_nearest
 
 from .layout import DatasetLayout
 from .runtime import one_line
@@ -68,15 +71,32 @@ def _build_metrics(cfg: Config) -> list[Any]:
     return metrics
 
 
-def _stale_reason(layout: DatasetLayout, img_id: str, model_config: Any) -> str | None:
+def _stale_reason(
+    layout: DatasetLayout, img_id: str, model_config: Any, picture_pixels: int | None
+) -> str | None:
     """Why a prediction must not be scored with this config, or None if it may."""
     record = layout.record(img_id)
     if not record.is_file():
         return f'prediction has no record {record} (rerun with --overwrite)'
-    saved = json.loads(record.read_text(encoding='utf-8')).get('model_config')
-    if _normalised(saved) != model_config:
+    saved = json.loads(record.read_text(encoding='utf-8'))
+    if _normalised(saved.get('model_config')) != model_config:
         return 'prediction was made with a different model config (rerun with --overwrite)'
+    if saved.get('picture_pixels') != picture_pixels:
+        return (
+            f'prediction was made from pictures of <= {saved.get("picture_pixels")} pixels, '
+            f'not {picture_pixels} (rerun with --overwrite)'
+        )
     return None
+
+
+def _prediction(layout: DatasetLayout, info: dict, picture_pixels: int | None) -> np.ndarray:
+    """One image's label map, at the image's own size: a prediction made from a downscaled
+    picture (``picture_pixels``) is upsampled (nearest) to the size of the ground truth."""
+    labels = read_label_map(layout.pred(info['img_id']))
+    if picture_pixels:
+        size = load_image(info['img_path']).shape[:2]
+        labels = resize_nearest(labels, size) if labels.shape != size else labels
+    return labels
 
 
 def evaluate_predictions(
@@ -92,6 +112,7 @@ def evaluate_predictions(
     """
     metrics = _build_metrics(cfg)
     model_config = _normalised(cfg.model.to_dict())
+    picture_pixels = cfg.get('picture_pixels')
     out = EvaluationOutput()
     scored: list[dict] = []
     for info in infos:
@@ -100,11 +121,11 @@ def evaluate_predictions(
             continue
         lengths = [len(m.results) for m in metrics]
         try:
-            stale = _stale_reason(layout, img_id, model_config)
+            stale = _stale_reason(layout, img_id, model_config, picture_pixels)
             if stale:
                 raise ValueError(stale)
             sample = {
-                'pred_sem_seg': {'data': read_label_map(layout.pred(img_id))},
+                'pred_sem_seg': {'data': _prediction(layout, info, picture_pixels)},
                 'gt_path': info.get('gt_path'),
                 'img_path': info['img_path'],
             }

@@ -61,7 +61,6 @@ from dynaseg.engine import (
 )
 from dynaseg.engine.allocator import keep_freed_memory, restore_default_malloc
 from dynaseg.engine.baseline_loop import reference_optimize
-from dynaseg.engine.schedule import fit_pixels
 from dynaseg.evaluation.functional import (
     BSDS_MODES,
     kim_image_scores,
@@ -71,7 +70,7 @@ from dynaseg.evaluation.functional import (
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss, SCFWeight
 from dynaseg.utils.fileio import save_text
-from dynaseg.utils.image_io import load_image
+from dynaseg.utils.image_io import load_image, save_downscaled
 from dynaseg.utils.labels import resize_nearest
 from dynaseg.utils.profiling import median
 
@@ -436,18 +435,13 @@ def pictures(args, root: Path, folder: Path) -> dict[str, Path]:
     """The test images timed, by id: the files themselves, or with ``--picture-pixels N`` PNG
     copies in ``folder`` scaled down (area interpolation) to at most N pixels, written before
     any timing so that decoding a file stays part of the time to result."""
-    import cv2
-
     paths = {i: root / 'images' / 'test' / f'{i}.jpg' for i in args.image_ids}
     if not args.picture_pixels:
         return paths
     folder.mkdir(parents=True, exist_ok=True)
     for image_id, path in paths.items():
-        rgb = load_image(path)
-        height, width = fit_pixels(rgb.shape[0], rgb.shape[1], args.picture_pixels)
-        small = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
         paths[image_id] = folder / f'{image_id}.png'
-        cv2.imwrite(str(paths[image_id]), cv2.cvtColor(small, cv2.COLOR_RGB2BGR))
+        save_downscaled(path, paths[image_id], args.picture_pixels)
     return paths
 
 

@@ -38,6 +38,7 @@ OTHER_COLUMNS = (
     'silhouette.enabled',  # Silhouette
     'schedule.max_iters',  # schedule
     'schedule.coarse_max_pixels',
+    'schedule.coarse_fraction',
     'schedule.max_pixels',
 )
 LEVER_KEYS_TOO = ('backbone.padding_mode',)  # inside a prefix above, still a lever
@@ -222,8 +223,12 @@ def schedule_text(model: dict[str, Any]) -> str:
             if s.get('patience')
             else f'for {s.get("max_iters")} it ('
         )
+        fraction = (
+            f' and <= {s["coarse_fraction"]:.3g} of the picture' if s.get('coarse_fraction') else ''
+        )
         return (
-            f'fast: <= {s["coarse_max_pixels"]:,} px {until}stop q <= {s.get("min_labels")}), '
+            f'fast: <= {s["coarse_max_pixels"]:,} px{fraction} {until}stop q <= '
+            f'{s.get("min_labels")}), '
             f'refine {s.get("refine_iters", 0)} it, label at <= {s.get("max_pixels", 0):,} px'
         )
     size = f'<= {s["max_pixels"]:,} px' if s.get('max_pixels') else 'full size'

@@ -28,6 +28,10 @@ What it does:
   every image of the subset is segmented (images already done are skipped) and scored with the
   config's evaluator. A setting whose work dir already holds complete results for the subset is
   read back, not rerun, so rerunning the command resumes; ``--table-only`` only reads.
+- **Per-image scores.** With ``--table``, each complete setting's per-image scores are saved
+  beside the table (``results/<table stem>/<setting>.json``, :mod:`.results`), to be committed
+  with it: once the work dirs are gone, ``--table-only`` still renders the table and its paired
+  intervals from them (for the same model, evaluator, overrides and images only).
 - **Outputs.** ``<work-dir>/tune_results.json`` (every row and the header facts) and the Markdown
   table ``--table``: per setting the overrides, Kim mIoU all/fine/coarse (modes 1/2/3) and their
   mean, PRI/VOI/covering, mean labels and seconds per image, images scored, and its status (a
@@ -70,7 +74,7 @@ from dynaseg.apis.overrides import apply_overrides, check_overrides
 from dynaseg.apis.runtime import one_line
 
 from .provenance import fmt, machine_text, repo_relative, tool_command
-from .results import read_work_dir
+from .results import RunResult, load_result, read_work_dir, save_result, saved_path
 from .tables import escape, markdown_row
 from .tuning_paired import paired_rows, render_paired
 
@@ -367,6 +371,31 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding='utf-8')) if path.is_file() else None
 
 
+def _saved_identity(
+    config: Config, overrides: dict[str, Any], ids: Sequence[str]
+) -> dict[str, Any]:
+    """What a saved result must have been saved for to be a setting's: its model and
+    evaluator, overrides and images."""
+    return {'setting': _identity(config), 'overrides': _canonical(overrides), 'ids': list(ids)}
+
+
+def setting_result(
+    work_dir: str | Path,
+    overrides: dict[str, Any],
+    ids: Sequence[str],
+    config: Config | None = None,
+    saved: str | Path | None = None,
+) -> RunResult:
+    """A setting's results: from its work dir or, where no run was ever started there
+    (the work dir is gone), from the file ``saved`` beside the table, if it was saved for
+    this setting's ``config``, ``overrides`` and ``ids``."""
+    result = read_work_dir(work_dir)
+    started = (Path(work_dir) / SETTING_JSON).is_file()
+    if result.metrics is None and not started and saved is not None and config is not None:
+        return load_result(saved, _saved_identity(config, overrides, ids)) or result
+    return result
+
+
 def read_row(
     work_dir: str | Path,
     name: str,
@@ -374,8 +403,10 @@ def read_row(
     expected_ids: Sequence[str],
     columns: dict[str, tuple[str, str]],
     config: Config | None = None,
+    saved: str | Path | None = None,
 ) -> SettingRow:
-    """The row of one setting, read from its work dir (nothing is computed).
+    """The row of one setting, read from its work dir, or from ``saved`` where the work
+    dir is gone (:func:`setting_result`); nothing is computed.
 
     Status: ``failed`` if the work dir was run with other overrides or (given ``config``, the
     setting's full config) another model or evaluator, if the run raised (``tune_error.json``)
@@ -386,9 +417,9 @@ def read_row(
     root = Path(work_dir)
     row = SettingRow(name=name, overrides=_canonical(overrides), expected=len(expected_ids))
     setting = _read_json(root / SETTING_JSON) or {}
-    row.machine = setting.get('machine', '')
     error = _read_json(root / ERROR_JSON)
-    result = read_work_dir(root)
+    result = setting_result(root, overrides, expected_ids, config, saved)
+    row.machine = setting.get('machine', result.machine)
     failed = result.failed
     if setting and setting.get('overrides') != row.overrides:
         row.status = 'failed'
@@ -703,7 +734,8 @@ def run_search(
         if args.table_only:
             cfg = search.base.copy()
             cfg.merge_from_dict(overrides)
-            rows.append(read_row(root / name, name, overrides, ids, search.columns, cfg))
+            saved = _saved_file(args, name)
+            rows.append(read_row(root / name, name, overrides, ids, search.columns, cfg, saved))
         else:
             rows.append(
                 _run_setting(
@@ -727,9 +759,15 @@ def run_search(
             report_test=args.report_test,
         )
         root.mkdir(parents=True, exist_ok=True)  # --table-only on a search not started yet
+        results = {
+            name: setting_result(root / name, overrides, ids, cfg, _saved_file(args, name))
+            for name, overrides, cfg in _setting_configs(search)
+        }
+        if args.table:
+            _save_setting_results(args, search, rows, results)
         paired = []
         if args.paired_with:
-            paired = paired_rows(root, search.names, args.paired_with, args.bootstrap)
+            paired = paired_rows(results, args.paired_with, args.bootstrap)
         if args.table:
             text = render_table(info, rows)
             if args.paired_with:
@@ -751,6 +789,38 @@ def run_search(
             )
         log(f'Rows in {root / ROWS_JSON}' + (f', table in {args.table}' if args.table else ''))
     return rows, 0 if all(r.status == 'done' for r in rows) else 1
+
+
+def _saved_file(args: argparse.Namespace, name: str) -> Path | None:
+    """Where the table keeps a setting's per-image scores (None without ``--table``)."""
+    return saved_path(args.table, Path(args.table).stem, name) if args.table else None
+
+
+def _setting_configs(search: Search) -> list[tuple[str, dict[str, Any], Config]]:
+    """(name, overrides, full config) of every setting of the search."""
+    out = []
+    for overrides, name in zip(search.settings, search.names, strict=True):
+        cfg = search.base.copy()
+        cfg.merge_from_dict(overrides)
+        out.append((name, overrides, cfg))
+    return out
+
+
+def _save_setting_results(
+    args: argparse.Namespace,
+    search: Search,
+    rows: Sequence[SettingRow],
+    results: dict[str, RunResult],
+) -> None:
+    """Save each complete setting's per-image scores beside the table (see the module doc);
+    a result that was itself read from there is left as it is."""
+    done = {row.name: row for row in rows if row.status == 'done'}
+    for name, overrides, cfg in _setting_configs(search):
+        result = results[name]
+        path = _saved_file(args, name)
+        if path is not None and name in done and not result.saved:
+            identity = _saved_identity(cfg, overrides, search.ids)
+            save_result(path, result, identity, done[name].machine)
 
 
 # ----------------------------------------------------------------------------- command line

@@ -13,15 +13,14 @@ must pass to replace the default (docs/speed.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from dynaseg.evaluation.bootstrap import BootstrapInterval
 from dynaseg.evaluation.comparison import MODES, common_images, paired_difference
 
 from .provenance import fmt
-from .results import read_work_dir
+from .results import RunResult
 from .tables import difference_text, escape, markdown_row
 
 __all__ = ['PairedRow', 'paired_rows', 'render_paired']
@@ -57,16 +56,16 @@ def _seconds(rows: Sequence[dict], ids: set[str]) -> float | None:
 
 
 def paired_rows(
-    root: Path, names: Sequence[str], reference: str, resamples: int = 2000
+    results: Mapping[str, RunResult], reference: str, resamples: int = 2000
 ) -> list[PairedRow]:
-    """Every setting of ``names`` but ``reference``, paired with it; settings (or a reference)
-    with no scored image are left out. Work dirs are ``root/<name>``."""
-    base = read_work_dir(root / reference).scored_rows()
+    """Every setting of ``results`` (name -> its results, in the search's order) but
+    ``reference``, paired with it; settings (or a reference) with no scored image are left out."""
+    base = results[reference].scored_rows()
     if not base:
         return []
     out = []
-    for name in names:
-        rows = read_work_dir(root / name).scored_rows() if name != reference else []
+    for name, result in results.items():
+        rows = result.scored_rows() if name != reference else []
         if not rows:
             continue
         try:

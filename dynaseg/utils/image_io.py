@@ -40,6 +40,7 @@ __all__ = [
     'list_images',
     'load_image',
     'output_stems',
+    'save_downscaled',
 ]
 
 #: Lower-case suffixes :func:`list_images` treats as images.
@@ -320,3 +321,28 @@ def output_stems(paths: Iterable[str | os.PathLike[str]]) -> dict[Path, str]:
         result[path] = candidate
         taken.add(key(candidate))
     return result
+
+
+def save_downscaled(
+    path: str | os.PathLike[str], out: str | os.PathLike[str], max_pixels: int
+) -> tuple[int, int]:
+    """Save a copy of the image ``path`` scaled down to at most ``max_pixels`` pixels (aspect
+    kept, area interpolation; a smaller image is copied at its size) to ``out``, atomically,
+    in the format its suffix names (PNG keeps it lossless). The protocol of "pictures up to N
+    pixels": the benchmark's ``--picture-pixels`` and a dataset run's ``picture_pixels``.
+
+    Returns:
+        (H, W) of the copy.
+    """
+    import cv2
+
+    from dynaseg.engine.schedule import fit_pixels
+
+    from .fileio import save_image
+
+    rgb = load_image(path)
+    height, width = fit_pixels(rgb.shape[0], rgb.shape[1], max_pixels)
+    if (height, width) != rgb.shape[:2]:
+        rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+    save_image(out, rgb)
+    return height, width

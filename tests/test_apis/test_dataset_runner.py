@@ -275,6 +275,35 @@ def test_bsds_end_to_end_modes_and_region_bench(tmp_path: Path) -> None:
     assert record['seed_runs'] == [] and record['img_id'] == '100'
 
 
+def test_picture_pixels_segments_downscaled_copies_scored_at_full_size(tmp_path: Path) -> None:
+    """``picture_pixels``: each image is segmented from a copy of at most that many pixels and
+    its labels are scored upsampled (nearest) to the ground truth's size; predictions made
+    from pictures of another size are never scored as these."""
+    root = make_bsds(tmp_path / 'bsds', ['100', '200'], size=(48, 64))
+    work = tmp_path / 'work'
+    cfg = tiny_config(BSDS_CONFIG, root, picture_pixels=768)
+    results = run_dataset(cfg, work, log=lambda _: None)
+    assert results['exit_code'] == 0 and results['counts']['scored'] == 2
+
+    layout = DatasetLayout(work)
+    _, per_image = read_results(work)
+    for img_id, row in zip(('100', '200'), per_image, strict=True):
+        picture = cv2.imread(str(layout.picture(img_id)))
+        assert picture.shape[:2] == (24, 32)  # 48x64 scaled to <= 768 pixels, aspect kept
+        labels = read_label_map(layout.pred(img_id))
+        assert labels.shape == (24, 32)
+        full = cv2.resize(labels.astype(np.uint16), (64, 48), interpolation=cv2.INTER_NEAREST)
+        gts = load_bsds_ground_truth(root / 'groundTruth' / 'test' / f'{img_id}.mat')
+        assert row['all/mIoU'] == pytest.approx(kim_image_scores(full, gts, mode=1).mean())
+        record = json.loads(layout.record(img_id).read_text())
+        assert record['picture_pixels'] == 768
+
+    # The same model at full size: the small pictures' predictions are stale, not rescored.
+    full_size = run_dataset(tiny_config(BSDS_CONFIG, root), work, log=lambda _: None)
+    assert full_size['exit_code'] == 1 and full_size['counts']['scored'] == 0
+    assert 'pictures of <= 768 pixels, not None' in full_size['failed'][0]['reason']
+
+
 def test_missing_data_root_is_an_error_before_any_work(tmp_path: Path) -> None:
     cfg = tiny_config(COCO_CONFIG, tmp_path / 'nowhere')
     with pytest.raises(FileNotFoundError, match='nowhere does not exist: pass --data-root'):

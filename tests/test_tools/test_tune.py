@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,10 @@ def val_root(tmp_path: Path) -> Path:
     for folder in ('images', 'groundTruth'):
         (root / folder / 'test').rename(root / folder / 'val')
     return root
+
+
+def _table_rows(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith('|')]
 
 
 # ----------------------------------------------------------------------------- settings
@@ -236,6 +241,21 @@ def test_tiny_search_writes_rows_table_and_resumes(val_root: Path, tmp_path: Pat
     assert '## Paired against `mu=8`' in text and '--paired-with mu=8' in text
     assert f'{paired[0]["differences"]["fine"]["value"]:+.4f} [' in text
     assert _tune(val_root, work, table, '--table-only', '--paired-with', 'mu=9') == 2
+
+    # Per-image scores are saved beside the table: with the work dirs gone (a fresh clone),
+    # --table-only renders the same table and paired intervals from them alone.
+    saved = {n: table.parent / 'results' / 'tuning' / f'{n}.json' for n in names}
+    assert all(path.is_file() for path in saved.values())
+    assert [r['img_id'] for r in json.loads(saved['mu=8'].read_text())['images']] == IDS[:2]
+    fresh = tmp_path / 'fresh'
+    shutil.copytree(table.parent, fresh / 'docs')
+    copy = fresh / 'docs' / 'tuning.md'
+    assert _tune(val_root, fresh / 'work', copy, '--table-only', '--paired-with', 'mu=8') == 0
+    assert json.loads((fresh / 'work' / 'tune_results.json').read_text())['paired'] == paired
+    assert _table_rows(copy.read_text()) == _table_rows(table.read_text())
+    # ... but only for the setting they were saved for: other fixed options read nothing.
+    other = _tune(val_root, fresh / 'work', copy, '--table-only', '--cfg-options', 'model.seed=3')
+    assert other == 1 and copy.read_text().count('not run') == 2
 
     # --table-only re-renders from the work dirs; an unrun setting shows as not run.
     table.unlink()
