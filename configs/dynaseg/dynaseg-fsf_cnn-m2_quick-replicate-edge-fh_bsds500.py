@@ -1,4 +1,5 @@
-# The tools' default config (dynaseg.apis.DEFAULT_CONFIG): DynaSeg-FSF (mu = 15) with replicate
+# The previous default (now the base of dynaseg-fsf_cnn-m2_quick-p10-replicate-edge-fh_bsds500.py,
+# which stops after 10 unchanged iterations instead of 20): DynaSeg-FSF (mu = 15) with replicate
 # padding, edge-aware continuity (s = 0.15) and the FH refiners (configs/_base_/refiners/fh.py),
 # on the quick schedule: the fast schedule with its coarse stage at <= 10k pixels instead of 40k
 # and a patience of 20 iterations instead of 40. Above 10k pixels an image's optimisation then

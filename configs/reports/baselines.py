@@ -1,7 +1,8 @@
 # DynaSeg beside the classical segmenters on all BSDS500 test images (docs/results_baselines.md).
 # The first run is the DynaSeg the others are compared with (paired intervals): the default (quick
-# schedule); then the same on the fast schedule it replaced and before the FH refiners, Kim et
-# al.'s fixed weight with the same levers, refiners and schedule, and the
+# schedule, patience 10); then the same at patience 20 and on the fast schedule, which it
+# replaced, and before the FH refiners, Kim et al.'s fixed weight with the same levers, refiners
+# and schedule, and the
 # baselines (configs/baselines/) with the parameters chosen on the first 50 BSDS500 val images
 # (docs/tuning_baselines_*.md): Felzenszwalb-Huttenlocher once per criterion it was chosen for
 # (mean of all/fine/coarse, which is also all; fine; coarse; PRI; covering; VOI), SLIC, k-means and
@@ -13,10 +14,11 @@ images = 0  # all 200 test images
 bootstrap = 1000
 fh = 'configs/baselines/felzenszwalb_bsds500.py'  # scale 300, sigma 0.5, min_size 30
 runs = [
+    dict(config='configs/dynaseg/dynaseg-fsf_cnn-m2_quick-p10-replicate-edge-fh_bsds500.py'),
     dict(config='configs/dynaseg/dynaseg-fsf_cnn-m2_quick-replicate-edge-fh_bsds500.py'),
     dict(config='configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge-fh_bsds500.py'),
     dict(config='configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500.py'),
-    dict(config='configs/kim/kim-fixed_cnn-m2_quick-replicate-edge-fh_bsds500.py'),
+    dict(config='configs/kim/kim-fixed_cnn-m2_quick-p10-replicate-edge-fh_bsds500.py'),
     dict(config=fh),
     dict(config=fh, options=['model.scale=150.0']),
     dict(config=fh, options=['model.scale=600.0']),

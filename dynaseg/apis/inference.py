@@ -29,8 +29,11 @@ def config_root() -> Path:
 
 #: The validated default: DynaSeg-FSF, replicate padding and edge-aware continuity (chosen on
 #: BSDS500 val, docs/tuning.md), its labels refined with Felzenszwalb-Huttenlocher regions
-#: (docs/tuning_refine.md), on the quick schedule (docs/tuning_speed.md, docs/speed.md).
-DEFAULT_CONFIG = config_root() / 'dynaseg' / 'dynaseg-fsf_cnn-m2_quick-replicate-edge-fh_bsds500.py'
+#: (docs/tuning_refine.md), on the quick schedule with a patience of 10 (docs/tuning_speed.md,
+#: docs/tuning_patience.md, docs/tuning_small_pictures.md, docs/speed.md).
+DEFAULT_CONFIG = (
+    config_root() / 'dynaseg' / 'dynaseg-fsf_cnn-m2_quick-p10-replicate-edge-fh_bsds500.py'
+)
 
 
 @dataclass

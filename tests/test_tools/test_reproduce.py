@@ -533,8 +533,8 @@ def test_mode_labels_come_from_the_model_config() -> None:
     assert labels.mode_label(one) == 'one pass (DynaSegReferenceImage, ref.pth)'
 
 
-DEFAULT = 'dynaseg-fsf_cnn-m2_quick-replicate-edge-fh_bsds500'
-KIM_LEVERS = 'kim-fixed_cnn-m2_quick-replicate-edge-fh_bsds500'
+DEFAULT = 'dynaseg-fsf_cnn-m2_quick-p10-replicate-edge-fh_bsds500'
+KIM_LEVERS = 'kim-fixed_cnn-m2_quick-p10-replicate-edge-fh_bsds500'
 
 
 def test_default_report_pairs_the_default_with_each_comparison_and_spreads_its_seeds(
@@ -558,12 +558,12 @@ def test_default_report_pairs_the_default_with_each_comparison_and_spreads_its_s
         'refined: vote Felzenszwalb(scale=200, sigma=0.5, min_size=20)'
         ' + overlay Felzenszwalb(scale=600, sigma=0.5, min_size=30)'
     )
-    quick = 'schedule.patience=20'  # the quick schedule's patience, away from the authors'
+    quick = 'schedule.patience=10'  # the quick schedule's patience, away from the authors'
     default = table_row(
         text, f'| {levers}, {quick}, {refined} | DynaSeg-FSF, mu=15 | CNN M=2 | yes |'
     )
     assert default[4] == '4/4' and default[5].startswith('0.4')
-    assert default[-1].startswith('fast: <= 10,000 px until q stable 20 it')
+    assert default[-1].startswith('fast: <= 10,000 px until q stable 10 it')
     seed1 = table_row(text, f'| {levers}, seed 1, {quick}, {refined} | DynaSeg-FSF, mu=15 |')
     assert seed1[4] == '4/4'
     # The default on the fast schedule it replaced: same levers, not run here.
@@ -653,7 +653,7 @@ def test_levers_are_the_difference_from_the_authors_model() -> None:
     default = runs.load_spec('default').runs[1]  # the default with model.seed=1
     assert default.name == f'{DEFAULT}_seed1'
     assert levers(default.config, *default.options) == (
-        'replicate padding, edge-aware continuity s=0.15, seed 1, schedule.patience=20, '
+        'replicate padding, edge-aware continuity s=0.15, seed 1, schedule.patience=10, '
         'refined: vote Felzenszwalb(scale=200, sigma=0.5, min_size=20) + overlay '
         'Felzenszwalb(scale=600, sigma=0.5, min_size=30)'
     )
