@@ -5,7 +5,7 @@ come from ``cfg.dataset`` (BSDS500, VOC2012, COCO-Stuff-27, ...) and the scores 
 ``cfg.evaluator``. Outputs under ``work_dir``::
 
     preds/<img_id>.png            single-channel label map (written last: the "done" marker)
-    pictures/<img_id>.png         with ``picture_pixels``: the downscaled copy segmented
+    pictures/<N>/<img_id>.png     with ``picture_pixels=N``: the downscaled copy segmented
     preds/records/<img_id>.json   the optimisation record (iterations, labels, seconds, config)
     failed/<img_id>.json          why the image failed (removed once it succeeds)
     eval_results.json             all metrics, counts, failures, NaN images, config, seed
@@ -190,7 +190,7 @@ def _input_picture(info: dict, layout: DatasetLayout, picture_pixels: int | None
     own size (:func:`~.scoring.evaluate_predictions`)."""
     if not picture_pixels:
         return Path(info['img_path'])
-    picture = layout.picture(info['img_id'])
+    picture = layout.picture(info['img_id'], picture_pixels)
     if not picture.is_file():
         picture.parent.mkdir(parents=True, exist_ok=True)
         save_downscaled(info['img_path'], picture, picture_pixels)

@@ -106,9 +106,10 @@ class DatasetLayout:
     def failure(self, img_id: str) -> Path:
         return self.root / 'failed' / f'{img_id}.json'
 
-    def picture(self, img_id: str) -> Path:
-        """The downscaled copy a run with ``picture_pixels`` segments instead of the image."""
-        return self.root / 'pictures' / f'{img_id}.png'
+    def picture(self, img_id: str, max_pixels: int) -> Path:
+        """The copy of at most ``max_pixels`` pixels a run with ``picture_pixels`` segments
+        instead of the image (one folder per size, so a run at another size never reuses it)."""
+        return self.root / 'pictures' / str(max_pixels) / f'{img_id}.png'
 
     def create(self) -> None:
         """Create the folders (proving each writable) before any work starts."""

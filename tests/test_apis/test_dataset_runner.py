@@ -279,16 +279,20 @@ def test_picture_pixels_segments_downscaled_copies_scored_at_full_size(tmp_path:
     """``picture_pixels``: each image is segmented from a copy of at most that many pixels and
     its labels are scored upsampled (nearest) to the ground truth's size; predictions made
     from pictures of another size are never scored as these."""
-    root = make_bsds(tmp_path / 'bsds', ['100', '200'], size=(48, 64))
+    root = make_bsds(tmp_path / 'bsds', ['100', '200', '300'], size=(48, 64))
+    (root / 'images' / 'test' / '300.jpg').write_bytes(b'not a jpeg')
     work = tmp_path / 'work'
     cfg = tiny_config(BSDS_CONFIG, root, picture_pixels=768)
     results = run_dataset(cfg, work, log=lambda _: None)
-    assert results['exit_code'] == 0 and results['counts']['scored'] == 2
+    # An unreadable image fails like any other, naming the file; the others go on.
+    assert results['exit_code'] == 1 and results['counts']['scored'] == 2
+    [failure] = results['failed']
+    assert failure['img_id'] == '300' and 'not an image file' in failure['reason']
 
     layout = DatasetLayout(work)
     _, per_image = read_results(work)
     for img_id, row in zip(('100', '200'), per_image, strict=True):
-        picture = cv2.imread(str(layout.picture(img_id)))
+        picture = cv2.imread(str(layout.picture(img_id, 768)))
         assert picture.shape[:2] == (24, 32)  # 48x64 scaled to <= 768 pixels, aspect kept
         labels = read_label_map(layout.pred(img_id))
         assert labels.shape == (24, 32)
@@ -300,8 +304,13 @@ def test_picture_pixels_segments_downscaled_copies_scored_at_full_size(tmp_path:
 
     # The same model at full size: the small pictures' predictions are stale, not rescored.
     full_size = run_dataset(tiny_config(BSDS_CONFIG, root), work, log=lambda _: None)
-    assert full_size['exit_code'] == 1 and full_size['counts']['scored'] == 0
-    assert 'pictures of <= 768 pixels, not None' in full_size['failed'][0]['reason']
+    assert full_size['counts']['scored'] == 0
+    assert 'pictures of <= 768 pixels, not None' in full_size['failed'][-1]['reason']
+    # Another size redone in the same work dir makes its own copies.
+    smaller = tiny_config(BSDS_CONFIG, root, picture_pixels=192)
+    assert run_dataset(smaller, work, overwrite=True, log=lambda _: None)['counts']['scored'] == 2
+    assert cv2.imread(str(layout.picture('100', 192))).shape[:2] == (12, 16)
+    assert read_label_map(layout.pred('100')).shape == (12, 16)
 
 
 def test_missing_data_root_is_an_error_before_any_work(tmp_path: Path) -> None:
