@@ -45,11 +45,19 @@ from .batching import ImageJob, segment_file, segment_jobs
 from .claims import Claims
 from .inference import build_segmentor, config_name
 from .layout import OutputLayout, complete_side_outputs, discard_partial_outputs
+from .records import load_record, plain_json
 from .runtime import Progress, RunInterrupted, RunStopped, gather, one_line
 from .summary import FolderSummary, ImageOutcome
 
 # segment_file is defined with the other per-image paths in .batching; it is part of the folder API.
-__all__ = ['NoImagesError', 'check_folders', 'segment_file', 'segment_folder']
+__all__ = [
+    'NoImagesError',
+    'OtherConfigError',
+    'check_folders',
+    'check_same_config',
+    'segment_file',
+    'segment_folder',
+]
 
 
 class NoImagesError(ValueError):
@@ -72,6 +80,38 @@ def check_folders(
             f'output folder {str(output_folder)!r} is the input folder; label maps '
             '<stem>.png could overwrite input images. Choose another folder '
             '(a sub-folder of the input is fine).'
+        )
+
+
+class OtherConfigError(ValueError):
+    """The output folder holds label maps made with another model config."""
+
+
+def check_same_config(layout: OutputLayout, stems: list[str], cfg: Config) -> None:
+    """Refuse to resume into a folder whose finished images were made with another model
+    config: a rerun would otherwise skip them and leave a folder of two configs' labels.
+
+    A label map without a readable record (written by hand, or by a version before records
+    held the config) is taken as it is.
+
+    Raises:
+        OtherConfigError: naming how many, one of them, its config, and the two ways out.
+    """
+    wanted = plain_json(cfg.model.to_dict())
+    others = []
+    for stem in stems:
+        try:
+            record = load_record(layout.record(stem))
+        except (OSError, ValueError):
+            continue
+        if 'model_config' in record and plain_json(record['model_config']) != wanted:
+            others.append((stem, record.get('config', '?')))
+    if others:
+        stem, name = others[0]
+        raise OtherConfigError(
+            f'{len(others)} of the {len(stems)} label maps in {str(layout.root)!r} were made '
+            f'with another model config (e.g. {stem}.png, by {name}); rerun with --overwrite '
+            'to redo them with this one, or choose another --work-dir'
         )
 
 
@@ -131,6 +171,8 @@ def segment_folder(
         RunStopped: a write failed in a way every further image would (a full disk, a
             read-only output, a permission error); raised at once, with the partial summary.
         NoImagesError: the input folder holds no image to segment.
+        OtherConfigError: without ``overwrite``, finished images of the output folder were
+            made with another model config (:func:`check_same_config`), before any work.
         NotADirectoryError, ValueError, UnwritableDirectoryError: bad folders, before any work.
     """
     check_folders(input_folder, output_folder)
@@ -147,6 +189,7 @@ def segment_folder(
     # Done images are set aside before sharding, so a resumed run balances the remaining work.
     todo = [p for p in images if overwrite or not layout.label_map(stems[p]).exists()]
     done_before = sorted(set(images) - set(todo))
+    check_same_config(layout, [stems[p] for p in done_before], cfg)
     my_done, my_todo = shard(done_before, rank, world_size), shard(todo, rank, world_size)
     if world_size > 1:
         # Every rank must list the folder before any rank writes a label map.

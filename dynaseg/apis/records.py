@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from dynaseg.engine import OptimizationRecord
 
-__all__ = ['image_record', 'load_record', 'peak_rss_mb']
+__all__ = ['image_record', 'load_record', 'peak_rss_mb', 'plain_json']
 
 #: A series of an old record's ``history`` -> the engine's name it is read under.
 _OLD_SERIES = {'n_labels': 'label_counts', 'loss': 'losses'}
@@ -90,3 +90,9 @@ def load_record(path: str | os.PathLike[str]) -> dict[str, Any]:
         if old in history:
             record.setdefault(new, history[old])
     return record
+
+
+def plain_json(obj: Any) -> Any:
+    """``obj`` as a record holds it (a JSON round trip, keys sorted), so a config compares
+    equal to its copy read back from a record."""
+    return json.loads(json.dumps(obj, sort_keys=True, default=str))

@@ -21,14 +21,10 @@ from dynaseg.utils.image_io import load_image
 from dynaseg.utils.labels import resize_nearest
 
 from .layout import DatasetLayout
+from .records import plain_json
 from .runtime import one_line
 
 __all__ = ['EvaluationOutput', 'evaluate_predictions', 'format_results']
-
-
-def _normalised(obj: Any) -> Any:
-    """A JSON round trip, so a config compares equal to its copy read back from a record."""
-    return json.loads(json.dumps(obj, sort_keys=True, default=str))
 
 
 @dataclass
@@ -79,7 +75,7 @@ def _stale_reason(
     if not record.is_file():
         return f'prediction has no record {record} (rerun with --overwrite)'
     saved = json.loads(record.read_text(encoding='utf-8'))
-    if _normalised(saved.get('model_config')) != model_config:
+    if plain_json(saved.get('model_config')) != model_config:
         return 'prediction was made with a different model config (rerun with --overwrite)'
     if saved.get('picture_pixels') != picture_pixels:
         return (
@@ -111,7 +107,7 @@ def evaluate_predictions(
     the image is listed in ``failures`` with a one-line reason.
     """
     metrics = _build_metrics(cfg)
-    model_config = _normalised(cfg.model.to_dict())
+    model_config = plain_json(cfg.model.to_dict())
     picture_pixels = cfg.get('picture_pixels')
     out = EvaluationOutput()
     scored: list[dict] = []

@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 
 from dynaseg.apis import RunInterrupted, build_segmentor, load_config, segment_file, segment_folder
-from dynaseg.apis.folder import NoImagesError
+from dynaseg.apis.folder import NoImagesError, OtherConfigError
 from dynaseg.apis.layout import OutputLayout, write_image_outputs
 from dynaseg.apis.records import load_record
 from dynaseg.engine import OptimizationRecord
@@ -432,6 +432,36 @@ def test_resume_skips_done_images_and_overwrite_redoes(tmp_path):
     redone = run(tmp_path / 'in', tmp_path / 'out', overwrite=True)
     assert statuses(redone) == {'a.png': 'done', 'b.png': 'done'}
     assert marker.stat().st_mtime > 1
+
+
+def test_resuming_with_another_model_config_is_refused_before_any_work(tmp_path):
+    for name in ('a.png', 'b.png'):
+        write_image(tmp_path / 'in' / name)
+    run(tmp_path / 'in', tmp_path / 'out')
+    (tmp_path / 'out' / 'b.png').unlink()  # b still to do: nothing may run
+    before = digest(tmp_path / 'out')
+    other = tiny_cfg(**{'model.seed': 7})
+    with pytest.raises(OtherConfigError, match=r'1 of the 1 label maps .* another model config'):
+        run(tmp_path / 'in', tmp_path / 'out', cfg=other)
+    assert digest(tmp_path / 'out') == before
+    # The same config resumes; --overwrite redoes everything with the other one.
+    assert statuses(run(tmp_path / 'in', tmp_path / 'out'))['a.png'] == 'skipped'
+    redone = run(tmp_path / 'in', tmp_path / 'out', cfg=other, overwrite=True)
+    assert set(statuses(redone).values()) == {'done'}
+    assert load_record(tmp_path / 'out' / 'records' / 'a.json')['seed'] == 7
+
+
+def test_segment_tool_resuming_with_another_config_exits_2_with_one_line(tmp_path, capsys):
+    from dynaseg.cli import segment_main
+
+    write_image(tmp_path / 'in' / 'a.png')
+    run(tmp_path / 'in', tmp_path / 'out')
+    argv = ['--input-folder', str(tmp_path / 'in'), '--work-dir', str(tmp_path / 'out')]
+    argv += ['--config', str(TINY_CONFIG), '--seed', '3']
+    argv += ['--cfg-options', *(f'{k}={v}' for k, v in TINY_OPTIONS.items())]
+    code = segment_main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and err.count('\n') == 1 and '--overwrite' in err
 
 
 def test_missing_side_outputs_regenerated_on_resume(tmp_path):
