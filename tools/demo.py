@@ -1,7 +1,8 @@
 """Segment a few sample photos bundled with scikit-image and draw a comparison figure.
 
 Usage:
-    python tools/demo.py --work-dir demo_out [--images 4] [--max-side 256] [--config NAME]
+    python tools/demo.py --work-dir demo_out [--images 4] [--max-side 256] [--config NAME] \
+        [--overwrite]
 
 Writes ``<work-dir>/images/*.png`` (the samples, downscaled), ``<work-dir>/segmentation/`` (what
 tools/DynaSeg_SCF_BSD_VOC.py writes) and ``<work-dir>/demo_grid.png`` (image | labels | overlay per
@@ -22,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from dynaseg.apis import DEFAULT_CONFIG, segment_folder
+from dynaseg.apis.folder import OtherConfigError
 from dynaseg.cli import (
     add_cfg_options,
     add_config,
@@ -66,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
         help='downscale samples so their longer side is at most this '
         '(256 keeps the demo to a couple of minutes on 2 CPU cores)',
     )
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='segment the samples again even where a label map exists (needed after changing '
+        'the config or --max-side of an earlier demo in the same folder)',
+    )
     add_config(parser, default=DEFAULT_CONFIG)
     add_setting_flags(parser)
     add_device_options(parser)
@@ -95,13 +103,25 @@ def main(argv: list[str] | None = None) -> int:
     ensure_writable_dir(images)
     write_samples(images, args.images, args.max_side)
     start = time.perf_counter()
-    with torch_threads(args.threads, args.device):
-        summary = segment_folder(images, segmentation, cfg, device=args.device)
+    try:
+        with torch_threads(args.threads, args.device):
+            summary = segment_folder(
+                images, segmentation, cfg, device=args.device, overwrite=args.overwrite
+            )
+    except OtherConfigError as err:  # an earlier demo with another config: one line, exit 2
+        return refuse(parser, str(err))
     print(summary.format())
     rows = []
     for outcome in summary.done + summary.skipped:
         rgb = np.asarray(Image.open(outcome.image).convert('RGB'))
         labels = load_label_map(segmentation / f'{outcome.stem}.png')
+        if labels.shape != rgb.shape[:2]:  # an earlier demo's label map, at another --max-side
+            return refuse(
+                parser,
+                f'{segmentation / outcome.stem}.png is {labels.shape[1]}x{labels.shape[0]}, '
+                f'its sample {rgb.shape[1]}x{rgb.shape[0]} (another --max-side): rerun with '
+                '--overwrite, or choose another --work-dir',
+            )
         rows.append([rgb, colorize_labels(labels), overlay(rgb, labels)])
     if rows:
         save_image(out / 'demo_grid.png', make_grid(rows, titles=['image', 'labels', 'overlay']))
