@@ -730,10 +730,8 @@ def run_search(
     root, ids = Path(args.work_dir), search.ids
     log(f'{len(search.settings)} setting(s) on {len(ids)} {args.split} image(s): {", ".join(ids)}')
     rows = []
-    for overrides, name in zip(search.settings, search.names, strict=True):
+    for name, overrides, cfg in _setting_configs(search):
         if args.table_only:
-            cfg = search.base.copy()
-            cfg.merge_from_dict(overrides)
             saved = _saved_file(args, name)
             rows.append(read_row(root / name, name, overrides, ids, search.columns, cfg, saved))
         else:
