@@ -576,7 +576,7 @@ def _subset_config(args: argparse.Namespace) -> Config:
 
 
 def _run_setting(
-    base: Config,
+    cfg: Config,
     overrides: dict[str, Any],
     work_dir: Path,
     expected: Sequence[str],
@@ -585,12 +585,11 @@ def _run_setting(
     machine: str,
     log: Callable[[str], None],
 ) -> SettingRow:
-    """Run one setting unless its work dir already holds its complete results."""
+    """Run one setting (``cfg``: the base config with its ``overrides``) unless its work dir
+    already holds its complete results."""
     from dynaseg.utils.fileio import save_json
 
     name = work_dir.name
-    cfg = base.copy()
-    cfg.merge_from_dict(overrides)
     row = read_row(work_dir, name, overrides, expected, columns, cfg)
     if row.status == 'done' or row.reason.startswith(FOREIGN):
         why = f' ({row.reason})' if row.reason else ''
@@ -729,16 +728,15 @@ def run_search(
     is_main = init_distributed(args.launcher, args.device).is_main
     root, ids = Path(args.work_dir), search.ids
     log(f'{len(search.settings)} setting(s) on {len(ids)} {args.split} image(s): {", ".join(ids)}')
+    settings = _setting_configs(search)
     rows = []
-    for name, overrides, cfg in _setting_configs(search):
+    for name, overrides, cfg in settings:
         if args.table_only:
             saved = _saved_file(args, name)
             rows.append(read_row(root / name, name, overrides, ids, search.columns, cfg, saved))
         else:
             rows.append(
-                _run_setting(
-                    search.base, overrides, root / name, ids, search.columns, args, machine, log
-                )
+                _run_setting(cfg, overrides, root / name, ids, search.columns, args, machine, log)
             )
     if is_main:
         info = SearchInfo(
@@ -759,10 +757,10 @@ def run_search(
         root.mkdir(parents=True, exist_ok=True)  # --table-only on a search not started yet
         results = {
             name: setting_result(root / name, overrides, ids, cfg, _saved_file(args, name))
-            for name, overrides, cfg in _setting_configs(search)
+            for name, overrides, cfg in settings
         }
         if args.table:
-            _save_setting_results(args, search, rows, results)
+            _save_setting_results(args, settings, ids, rows, results)
         paired = []
         if args.paired_with:
             paired = paired_rows(results, args.paired_with, args.bootstrap)
@@ -806,19 +804,19 @@ def _setting_configs(search: Search) -> list[tuple[str, dict[str, Any], Config]]
 
 def _save_setting_results(
     args: argparse.Namespace,
-    search: Search,
+    settings: Sequence[tuple[str, dict[str, Any], Config]],
+    ids: Sequence[str],
     rows: Sequence[SettingRow],
     results: dict[str, RunResult],
 ) -> None:
     """Save each complete setting's per-image scores beside the table (see the module doc);
     a result that was itself read from there is left as it is."""
     done = {row.name: row for row in rows if row.status == 'done'}
-    for name, overrides, cfg in _setting_configs(search):
+    for name, overrides, cfg in settings:
         result = results[name]
         path = _saved_file(args, name)
         if path is not None and name in done and not result.saved:
-            identity = _saved_identity(cfg, overrides, search.ids)
-            save_result(path, result, identity, done[name].machine)
+            save_result(path, result, _saved_identity(cfg, overrides, ids), done[name].machine)
 
 
 # ----------------------------------------------------------------------------- command line

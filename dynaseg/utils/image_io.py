@@ -325,14 +325,11 @@ def output_stems(paths: Iterable[str | os.PathLike[str]]) -> dict[Path, str]:
 
 def save_downscaled(
     path: str | os.PathLike[str], out: str | os.PathLike[str], max_pixels: int
-) -> tuple[int, int]:
+) -> None:
     """Save a copy of the image ``path`` scaled down to at most ``max_pixels`` pixels (aspect
     kept, area interpolation; a smaller image is copied at its size) to ``out``, atomically,
     in the format its suffix names (PNG keeps it lossless). The protocol of "pictures up to N
     pixels": the benchmark's ``--picture-pixels`` and a dataset run's ``picture_pixels``.
-
-    Returns:
-        (H, W) of the copy.
     """
     import cv2
 
@@ -345,4 +342,3 @@ def save_downscaled(
     if (height, width) != rgb.shape[:2]:
         rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
     save_image(out, rgb)
-    return height, width
