@@ -65,6 +65,7 @@ def optimize_image(
     seed: int = 0,
     on_iteration: Callable[[int, int], None] | None = None,
     scribble: Tensor | None = None,
+    on_response: Callable[[Tensor], None] | None = None,
 ) -> Result:
     """Segment one image by optimising a freshly initialised extractor on it alone.
 
@@ -84,6 +85,9 @@ def optimize_image(
             ``settings.scribble_weight``. It is resized nearest-neighbour to every stage size
             (no class is lost), and the stopping rule's ``min_labels`` becomes the number of
             scribble classes.
+        on_response: called once with the final response (1, q_max, h, w) at the working
+            size, the one the labels are the argmax of (a region hierarchy orders its merges
+            by it, ``dynaseg/hierarchy``); not called when the loss diverged.
     Returns:
         labels (H, W) int64 at the input size, and the record of the run.
     Raises:
@@ -98,6 +102,7 @@ def optimize_image(
         partial(_single_model, channels_last=settings.channels_last),
         None if on_iteration is None else lambda _, it, q: on_iteration(it, q),
         scribbles=None if scribble is None else [scribble],
+        on_response=None if on_response is None else lambda _, response: on_response(response),
     )
     if failed:
         raise NonFiniteLossError(
@@ -117,6 +122,7 @@ def optimize_batch(
     seeds: Sequence[int],
     *,
     on_iteration: Callable[[int, int, int], None] | None = None,
+    on_response: Callable[[int, Tensor], None] | None = None,
 ) -> list[Result]:
     """Segment N same-size images, each with its own seeded network, in one batch.
 
@@ -137,6 +143,8 @@ def optimize_batch(
         seeds: N seeds, one per image (initialisation and Silhouette phase).
         on_iteration: called as ``on_iteration(index, iteration, q)`` for each model
             still running at each checked iteration.
+        on_response: called as ``on_response(index, response)`` with each model's final
+            response (1, q_max, h, w), as in :func:`optimize_image`.
     Returns:
         [(labels (H, W) int64, record)] in the order of ``images``; each record's
         ``seconds`` is an equal share of the batch's wall time.
@@ -159,7 +167,7 @@ def optimize_batch(
             f'{sorted({tuple(i.shape) for i in images})}'
         )
     run = _Run(extractor_factory, loss_fn, optimizer_cfg, settings)
-    labels, records, failed = run(images, seeds, StackedCNN, on_iteration)
+    labels, records, failed = run(images, seeds, StackedCNN, on_iteration, on_response=on_response)
     if failed:
         raise NonFiniteBatchError(failed, list(zip(labels, records)))
     return list(zip(labels, records))  # type: ignore[arg-type]  # no None without failures
@@ -309,6 +317,7 @@ class _Run:
         build_stack: StackBuilder,
         on_iteration: Callable[[int, int, int], None] | None,
         scribbles: Sequence[Tensor] | None = None,
+        on_response: Callable[[int, Tensor], None] | None = None,
     ) -> tuple[list[np.ndarray | None], list[OptimizationRecord], list[int]]:
         """Optimise N checked, same-size (1, 3, H, W) images, one seeded model each.
 
@@ -316,6 +325,8 @@ class _Run:
             build_stack: lays the N seeded extractors out for the loop (see ``stack.py``).
             on_iteration: called as ``on_iteration(index, iteration, q)``.
             scribbles: None, or N validated (H, W) int64 masks at the input size.
+            on_response: called as ``on_response(index, response)`` with each surviving
+                model's final (1, q_max, h, w) response.
         Returns:
             labels (H, W) per image (None for a diverged model), records, diverged indices.
         """
@@ -398,7 +409,13 @@ class _Run:
             record.stop_reason = ' -> '.join(stages)
 
         labels = _final_labels(
-            net, stage_inputs[-1], failed, (height, width), settings.num_segments, records
+            net,
+            stage_inputs[-1],
+            failed,
+            (height, width),
+            settings.num_segments,
+            records,
+            on_response,
         )
         share = (time.perf_counter() - start) / num
         for record in records:
@@ -539,11 +556,12 @@ def _final_labels(
     size: tuple[int, int],
     num_segments: int | None,
     records: list[OptimizationRecord],
+    on_response: Callable[[int, Tensor], None] | None = None,
 ) -> list[np.ndarray | None]:
     """(H, W) labels of each model that did not diverge, from one forward on ``image``.
 
     With ``num_segments`` = K, each response is reduced to K labels (its record says how
-    many it got, and why fewer).
+    many it got, and why fewer). ``on_response(n, response)`` sees each model's response.
     """
     num = net.num_models
     alive = [n for n in range(num) if n not in failed]
@@ -554,6 +572,8 @@ def _final_labels(
     with torch.no_grad():
         response = net(select_images(image, index, num), None if len(alive) == num else index)
     for a, n in enumerate(alive):
+        if on_response is not None:
+            on_response(n, response[a : a + 1])
         label_map = response_labels(response[a : a + 1], size, num_segments, records[n])
         # On the host before the clock stops: on a GPU the last forward is still queued.
         labels[n] = label_map.cpu().numpy()
