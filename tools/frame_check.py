@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Does a folder of label maps have a border frame? Outer-line change rates against interior ones.
 
-    python tools/frame_check.py PRED_DIR [PRED_DIR ...] [--out docs/frame.md]
+    python tools/frame_check.py PRED_DIR [PRED_DIR ...] [--out docs/log/frame.md]
 
 For every ``*.png`` label map directly in each folder (a tool's output folder or a run's
 ``preds/``), the fraction of pixels of the top / bottom row and left / right column whose label

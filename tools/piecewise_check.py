@@ -3,7 +3,7 @@
 :mod:`dynaseg.reports.piecewise`.
 
     python tools/piecewise_check.py [--config FILE ...] [--images 20] [--first-seed 1000] \\
-        [--threads 1] [--out docs/piecewise.md]
+        [--threads 1] [--out docs/log/piecewise.md]
 """
 
 from __future__ import annotations

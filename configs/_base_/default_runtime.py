@@ -11,7 +11,7 @@ custom_imports = dict(
 batch_size = 1
 # The dataset tools segment each image scaled down to at most this many pixels (area
 # interpolation) and score its labels upsampled to the image's own size: the protocol of small
-# pictures, on which a schedule that scales with the picture is chosen (docs/speed.md).
+# pictures, on which a schedule that scales with the picture is chosen (docs/log/speed.md).
 # None = the images as they are. A run's records keep it, so predictions of another size are
 # never scored or resumed as if they were these.
 picture_pixels = None

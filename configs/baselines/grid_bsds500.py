@@ -1,6 +1,6 @@
 # Baseline: A 20 x 20 grid of blocks: the floor a segment count alone earns (1 x 1 is the blank).
-# Same dataset, evaluator and tools as the DynaSeg configs; parameters chosen on BSDS500 val with
-# tools/tune.py (docs/tuning_baselines.md).
+# Same dataset, evaluator and tools as the DynaSeg configs; not tuned: a floor
+# (docs/results/baselines.md).
 _base_ = [
     '../_base_/models/classical.py',
     '../_base_/datasets/bsds500.py',

@@ -1,6 +1,6 @@
 # Baseline: Quickshift mode seeking (skimage.segmentation.quickshift).
 # Same dataset, evaluator and tools as the DynaSeg configs; parameters chosen on BSDS500 val with
-# tools/tune.py (docs/tuning_baselines.md).
+# tools/tune.py (docs/log/tuning_baselines_quickshift.md).
 _base_ = [
     '../_base_/models/classical.py',
     '../_base_/datasets/bsds500.py',

@@ -1,6 +1,6 @@
 # Baseline: SLIC superpixels (skimage.segmentation.slic).
 # Same dataset, evaluator and tools as the DynaSeg configs; parameters chosen on BSDS500 val with
-# tools/tune.py (docs/tuning_baselines.md).
+# tools/tune.py (docs/log/tuning_baselines_slic.md).
 _base_ = [
     '../_base_/models/classical.py',
     '../_base_/datasets/bsds500.py',

@@ -1,4 +1,4 @@
-# DynaSeg beside the classical segmenters on all BSDS500 test images (docs/results_baselines.md).
+# DynaSeg beside the classical segmenters on all BSDS500 test images (docs/results/baselines.md).
 # The first run is the DynaSeg the others are compared with (paired intervals): the default (quick
 # schedule, patience 10), and the same with seeds 1 and 2 (the spread over seeds); then the same
 # at patience 20 and on the fast schedule, which it replaced, and before the FH refiners; Kim et
@@ -9,19 +9,19 @@
 # quickshift by the mean, and the grid and blank floors.
 # `python tools/reproduce.py --data-root data --report baselines`.
 kind = 'default'
-output = 'docs/results_baselines.md'
+output = 'docs/results/baselines.md'
 images = 0  # all 200 test images
 bootstrap = 1000
 fh = 'configs/baselines/felzenszwalb_bsds500.py'  # scale 300, sigma 0.5, min_size 30
-default = 'configs/dynaseg/dynaseg-fsf_cnn-m2_quick-p10-replicate-edge-fh_bsds500.py'
+default = 'configs/dynaseg/dynaseg-fsf_cnn-m2_quick_bsds500_replicate-edge-fh.py'
 runs = [
     dict(config=default),
     dict(config=default, options=['model.seed=1']),
     dict(config=default, options=['model.seed=2']),
-    dict(config='configs/dynaseg/dynaseg-fsf_cnn-m2_quick-replicate-edge-fh_bsds500.py'),
-    dict(config='configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge-fh_bsds500.py'),
-    dict(config='configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500.py'),
-    dict(config='configs/kim/kim-fixed_cnn-m2_quick-p10-replicate-edge-fh_bsds500.py'),
+    dict(config='configs/dynaseg/dynaseg-fsf_cnn-m2_quick-p20_bsds500_replicate-edge-fh.py'),
+    dict(config='configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500_replicate-edge-fh.py'),
+    dict(config='configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500_replicate-edge.py'),
+    dict(config='configs/kim/kim-fixed_cnn-m2_quick_bsds500_replicate-edge-fh.py'),
     dict(config=fh),
     dict(config=fh, options=['model.scale=150.0']),
     dict(config=fh, options=['model.scale=600.0']),

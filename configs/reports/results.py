@@ -1,7 +1,7 @@
-# The reproduction report (docs/results.md): every config on its dataset's fixed subset, one
-# section per dataset, then the figures. `python tools/reproduce.py --data-root data`.
+# The reproduction report (docs/results/authors_settings.md): every config on its dataset's fixed
+# subset, one section per dataset, then the figures. `python tools/reproduce.py --data-root data`.
 kind = 'report'
-output = 'docs/results.md'
+output = 'docs/results/authors_settings.md'
 images = 10  # BSDS500: the first 10 sorted test ids
 runs = [
     dict(config='configs/kim/kim-fixed_cnn-m2_fast_bsds500.py'),

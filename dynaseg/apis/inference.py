@@ -27,13 +27,32 @@ def config_root() -> Path:
     return checkout if checkout.is_dir() else PACKAGED_CONFIGS
 
 
-#: The validated default: DynaSeg-FSF, replicate padding and edge-aware continuity (chosen on
-#: BSDS500 val, docs/tuning.md), its labels refined with Felzenszwalb-Huttenlocher regions
-#: (docs/tuning_refine.md), on the quick schedule with a patience of 10 (docs/tuning_speed.md,
-#: docs/tuning_patience.md, docs/tuning_small_pictures.md, docs/speed.md).
-DEFAULT_CONFIG = (
-    config_root() / 'dynaseg' / 'dynaseg-fsf_cnn-m2_quick-p10-replicate-edge-fh_bsds500.py'
-)
+#: The default config of every tool, ``segment_image`` and the demo; the one config file that says
+#: so (configs/README.md: how it was chosen, and the report row that holds its test numbers).
+DEFAULT_CONFIG = config_root() / 'dynaseg' / 'dynaseg-fsf_cnn-m2_quick_bsds500_replicate-edge-fh.py'
+
+#: Configs renamed to the naming rule of configs/README.md, old name -> new name. Results and
+#: commands written before carry the old names; :func:`resolve_config` and the reports read them
+#: under the new ones.
+RENAMED_CONFIGS = {
+    'dynaseg-fsf_cnn-m2_quick-p10-replicate-edge-fh_bsds500': (
+        'dynaseg-fsf_cnn-m2_quick_bsds500_replicate-edge-fh'
+    ),
+    'dynaseg-fsf_cnn-m2_quick-replicate-edge-fh_bsds500': (
+        'dynaseg-fsf_cnn-m2_quick-p20_bsds500_replicate-edge-fh'
+    ),
+    'dynaseg-fsf_cnn-m2_fast-replicate-edge-fh_bsds500': (
+        'dynaseg-fsf_cnn-m2_fast_bsds500_replicate-edge-fh'
+    ),
+    'dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500': (
+        'dynaseg-fsf_cnn-m2_fast_bsds500_replicate-edge'
+    ),
+    'dynaseg-scf_cnn-m2_scribble_voc2012': 'dynaseg-scf_cnn-m2_fast_voc2012_scribble',
+    'kim-fixed_cnn-m2_quick-p10-replicate-edge-fh_bsds500': (
+        'kim-fixed_cnn-m2_quick_bsds500_replicate-edge-fh'
+    ),
+    'kim-fixed_cnn-m2_fast-replicate-edge_bsds500': 'kim-fixed_cnn-m2_fast_bsds500_replicate-edge',
+}
 
 
 @dataclass
@@ -63,7 +82,8 @@ def resolve_config(config: str | Path) -> Path:
 
     Tried in order: a file at that path; the same path under the configs folder (with or without
     its leading ``configs/``, so a checkout-relative path works from elsewhere); a config name,
-    the file stem with or without ``.py`` (``dynaseg-fsf_cnn-m2_fast_bsds500``).
+    the file stem with or without ``.py`` (``dynaseg-fsf_cnn-m2_fast_bsds500``), or a name it had
+    before :data:`RENAMED_CONFIGS`.
 
     Raises:
         FileNotFoundError: none matches; the message names the closest config names.
@@ -78,6 +98,7 @@ def resolve_config(config: str | Path) -> Path:
         if under_root.is_file():
             return under_root
     name = path.name[:-3] if path.name.endswith('.py') else path.name
+    name = RENAMED_CONFIGS.get(name, name)
     names = {Path(c).stem: root / c for c in list_configs()}
     if name in names:
         return names[name]

@@ -2,7 +2,7 @@
 piecewise-constant pictures?
 
     python tools/piecewise_check.py [--config FILE ...] [--images 20] [--first-seed 1000] \\
-        [--threads 1] [--out docs/piecewise.md]
+        [--threads 1] [--out docs/log/piecewise.md]
 
 Each image is :func:`dynaseg.testing.random_piecewise_image` (3-5 flat Voronoi regions, a gentle
 illumination gradient, mild noise, 90-128 px a side) for seeds ``--first-seed`` on; nothing in

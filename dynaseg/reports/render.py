@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 from string import Template
 from typing import Any
 
@@ -68,15 +69,35 @@ def identity(run: Run, args: argparse.Namespace) -> dict[str, Any]:
     return {'run': run.name, 'model': model_config(run, args), 'subset': subset.description}
 
 
+def former_names(run: Run) -> list[str]:
+    """The names ``run`` had before its config was renamed (``RENAMED_CONFIGS``): a result saved
+    under one of them still stands for it."""
+    from dynaseg.apis.inference import RENAMED_CONFIGS
+
+    stem = Path(run.config).stem
+    options = run.name[len(stem) :]
+    return [old + options for old, new in RENAMED_CONFIGS.items() if new == stem]
+
+
+def saved_result(run: Run, args: argparse.Namespace) -> RunResult | None:
+    """The result this report saved for the same model config and subset, under the run's name
+    or a former one; None if there is none."""
+    for name in (run.name, *former_names(run)):
+        path = saved_path(args.output, args.report, name)
+        result = load_result(path, {**identity(run, args), 'run': name})
+        if result is not None:
+            return result
+    return None
+
+
 def run_result(run: Run, args: argparse.Namespace) -> RunResult:
     """The run's results: its work dir once scored there, else the result this report saved
-    for the same model config and subset, else the (unscored) work dir. Read once per command
-    (``args.results`` keeps them by run name)."""
+    for the same model config and subset (:func:`saved_result`), else the (unscored) work dir.
+    Read once per command (``args.results`` keeps them by run name)."""
     if run.name not in args.results:
         result = read_work_dir(run_work_dir(run, subset_for(run, args), args))
         if result.metrics is None:
-            saved = saved_path(args.output, args.report, run.name)
-            result = load_result(saved, identity(run, args)) or result
+            result = saved_result(run, args) or result
         args.results[run.name] = result
     return args.results[run.name]
 

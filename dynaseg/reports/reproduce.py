@@ -93,7 +93,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         '--report',
         choices=report_names(),
         default='results',
-        help='the report spec configs/reports/<REPORT>.py (default: results, docs/results.md)',
+        help='the report spec configs/reports/<REPORT>.py (default: results, '
+        'docs/results/authors_settings.md)',
     )
     parser.add_argument(
         '--run-dir',

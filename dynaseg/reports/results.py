@@ -80,10 +80,10 @@ def read_work_dir(work_dir: str | Path) -> RunResult:
 
 
 def saved_path(output: str | Path, report: str, run_name: str) -> Path:
-    """Where report ``report``, written to ``output``, keeps a run's result:
-    ``results/<report>/<run>.json`` beside it (``docs/results/default/<run>.json`` for
-    ``docs/results_default.md``), shared by every output of that report."""
-    return Path(output).parent / 'results' / report / f'{run_name}.json'
+    """Where report ``report``, written to ``output``, keeps a run's result: in a folder named
+    after the report beside it (``docs/results/baselines/<run>.json`` for
+    ``docs/results/baselines.md``), shared by every output of that report."""
+    return Path(output).parent / report / f'{run_name}.json'
 
 
 def save_result(

@@ -5,7 +5,7 @@
     python tools/tune.py --config configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py \\
         --data-root data/bsds500 --split val --images 20 \\
         --grid model.loss.weight.mu=8,15,30 model.schedule.patience=20,40 \\
-        --work-dir work_dirs/tune/fsf --table docs/tuning.md \\
+        --work-dir work_dirs/tune/fsf --table docs/log/tuning.md \\
         [--setting model.loss.weight.mu=50 ...] [--random N --seed S] [--select mean] \\
         [--cfg-options KEY=V ...] [--title TEXT] [--table-only] [--report-test] \\
         [--threads N] [--device cpu|cuda] [--launcher none|pytorch|slurm]
@@ -29,7 +29,7 @@ What it does:
   config's evaluator. A setting whose work dir already holds complete results for the subset is
   read back, not rerun, so rerunning the command resumes; ``--table-only`` only reads.
 - **Per-image scores.** With ``--table``, each complete setting's per-image scores are saved
-  beside the table (``results/<table stem>/<setting>.json``, :mod:`.results`), to be committed
+  beside the table (``<table stem>/<setting>.json``, :mod:`.results`), to be committed
   with it: once the work dirs are gone, ``--table-only`` still renders the table and its paired
   intervals from them (for the same model, evaluator, overrides and images only).
 - **Outputs.** ``<work-dir>/tune_results.json`` (every row and the header facts) and the Markdown
@@ -873,7 +873,7 @@ def build_tune_parser() -> argparse.ArgumentParser:
         help='settings that change only model.refine: refine the predictions of this finished '
         'run of the same model (tools/refine_predictions.py) instead of segmenting again',
     )
-    parser.add_argument('--table', help='Markdown table to write (e.g. docs/tuning.md)')
+    parser.add_argument('--table', help='Markdown table to write (e.g. docs/log/tuning.md)')
     parser.add_argument('--title', default='Tuning table', help='heading of the table')
     parser.add_argument(
         '--select',

@@ -8,7 +8,7 @@ and the reference's seconds per image over the setting's (the speed-up on the sa
 
 A setting shows **no loss** when no interval lies wholly below 0: whatever the images drawn,
 the data cannot tell it from the reference, or it is better. That is the rule a faster setting
-must pass to replace the default (docs/speed.md).
+must pass to replace the default (docs/log/speed.md).
 """
 
 from __future__ import annotations

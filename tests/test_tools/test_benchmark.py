@@ -81,12 +81,12 @@ def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path
     total_b = sum(row['b_seconds'] for row in whole['rows'])
     assert whole['speedup'] == pytest.approx(total_a / total_b, rel=1e-12)
     # The config is recorded relative to the repository, not as a path of this machine.
-    default_config = 'configs/dynaseg/dynaseg-fsf_cnn-m2_quick-p10-replicate-edge-fh_bsds500.py'
+    default_config = 'configs/dynaseg/dynaseg-fsf_cnn-m2_quick_bsds500_replicate-edge-fh.py'
     assert whole['config'] == default_config
     # The warm start and the one pass beside B: same images, end to end, all three modes.
     timed = {entry['config']: entry for entry in whole['time_to_result']}
     assert list(timed) == [
-        'configs/dynaseg/dynaseg-fsf_cnn-m2_quick-p10-replicate-edge-fh_bsds500.py',
+        'configs/dynaseg/dynaseg-fsf_cnn-m2_quick_bsds500_replicate-edge-fh.py',
         'configs/dynaseg/dynaseg-fsf_cnn-m2_warm-start_bsds500.py',
         'configs/dynaseg/dynaseg-fsf_cnn-m2_one-pass_bsds500.py',
     ]
@@ -95,7 +95,7 @@ def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path
         assert all(r['seconds'] >= r['segment_seconds'] > 0 for r in entry['rows'])
         assert set(entry['miou']) == {'all', 'fine', 'coarse'}
         assert all(0.0 <= v <= 1.0 for v in entry['miou'].values())
-    default = timed['configs/dynaseg/dynaseg-fsf_cnn-m2_quick-p10-replicate-edge-fh_bsds500.py']
+    default = timed['configs/dynaseg/dynaseg-fsf_cnn-m2_quick_bsds500_replicate-edge-fh.py']
     assert [r['segment_seconds'] for r in default['rows']] == [
         r['b_seconds'] for r in whole['rows']
     ]  # B's row is B's run, not a second one
@@ -185,5 +185,5 @@ def test_data_root_defaults_to_data_inside_the_repository(monkeypatch) -> None:
     assert provenance.repo_relative(REPO_ROOT / 'configs' / 'x.py') == 'configs/x.py'
     assert (
         benchmark.DEFAULT_CONFIG
-        == 'configs/dynaseg/dynaseg-fsf_cnn-m2_quick-p10-replicate-edge-fh_bsds500.py'
+        == 'configs/dynaseg/dynaseg-fsf_cnn-m2_quick_bsds500_replicate-edge-fh.py'
     )

@@ -13,7 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def test_scores_each_config_on_the_same_seeds_and_writes_the_table(tmp_path: Path) -> None:
     short = tmp_path / 'short.py'  # the default config, a few iterations: a quick check
-    default = REPO_ROOT / 'configs/dynaseg/dynaseg-fsf_cnn-m2_fast-replicate-edge_bsds500.py'
+    default = REPO_ROOT / 'configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500_replicate-edge.py'
     short.write_text(
         f"_base_ = ['{default}']\n"
         'model = dict(schedule=dict(max_iters=3, patience=2), silhouette=dict(enabled=False))\n'

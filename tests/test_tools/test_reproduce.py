@@ -449,7 +449,7 @@ def test_warm_start_report(data_root: Path, tmp_path: Path) -> None:
     argv += ['--run-dir', f'{ONE_PASS}={one_pass}', '--bootstrap', '200', '--threads', '1']
     assert reproduce.main([*argv, '--table-only', '--output', str(output)]) == 0
     first = output.read_text()
-    saved = tmp_path / 'results' / 'warm-start' / f'{SCF}.json'
+    saved = tmp_path / 'warm-start' / f'{SCF}.json'
     assert saved.is_file() and str(tmp_path) not in saved.read_text()  # no absolute path
     assert sorted(p.stem for p in saved.parent.glob('*.json')) == sorted([SCF, WARM, ONE_PASS])
     # The work dir gone, the same row is computed from the saved result, and says so.
@@ -533,8 +533,8 @@ def test_mode_labels_come_from_the_model_config() -> None:
     assert labels.mode_label(one) == 'one pass (DynaSegReferenceImage, ref.pth)'
 
 
-DEFAULT = 'dynaseg-fsf_cnn-m2_quick-p10-replicate-edge-fh_bsds500'
-KIM_LEVERS = 'kim-fixed_cnn-m2_quick-p10-replicate-edge-fh_bsds500'
+DEFAULT = 'dynaseg-fsf_cnn-m2_quick_bsds500_replicate-edge-fh'
+KIM_LEVERS = 'kim-fixed_cnn-m2_quick_bsds500_replicate-edge-fh'
 
 
 def test_default_report_pairs_the_default_with_each_comparison_and_spreads_its_seeds(
@@ -646,7 +646,12 @@ def test_levers_are_the_difference_from_the_authors_model() -> None:
         'schedule.silhouette_stop=True'
     )
     assert levers(authors, 'model.num_segments=5') == 'num_segments=5'
-    assert levers('configs/dynaseg/dynaseg-fsf_cnn-m2_fast-plateau_bsds500.py') == (
+    plateau = (
+        'model.schedule.patience=None',
+        'model.schedule.loss_plateau.window=20',
+        'model.schedule.loss_plateau.rel_tol=0.001',
+    )
+    assert levers(authors, *plateau) == (
         'schedule.patience=None, schedule.loss_plateau.window=20, '
         'schedule.loss_plateau.rel_tol=0.001'
     )
@@ -731,7 +736,7 @@ def test_a_small_real_report_is_regenerated_from_its_saved_results(
     record = work / f'{DEFAULT}_seed1' / 'test_first2' / 'preds' / 'records' / '100007.json'
     assert json.loads(record.read_text())['model_config']['seed'] == 1
     first = output.read_text()
-    path = tmp_path / 'docs' / 'results' / 'default' / f'{DEFAULT}_seed1.json'
+    path = tmp_path / 'docs' / 'default' / f'{DEFAULT}_seed1.json'
     saved = json.loads(path.read_text())
     assert [row['img_id'] for row in saved['images']] == ['100007', '100039']
     assert {'all/mIoU', 'all/num_segments', 'iterations', 'seconds'} <= set(saved['images'][0])

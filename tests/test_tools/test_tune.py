@@ -244,7 +244,7 @@ def test_tiny_search_writes_rows_table_and_resumes(val_root: Path, tmp_path: Pat
 
     # Per-image scores are saved beside the table: with the work dirs gone (a fresh clone),
     # --table-only renders the same table and paired intervals from them alone.
-    saved = {n: table.parent / 'results' / 'tuning' / f'{n}.json' for n in names}
+    saved = {n: table.parent / 'tuning' / f'{n}.json' for n in names}
     assert all(path.is_file() for path in saved.values())
     assert [r['img_id'] for r in json.loads(saved['mu=8'].read_text())['images']] == IDS[:2]
     fresh = tmp_path / 'fresh'

@@ -2,7 +2,7 @@
 # segmentor's `model.refine`: every region of a fine FH over-segmentation takes its majority
 # label, which removes the fragments; then the labels are split along a coarse FH segmentation's
 # boundaries, which restores the strong edges the optimisation merged across. Both refiners and
-# their scales were chosen on the first 50 BSDS500 val images (docs/tuning_refine.md). Leaf
+# their scales were chosen on the first 50 BSDS500 val images (docs/log/tuning_refine.md). Leaf
 # configs splice it in with `model = dict(refine={{_base_.refine}})`, as schedules are.
 refine = [
     dict(
