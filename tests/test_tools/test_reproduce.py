@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from test_apis.test_dataset_runner import make_bsds
 
 from dynaseg.reports import labels, render, reproduce, runs
 from dynaseg.reports.provenance import REPO_ROOT, shell_line
+from dynaseg.testing import make_bsds
 
 RESULTS = runs.load_spec('results')
 
