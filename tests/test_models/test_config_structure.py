@@ -26,7 +26,10 @@ def bases(path: Path) -> list[Path]:
 
 
 def depth(path: Path) -> int:
-    """Files in the longest ``_base_`` chain from ``path``, itself included."""
+    """Files in the longest ``_base_`` chain from ``path``, itself included; the ``_base_``
+    folder counts once (a model base shares ``_base_/models/data_preprocessor.py``)."""
+    if '_base_' in path.parts:
+        return 1
     return 1 + max((depth(base) for base in bases(path)), default=0)
 
 
