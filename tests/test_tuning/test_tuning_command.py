@@ -61,6 +61,19 @@ def test_table_only_before_any_run(val_root: Path, tmp_path: Path) -> None:
     assert json.loads((work / 'tune_results.json').read_text())['rows'][0]['status'] == 'not run'
 
 
+def test_a_key_the_code_does_not_read_is_refused_unless_only_reading(
+    val_root: Path, tmp_path: Path, capsys
+) -> None:
+    # A run checks every key first; --table-only renders a table whose setting names a lever
+    # removed since (its scores saved beside the table) and checks nothing.
+    work, table = tmp_path / 'work', tmp_path / 'table.md'
+    gone = ('--setting', 'model.schedule.coarse_fraction=0.1')
+    assert _tune(val_root, work, table, *gone) == 2
+    assert "unknown config key 'model.schedule.coarse_fraction'" in capsys.readouterr().err
+    assert _tune(val_root, work, table, *gone, '--table-only') == 1
+    assert '| coarse_fraction=0.1 |' in table.read_text()
+
+
 def test_tiny_search_writes_rows_table_and_resumes(val_root: Path, tmp_path: Path) -> None:
     work, table = tmp_path / 'work', tmp_path / 'docs' / 'tuning.md'
     assert _tune(val_root, work, table) == 0
