@@ -133,6 +133,19 @@ class RegionHierarchy:
         )
         return self._pixel_labels(np.asarray(cut.labelisation_leaves(self.tree, handle_rag=False)))
 
+    def cut(self, *, regions: int | None = None, level: float | None = None) -> np.ndarray:
+        """(H, W) labels of one cut: exactly ``regions`` regions, or at ``level``; neither: the
+        finest level (the connected regions of the labels the tree was built from).
+
+        Raises:
+            ValueError: both are given, or either is out of range.
+        """
+        if regions is not None and level is not None:
+            raise ValueError('give a number of regions or a level, not both')
+        if regions is not None:
+            return self.cut_regions(regions)
+        return self.cut_level(0.0 if level is None else level)
+
     def _pixel_labels(self, leaf_labels: np.ndarray) -> np.ndarray:
         """Leaf labels -> (H, W) pixel labels renumbered 0..K-1 in raster order of first pixel."""
         pixels = leaf_labels[self.graph.regions]

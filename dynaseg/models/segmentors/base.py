@@ -16,6 +16,7 @@ from torch import Tensor, nn
 
 from dynaseg.engine import DEFAULT_OPTIMIZER, EngineSettings, OptimizationRecord
 from dynaseg.engine.weights import load_extractor_weights
+from dynaseg.hierarchy import RegionHierarchy
 from dynaseg.models.losses import DynaSegLoss
 from dynaseg.models.refiners import apply_refiners, build_refiners
 from dynaseg.registry import MODELS
@@ -52,6 +53,9 @@ class PerImageSegmentor(BaseSegmentor):
             None or empty: none.
         data_preprocessor: mmseg's ``SegDataPreProcessor``; images reach :meth:`segment`
             normalised by it.
+        hierarchy: optional builder of a region hierarchy over the finished labels
+            (``dynaseg/hierarchy``, e.g. ``dict(type='MergeHierarchy')``), which
+            :meth:`segment_hierarchy` returns beside them; None: none.
     """
 
     def __init__(
@@ -61,11 +65,13 @@ class PerImageSegmentor(BaseSegmentor):
         refine: list[dict] | None = None,
         data_preprocessor: dict | None = None,
         init_cfg: dict | None = None,
+        hierarchy: dict | None = None,
     ) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.seed = seed
         self.relabel = relabel
         self.refiners = build_refiners(refine)
+        self.hierarchy = None if hierarchy is None else MODELS.build(hierarchy)
         self.align_corners = False
         self.records: list[OptimizationRecord] = []
 
@@ -78,6 +84,41 @@ class PerImageSegmentor(BaseSegmentor):
         scribble: np.ndarray | Tensor | None = None,
     ) -> tuple[np.ndarray, OptimizationRecord]:
         """Label one normalised image (1, 3, H, W): labels (H, W) int64 and the record."""
+
+    def segment_hierarchy(
+        self, image: Tensor, *, on_iteration: Callable[[int, int], None] | None = None
+    ) -> tuple[np.ndarray, OptimizationRecord, RegionHierarchy]:
+        """:meth:`segment`, and the region hierarchy over the labels' connected regions.
+
+        Raises:
+            ValueError: the model has no ``hierarchy``, or its builder needs a response this
+                segmentor does not have.
+        """
+        if self.hierarchy is None:
+            raise ValueError(
+                f'{type(self).__name__} builds no hierarchy: set model.hierarchy '
+                "(e.g. dict(type='MergeHierarchy'))"
+            )
+        if not self.hierarchy.needs_response:
+            labels, record = self.segment(image, on_iteration=on_iteration)
+            return labels, record, self.hierarchy(labels, self.to_rgb(image))
+        labels, record, response = self.segment_keeping_response(image, on_iteration)
+        # The labels are the argmax of the response resized bilinearly; the regions' features
+        # are read from the same resized response.
+        full = nn.functional.interpolate(
+            response.float(), size=labels.shape, mode='bilinear', align_corners=False
+        )[0]
+        features = full.permute(1, 2, 0).cpu().numpy()
+        return labels, record, self.hierarchy(labels, self.to_rgb(image), features)
+
+    def segment_keeping_response(
+        self, image: Tensor, on_iteration: Callable[[int, int], None] | None
+    ) -> tuple[np.ndarray, OptimizationRecord, Tensor]:
+        """:meth:`segment` and the response (1, C, h, w) its labels come from."""
+        raise ValueError(
+            f'{type(self).__name__} has no response to build a hierarchy from: use '
+            "model.hierarchy.features='colour'"
+        )
 
     def batch_unsupported_reason(self) -> str | None:
         """Why several images cannot be labelled together (None: :meth:`segment_batch` works)."""
@@ -154,6 +195,7 @@ class DynaSegBase(PerImageSegmentor):
         seed: seed of the extractor's initialisation; same seed, same labels.
         relabel: split disconnected regions of one label into separate segments.
         refine: refiners of the finished labels (see :class:`PerImageSegmentor`).
+        hierarchy: builder of a region hierarchy (see :class:`PerImageSegmentor`).
         checkpoint: optional local file of extractor weights (``dynaseg/engine/weights.py``):
             the network trained in reference-image mode, a warm start for every image's
             optimisation, or pretrained ResNet weights. Every extractor is built seeded, then
@@ -179,6 +221,7 @@ class DynaSegBase(PerImageSegmentor):
         seed: int = 0,
         relabel: bool = False,
         refine: list[dict] | None = None,
+        hierarchy: dict | None = None,
         checkpoint: str | None = None,
         data_preprocessor: dict | None = None,
         pretrained: str | None = None,
@@ -198,6 +241,7 @@ class DynaSegBase(PerImageSegmentor):
             refine=refine,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg,
+            hierarchy=hierarchy,
         )
         self.backbone_cfg = copy.deepcopy(backbone)
         # A resident copy gives the segmentor parameters (reference-image mode, mmseg's calls).
