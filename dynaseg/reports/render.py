@@ -25,6 +25,7 @@ from dynaseg.datasets.bsds500 import KIM_MODES
 from . import labels
 from .provenance import REPO_ROOT, fmt, machine_text, repo_relative, shell_line, tool_command
 from .results import RunResult, load_result, read_work_dir, saved_path
+from .stamp import stamp_line
 from .runs import (
     DATASETS,
     Run,
@@ -296,6 +297,8 @@ def render(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
     commands = [shell_line(command_for(run, subset_for(run, args), args)) for run in runs]
     return fill(
         'report',
+        title=args.spec.title,
+        generated_for=stamp_line(Path(runs[0].config).stem),
         command=command,
         date=time.strftime('%Y-%m-%d'),
         score_only=' ' + fill('score-only') if args.score_only else '',
@@ -435,6 +438,8 @@ def render_table_report(runs: Sequence[Run], args: argparse.Namespace, command: 
         extra = {'paired': paired_table(bsds, args), 'seeds': seeds_table(bsds, args)}
     return fill(
         f'report-{args.spec.kind}',
+        title=args.spec.title,
+        generated_for=stamp_line(Path(bsds[0].config).stem),
         command=command,
         date=time.strftime('%Y-%m-%d'),
         machine=args.machine or machine_text(args.device, args.threads),
