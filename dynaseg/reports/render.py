@@ -25,7 +25,6 @@ from dynaseg.datasets.bsds500 import KIM_MODES
 from . import labels
 from .provenance import REPO_ROOT, fmt, machine_text, repo_relative, shell_line, tool_command
 from .results import RunResult, load_result, read_work_dir, saved_path
-from .stamp import stamp_line
 from .runs import (
     DATASETS,
     Run,
@@ -36,6 +35,7 @@ from .runs import (
     run_work_dir,
     subset_for,
 )
+from .stamp import stamp_line
 from .tables import difference_text, markdown_row, run_cell, score_text
 
 TEMPLATE = 'docs/templates/results.md.in'
