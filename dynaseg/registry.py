@@ -18,6 +18,9 @@ DATASETS = Registry(
 METRICS = Registry(
     'metric', parent=MMSEG_METRICS, scope='dynaseg', locations=['dynaseg.evaluation.metrics']
 )
+#: L_sim's targets (``model.loss.target``): their own registry, as their ``type`` names are
+#: plain words (``argmax``, ``superpixel``) that would read as models in MODELS.
+LOSS_TARGETS = Registry('loss target', scope='dynaseg', locations=['dynaseg.models.losses'])
 TRANSFORMS = Registry(
     'transform', parent=MMSEG_TRANSFORMS, scope='dynaseg', locations=['dynaseg.datasets']
 )

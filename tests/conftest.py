@@ -51,3 +51,14 @@ def data_root() -> Path:
 @pytest.fixture
 def synthetic_image() -> tuple[np.ndarray, np.ndarray]:
     return piecewise_image()
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread for the test (restored after): tiny runs are faster and repeatable."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

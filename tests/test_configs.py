@@ -1,5 +1,7 @@
-"""Every config in configs/ loads and builds its model; ablations differ from their parent."""
+"""Every config in configs/ loads and builds its model; ablations differ from their parent; the
+config tree stays shallow and holds no key that nothing reads."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -7,6 +9,7 @@ import pytest
 from mmengine.config import Config
 
 from dynaseg.models.backbones import count_parameters
+from dynaseg.models.losses.dynamic_weight import registered_weightings
 from dynaseg.models.segmentors import ClassicalSegmentor
 from dynaseg.registry import DATASETS, METRICS, MODELS
 from dynaseg.utils import register_all_modules
@@ -27,7 +30,7 @@ def test_config_builds(path):
         assert isinstance(model, ClassicalSegmentor) and not list(model.parameters())
     else:
         assert count_parameters(model.build_extractor()) > 0
-        assert type(model.loss_fn.weight).__name__ in ('SCFWeight', 'FSFWeight', 'FixedWeight')
+        assert type(model.loss_fn.weight) in registered_weightings().values()
     for metric in cfg.evaluator:
         assert METRICS.build(metric) is not None
     assert DATASETS.get(cfg.dataset['type']) is not None
@@ -155,3 +158,44 @@ def test_configs_readme_names_every_config_and_every_rename():
     for old, new in RENAMED_CONFIGS.items():
         assert f'| `{old}` | `{new}` |' in readme
         assert any(p.stem == new for p in CONFIGS), new
+
+
+# The config tree stays shallow, as in MMSegmentation: a config, at most one config it varies,
+# then the ``_base_`` files, of which one may vary another (the quick schedule the fast one).
+MODEL_AND_REPORT_CONFIGS = sorted(p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
+
+
+def bases(path: Path) -> list[Path]:
+    """The files ``path``'s ``_base_`` names, resolved."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], 'id', None) == '_base_':
+            value = ast.literal_eval(node.value)
+            return [
+                (path.parent / name).resolve()
+                for name in ([value] if isinstance(value, str) else value)
+            ]
+    return []
+
+
+def depth(path: Path, base_files: bool) -> int:
+    """Files in the longest ``_base_`` chain from ``path``, itself included, counting only the
+    ``_base_`` files (``base_files``) or only the others. A model base sharing
+    ``_base_/models/data_preprocessor.py`` counts as one base file."""
+    own = int(('_base_' in path.parts) == base_files)
+    if '_base_' in path.parts and path.parent.name == 'models':
+        return own
+    return own + max((depth(base, base_files) for base in bases(path)), default=0)
+
+
+@pytest.mark.parametrize(
+    'path', MODEL_AND_REPORT_CONFIGS, ids=lambda p: str(p.relative_to(CONFIG_DIR))
+)
+def test_every_config_varies_at_most_one_config_and_two_base_files_deep(path: Path):
+    assert depth(path, base_files=False) <= 2
+    assert depth(path, base_files=True) <= 2
+
+
+def test_no_config_holds_keys_that_nothing_reads():
+    for path in MODEL_AND_REPORT_CONFIGS:
+        cfg = Config.fromfile(str(path))
+        assert not {'env_cfg', 'log_level'} & set(cfg), path

@@ -9,14 +9,14 @@
         [--report-test] [--threads N] [--device cpu|cuda] [--launcher none|pytorch|slurm]
 
 The test split is refused unless --report-test (then no best row is picked). Rerunning the same
-command resumes. See :mod:`dynaseg.reports.tuning`.
+command resumes. See :mod:`dynaseg.tuning`.
 """
 
 from __future__ import annotations
 
 import sys
 
-from dynaseg.reports.tuning import tune_main
+from dynaseg.tuning import tune_main
 
 if __name__ == '__main__':
     sys.exit(tune_main())

@@ -36,6 +36,7 @@ from mmengine.config import Config
 from dynaseg.engine import EngineSettings, Schedule, SilhouetteConfig
 from dynaseg.engine.consensus import Consensus
 from dynaseg.engine.schedule import LossPlateau
+from dynaseg.models.losses.dynamic_weight import registered_weightings
 
 __all__ = [
     'KEYWORDS',
@@ -48,11 +49,10 @@ __all__ = [
     'keyword_options',
 ]
 
-#: ``weighting`` -> the loss weight config, with the paper's default mu.
+#: ``weighting`` -> the loss weight config with its default mu, read from the registry.
 WEIGHTINGS = {
-    'scf': dict(type='SCFWeight', mu=50.0),
-    'fsf': dict(type='FSFWeight', mu=15.0),
-    'fixed': dict(type='FixedWeight', mu=1.0),
+    name: dict(type=cls.__name__, mu=cls.default_mu)
+    for name, cls in registered_weightings().items()
 }
 
 
@@ -97,7 +97,11 @@ KEYWORDS: dict[str, Keyword] = {
     'weighting': Keyword(
         ('model.loss.weight',),
         str,
-        'loss weighting: scf (mu/q, mu 50), fsf (q/mu, mu 15), fixed (mu, Kim et al., mu 1)',
+        'loss weighting: '
+        + ', '.join(
+            f'{name} ({cls.formula}, mu {cls.default_mu:g})'
+            for name, cls in registered_weightings().items()
+        ),
         choices=tuple(sorted(WEIGHTINGS)),
         to_config=_weight_config,
     ),

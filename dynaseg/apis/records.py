@@ -40,9 +40,6 @@ if TYPE_CHECKING:
 
 __all__ = ['image_record', 'load_record', 'peak_rss_mb', 'plain_json']
 
-#: A series of an old record's ``history`` -> the engine's name it is read under.
-_OLD_SERIES = {'n_labels': 'label_counts', 'loss': 'losses'}
-
 
 def peak_rss_mb() -> float:
     """This process's peak resident memory so far, in MiB."""
@@ -84,11 +81,11 @@ def load_record(path: str | os.PathLike[str]) -> dict[str, Any]:
         FileNotFoundError: no such file.
         json.JSONDecodeError: not JSON.
     """
+    from dynaseg.engine.record import renamed_series
+
     record = json.loads(Path(path).read_text(encoding='utf-8'))
-    history = record.pop('history', None) or {}
-    for old, new in _OLD_SERIES.items():
-        if old in history:
-            record.setdefault(new, history[old])
+    for name, series in renamed_series(record.pop('history', None) or {}).items():
+        record.setdefault(name, series)
     return record
 
 

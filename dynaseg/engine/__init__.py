@@ -1,14 +1,8 @@
 """The per-image optimisation engine: settings, schedule, stacked models, loop, weights files."""
 
 from .allocator import keep_freed_memory
-from .optimize import (
-    DEFAULT_OPTIMIZER,
-    bucket_by_size,
-    build_optimizer,
-    optimize_batch,
-    optimize_image,
-    optimize_many,
-)
+from .many import bucket_by_size, optimize_many
+from .optimize import DEFAULT_OPTIMIZER, build_optimizer, optimize_batch, optimize_image
 from .record import NonFiniteBatchError, NonFiniteLossError, OptimizationRecord, SilhouetteConfig
 from .resize import argmax_at_size, resize_image
 from .schedule import Schedule, StopRule, fit_pixels

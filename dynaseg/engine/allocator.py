@@ -3,7 +3,7 @@
 Per-image optimisation allocates and frees the same few large activation buffers
 every iteration. glibc serves blocks above its mmap threshold with fresh mmap()s
 and unmaps them on free, so each iteration page-faults hundreds of MB back in:
-measured here as half of the reference loop's wall time (system time). Disabling
+measured here as half of the authors' loop's wall time (system time). Disabling
 mmap for the heap and raising the trim threshold makes freed buffers reusable.
 """
 
@@ -50,7 +50,7 @@ def keep_freed_memory() -> bool:
 
 
 def restore_default_malloc() -> None:
-    """Undo :func:`keep_freed_memory` (the benchmark's reference loop runs untuned)."""
+    """Undo :func:`keep_freed_memory` (the benchmark's authors' loop runs untuned)."""
     global _applied
     mallopt = _mallopt()
     if mallopt is not None:

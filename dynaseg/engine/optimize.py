@@ -9,10 +9,11 @@
 
 One image is the N = 1 case (:func:`optimize_image`, any extractor, used as it is); N same-size
 images of a plain CNN are optimised together (:func:`optimize_batch`, see ``stack.py``), each
-model exactly as it would be alone. A model that meets the stopping rule of a stage leaves the
-forward pass (the others no longer pay for it), and its parameters and optimiser state are
-restored, at the end of the stage, to what they were when it stopped — momentum would
-otherwise keep moving it. At the next stage every model resumes.
+model exactly as it would be alone; images of any sizes go in same-size batches (``many.py``).
+A model that meets the stopping rule of a stage leaves the forward pass (the others no longer
+pay for it), and its parameters and optimiser state are restored, at the end of the stage, to
+what they were when it stopped — momentum would otherwise keep moving it. At the next stage
+every model resumes.
 
 This is the one place that decides iterations, resolutions and stopping; the loss and its
 variants live in ``dynaseg/models/losses`` (injected), the stopping rule and stage budgets in
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -65,6 +66,7 @@ def optimize_image(
     seed: int = 0,
     on_iteration: Callable[[int, int], None] | None = None,
     scribble: Tensor | None = None,
+    on_response: Callable[[Tensor], None] | None = None,
 ) -> Result:
     """Segment one image by optimising a freshly initialised extractor on it alone.
 
@@ -84,6 +86,9 @@ def optimize_image(
             ``settings.scribble_weight``. It is resized nearest-neighbour to every stage size
             (no class is lost), and the stopping rule's ``min_labels`` becomes the number of
             scribble classes.
+        on_response: called once with the final response (1, q_max, h, w) at the working
+            size, the one the labels are the argmax of (a region hierarchy orders its merges
+            by it, ``dynaseg/hierarchy``); not called when the loss diverged.
     Returns:
         labels (H, W) int64 at the input size, and the record of the run.
     Raises:
@@ -98,6 +103,7 @@ def optimize_image(
         partial(_single_model, channels_last=settings.channels_last),
         None if on_iteration is None else lambda _, it, q: on_iteration(it, q),
         scribbles=None if scribble is None else [scribble],
+        on_response=None if on_response is None else lambda _, response: on_response(response),
     )
     if failed:
         raise NonFiniteLossError(
@@ -117,6 +123,7 @@ def optimize_batch(
     seeds: Sequence[int],
     *,
     on_iteration: Callable[[int, int, int], None] | None = None,
+    on_response: Callable[[int, Tensor], None] | None = None,
 ) -> list[Result]:
     """Segment N same-size images, each with its own seeded network, in one batch.
 
@@ -137,6 +144,8 @@ def optimize_batch(
         seeds: N seeds, one per image (initialisation and Silhouette phase).
         on_iteration: called as ``on_iteration(index, iteration, q)`` for each model
             still running at each checked iteration.
+        on_response: called as ``on_response(index, response)`` with each model's final
+            response (1, q_max, h, w), as in :func:`optimize_image`.
     Returns:
         [(labels (H, W) int64, record)] in the order of ``images``; each record's
         ``seconds`` is an equal share of the batch's wall time.
@@ -159,89 +168,10 @@ def optimize_batch(
             f'{sorted({tuple(i.shape) for i in images})}'
         )
     run = _Run(extractor_factory, loss_fn, optimizer_cfg, settings)
-    labels, records, failed = run(images, seeds, StackedCNN, on_iteration)
+    labels, records, failed = run(images, seeds, StackedCNN, on_iteration, on_response=on_response)
     if failed:
         raise NonFiniteBatchError(failed, list(zip(labels, records)))
     return list(zip(labels, records))  # type: ignore[arg-type]  # no None without failures
-
-
-def optimize_many(
-    images: Sequence[Tensor],
-    extractor_factory: Callable[[], nn.Module],
-    loss_fn: DynaSegLoss,
-    optimizer_cfg: dict,
-    settings: EngineSettings,
-    seeds: Sequence[int],
-    *,
-    batch_size: int = 8,
-    on_iteration: Callable[[int, int, int], None] | None = None,
-) -> list[Result]:
-    """Segment images of any sizes: same-size buckets, in batches of ``batch_size``.
-
-    Args:
-        images: tensors (1, 3, H_i, W_i), sizes may differ.
-        seeds: one per image.
-        batch_size: most models optimised together (1 = one at a time, same engine).
-        on_iteration: as in :func:`optimize_batch`, the index into each batch.
-    Returns:
-        [(labels (H_i, W_i), record)] in the order of ``images``.
-    Raises:
-        NonFiniteBatchError: some images diverged; indices are into ``images`` and
-            every other image's result is attached.
-    """
-    if batch_size < 1:
-        raise ValueError(f'batch_size must be >= 1, got {batch_size}')
-    if len(images) != len(seeds):
-        raise ValueError(f'got {len(images)} images but {len(seeds)} seeds')
-    results: list[tuple[np.ndarray | None, OptimizationRecord] | None] = [None] * len(images)
-    failed: list[int] = []
-    for indices in bucket_by_size(images).values():
-        for first in range(0, len(indices), batch_size):
-            chunk = indices[first : first + batch_size]
-            try:
-                out: list = optimize_batch(
-                    [images[i] for i in chunk],
-                    extractor_factory,
-                    loss_fn,
-                    optimizer_cfg,
-                    settings,
-                    [seeds[i] for i in chunk],
-                    on_iteration=on_iteration,
-                )
-            except NonFiniteBatchError as error:
-                out = error.results
-                failed += [chunk[j] for j in error.failed]
-            for i, result in zip(chunk, out):
-                results[i] = result
-    if failed:
-        raise NonFiniteBatchError(sorted(failed), results)  # type: ignore[arg-type]
-    return results  # type: ignore[return-value]  # every slot filled, no None labels
-
-
-def bucket_by_size(
-    items: Sequence[Tensor | np.ndarray],
-    size_of: Callable[[Tensor | np.ndarray], Hashable] | None = None,
-) -> dict[Hashable, list[int]]:
-    """Group item indices by image size, keeping first-seen order.
-
-    Args:
-        items: tensors (..., H, W) or arrays (H, W[, C]).
-        size_of: the bucket key of an item; default (H, W) (last two dims of a tensor,
-            first two of a numpy array, which is HWC).
-    Returns:
-        {(H, W): [indices into items, ascending]}.
-    """
-
-    def default(item: Tensor | np.ndarray) -> tuple[int, int]:
-        if isinstance(item, np.ndarray):
-            return int(item.shape[0]), int(item.shape[1])
-        return int(item.shape[-2]), int(item.shape[-1])
-
-    key = size_of or default
-    buckets: dict[Hashable, list[int]] = {}
-    for index, item in enumerate(items):
-        buckets.setdefault(key(item), []).append(index)
-    return buckets
 
 
 def build_optimizer(cfg: dict, params: Iterable[Tensor]) -> torch.optim.Optimizer:
@@ -309,6 +239,7 @@ class _Run:
         build_stack: StackBuilder,
         on_iteration: Callable[[int, int, int], None] | None,
         scribbles: Sequence[Tensor] | None = None,
+        on_response: Callable[[int, Tensor], None] | None = None,
     ) -> tuple[list[np.ndarray | None], list[OptimizationRecord], list[int]]:
         """Optimise N checked, same-size (1, 3, H, W) images, one seeded model each.
 
@@ -316,6 +247,8 @@ class _Run:
             build_stack: lays the N seeded extractors out for the loop (see ``stack.py``).
             on_iteration: called as ``on_iteration(index, iteration, q)``.
             scribbles: None, or N validated (H, W) int64 masks at the input size.
+            on_response: called as ``on_response(index, response)`` with each surviving
+                model's final (1, q_max, h, w) response.
         Returns:
             labels (H, W) per image (None for a diverged model), records, diverged indices.
         """
@@ -398,7 +331,13 @@ class _Run:
             record.stop_reason = ' -> '.join(stages)
 
         labels = _final_labels(
-            net, stage_inputs[-1], failed, (height, width), settings.num_segments, records
+            net,
+            stage_inputs[-1],
+            failed,
+            (height, width),
+            settings.num_segments,
+            records,
+            on_response,
         )
         share = (time.perf_counter() - start) / num
         for record in records:
@@ -539,11 +478,12 @@ def _final_labels(
     size: tuple[int, int],
     num_segments: int | None,
     records: list[OptimizationRecord],
+    on_response: Callable[[int, Tensor], None] | None = None,
 ) -> list[np.ndarray | None]:
     """(H, W) labels of each model that did not diverge, from one forward on ``image``.
 
     With ``num_segments`` = K, each response is reduced to K labels (its record says how
-    many it got, and why fewer).
+    many it got, and why fewer). ``on_response(n, response)`` sees each model's response.
     """
     num = net.num_models
     alive = [n for n in range(num) if n not in failed]
@@ -554,6 +494,8 @@ def _final_labels(
     with torch.no_grad():
         response = net(select_images(image, index, num), None if len(alive) == num else index)
     for a, n in enumerate(alive):
+        if on_response is not None:
+            on_response(n, response[a : a + 1])
         label_map = response_labels(response[a : a + 1], size, num_segments, records[n])
         # On the host before the clock stops: on a GPU the last forward is still queued.
         labels[n] = label_map.cpu().numpy()

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+
+#: A series of an old record's ``history`` -> the :class:`OptimizationRecord` field it is read
+#: as: the one rename table of the old record format (:func:`renamed_series`).
+OLD_SERIES = {'n_labels': 'label_counts', 'loss': 'losses'}
+
+
+def renamed_series(series: Mapping[str, Any]) -> dict[str, Any]:
+    """``series`` with each old name of :data:`OLD_SERIES` read under the record's field name;
+    where both are present, the field's own name wins."""
+    renamed = {OLD_SERIES[key]: value for key, value in series.items() if key in OLD_SERIES}
+    return {**renamed, **{key: v for key, v in series.items() if key not in OLD_SERIES}}
 
 
 @dataclass

@@ -23,10 +23,6 @@ class Schedule:
         min_labels: stop once q <= min_labels (Kim's ``minLabels``).
         patience: stop a stage once q has been unchanged this many iterations; None = never.
         coarse_max_pixels: size cap of the coarse stage; None = a single stage.
-        coarse_fraction: the coarse stage is also at most this fraction of the working
-            size's pixels, so that a small picture's coarse stage shrinks with it (a picture
-            pays in proportion to its size); None = ``coarse_max_pixels`` alone. Needs
-            ``coarse_max_pixels``.
         refine_iters: iterations at the working size after the coarse stage.
         max_pixels: cap of the working size; larger images are optimised downscaled and
             their response is upsampled to full size before the argmax. None = no cap.
@@ -42,7 +38,6 @@ class Schedule:
     min_labels: int = 3
     patience: int | None = None
     coarse_max_pixels: int | None = None
-    coarse_fraction: float | None = None
     refine_iters: int = 0
     max_pixels: int | None = None
     check_every: int = 1
@@ -58,12 +53,6 @@ class Schedule:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f'Schedule.{name} must be None or >= 1, got {value}')
-        if self.coarse_fraction is not None and not 0 < self.coarse_fraction <= 1:
-            raise ValueError(
-                f'Schedule.coarse_fraction must be None or in (0, 1], got {self.coarse_fraction}'
-            )
-        if self.coarse_fraction is not None and self.coarse_max_pixels is None:
-            raise ValueError('Schedule.coarse_fraction needs coarse_max_pixels (a coarse stage)')
 
     def working_size(self, height: int, width: int) -> tuple[int, int]:
         """The (H, W) optimised at: the input size scaled down to ``max_pixels``."""
@@ -72,17 +61,10 @@ class Schedule:
     def stage_sizes(self, height: int, width: int) -> list[tuple[int, int]]:
         """(H, W) of each stage: [coarse, working] or [working]."""
         working = self.working_size(height, width)
-        coarse = self.coarse_pixels(*working)
+        coarse = self.coarse_max_pixels
         if coarse is None or working[0] * working[1] <= coarse:
             return [working]
         return [fit_pixels(*working, coarse), working]
-
-    def coarse_pixels(self, height: int, width: int) -> int | None:
-        """The size cap of the coarse stage for a working size of (height, width); None = no
-        coarse stage."""
-        if self.coarse_max_pixels is None or self.coarse_fraction is None:
-            return self.coarse_max_pixels
-        return max(1, min(self.coarse_max_pixels, int(self.coarse_fraction * height * width)))
 
     def stage_budgets(self, num_stages: int) -> list[int]:
         """Iterations of each stage: ``max_iters``, then ``refine_iters`` for each later one."""

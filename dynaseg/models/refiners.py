@@ -19,10 +19,9 @@ in ``configs/baselines/``.
 from __future__ import annotations
 
 import numpy as np
+from mmengine.registry import DefaultScope
 
 from dynaseg.registry import MODELS
-
-from .segmentors.classical import ClassicalSegmentor
 
 
 def majority_label(labels: np.ndarray, regions: np.ndarray) -> np.ndarray:
@@ -63,11 +62,12 @@ class RegionRefiner:
     """
 
     def __init__(self, regions: dict) -> None:
-        from dynaseg.utils import register_all_modules
-
-        register_all_modules()  # the segmentor's data preprocessor resolves in mmseg's scope
-        segmentor = MODELS.build(regions)
-        if not isinstance(segmentor, ClassicalSegmentor):
+        # The segmentor's data preprocessor is mmseg's: it resolves in the dynaseg scope.
+        with DefaultScope.overwrite_default_scope('dynaseg'):
+            segmentor = MODELS.build(regions)
+        # A classical segmentor labels an RGB image (``label_rgb``); duck-typed, so this module
+        # needs no import of the segmentors, whose base builds the refiners.
+        if not callable(getattr(segmentor, 'label_rgb', None)):
             raise TypeError(
                 f'{type(self).__name__} regions must be a classical segmentor, '
                 f'got {regions.get("type")!r}'

@@ -1,11 +1,11 @@
-"""Reports: the reproduction reports, the tuning tables and the benchmarks, from runs' results.
+"""Reports: the reproduction reports and the checks rendered from runs' results.
 
 Modules: :mod:`.provenance` (paths relative to the repository, the data root, the machine, the
 regenerate command, number formatting), :mod:`.runs` (a report spec's runs, subsets, work dirs,
 commands), :mod:`.results` (a run's results from its work dir, or saved beside its report),
 :mod:`.labels` (row labels from model configs), :mod:`.tables` (Markdown table pieces shared by the
 reports and the tuning tables), :mod:`.render` (the reports, from ``docs/templates/``),
-:mod:`.figures`, :mod:`.reproduce` (``tools/reproduce.py``), :mod:`.tuning` (``tools/tune.py``),
-:mod:`.benchmark`, :mod:`.benchmark_batched` and :mod:`.piecewise` (``tools/benchmark.py``,
-``tools/benchmark_batched.py``, ``tools/piecewise_check.py``).
+:mod:`.figures`, :mod:`.reproduce` (``tools/reproduce.py``), :mod:`.piecewise`
+(``tools/piecewise_check.py``) and :mod:`.soak` (``tools/soak_folder.py``). The tuning search is
+:mod:`dynaseg.tuning`, the benchmarks :mod:`dynaseg.benchmarks`.
 """

@@ -21,12 +21,6 @@ from .provenance import REPO_ROOT
 AUTHORS_CONFIG = 'configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py'
 NO_LEVERS = "none (authors' constants)"
 
-#: The row label of each registered continuity weighting; ``mu=<value>`` follows it.
-WEIGHTINGS = {
-    'FixedWeight': 'Kim et al., fixed',
-    'SCFWeight': 'DynaSeg-SCF,',
-    'FSFWeight': 'DynaSeg-FSF,',
-}
 #: Model keys another column describes (dotted prefixes): never counted as levers.
 OTHER_COLUMNS = (
     'type',  # mode
@@ -38,7 +32,6 @@ OTHER_COLUMNS = (
     'silhouette.enabled',  # Silhouette
     'schedule.max_iters',  # schedule
     'schedule.coarse_max_pixels',
-    'schedule.coarse_fraction',
     'schedule.max_pixels',
 )
 LEVER_KEYS_TOO = ('backbone.padding_mode',)  # inside a prefix above, still a lever
@@ -134,11 +127,18 @@ _MISSING = object()
 
 
 def method_label(model: dict[str, Any]) -> str:
-    """The weighting and its mu, from ``model.loss.weight``; a baseline's type."""
+    """The weighting (its registered ``label``) and its mu, from ``model.loss.weight``; a
+    baseline's type."""
+    from dynaseg.models.losses.dynamic_weight import registered_weightings
+
     if not is_dynaseg(model):
         return model.get('type', '?')
     weight = model['loss']['weight']
-    return f'{WEIGHTINGS.get(weight["type"], weight["type"])} mu={weight["mu"]:g}'
+    by_type = {cls.__name__: cls for cls in registered_weightings().values()}
+    cls = by_type.get(weight['type'])
+    if cls is None:  # registered elsewhere, without a label
+        return f'{weight["type"]} mu={weight["mu"]:g}'
+    return f'{cls.label} mu={weight.get("mu", cls.default_mu):g}'
 
 
 def is_one_pass(model: dict[str, Any]) -> bool:
@@ -223,11 +223,8 @@ def schedule_text(model: dict[str, Any]) -> str:
             if s.get('patience')
             else f'for {s.get("max_iters")} it ('
         )
-        fraction = (
-            f' and <= {s["coarse_fraction"]:.3g} of the picture' if s.get('coarse_fraction') else ''
-        )
         return (
-            f'fast: <= {s["coarse_max_pixels"]:,} px{fraction} {until}stop q <= '
+            f'fast: <= {s["coarse_max_pixels"]:,} px {until}stop q <= '
             f'{s.get("min_labels")}), '
             f'refine {s.get("refine_iters", 0)} it, label at <= {s.get("max_pixels", 0):,} px'
         )

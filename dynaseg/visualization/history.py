@@ -12,8 +12,6 @@ __all__ = ['HISTORY_KEYS', 'plot_history']
 
 #: The per-iteration series :func:`plot_history` draws (a record's names), with axis labels.
 HISTORY_KEYS: dict[str, str] = {'label_counts': 'number of labels q', 'losses': 'loss'}
-#: The names records written before used for the same series (``history: {n_labels, loss}``).
-_OLD_KEYS = {'label_counts': 'n_labels', 'losses': 'loss'}
 
 
 def plot_history(
@@ -43,11 +41,12 @@ def plot_history(
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
+    from dynaseg.engine.record import renamed_series  # an old record's names, one table
+
     if not histories:
         raise ValueError('plot_history needs at least one run')
-    names = {key: (_OLD_KEYS[key], key) for key in HISTORY_KEYS}  # the current name wins
     histories = {
-        run_name: {key: run[name] for key in HISTORY_KEYS for name in names[key] if name in run}
+        run_name: {k: v for k, v in renamed_series(run).items() if k in HISTORY_KEYS}
         for run_name, run in histories.items()
     }
     if not any(histories.values()):

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import pickle
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-import scipy.io
-import torch
 from conftest import require_data
-from PIL import Image
 
-from dynaseg.apis import load_config
 from dynaseg.apis.dataset_runner import run_dataset
 from dynaseg.apis.layout import DatasetLayout
 from dynaseg.apis.scoring import format_results
@@ -28,75 +23,10 @@ from dynaseg.evaluation.functional import (
     pooled_miou,
     read_label_map,
 )
-from dynaseg.testing import piecewise_image
+from dynaseg.testing import make_bsds, make_cocostuff
+from dynaseg.testing.runs import BSDS_CONFIG, COCO_CONFIG, read_results, tiny_config
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-COCO_CONFIG = REPO_ROOT / 'configs' / 'dynaseg' / 'dynaseg-fsf_cnn-m3_fast_coco-stuff27.py'
-BSDS_CONFIG = REPO_ROOT / 'configs' / 'dynaseg' / 'dynaseg-fsf_cnn-m2_fast_bsds500.py'
-#: A run of seconds: 16 channels, 5 coarse + 1 refining iteration, no Silhouette phase.
-TINY_OPTIONS = {
-    'model.backbone.channels': 16,
-    'model.backbone.out_channels': 16,
-    'model.schedule.max_iters': 5,
-    'model.schedule.refine_iters': 1,
-    'model.silhouette.enabled': False,
-}
-#: Fine COCO-Stuff ids given to the four regions of piecewise_image: two things, a stuff
-#: class and the unlabelled value.
-REGION_FINE_IDS = np.array([0, 2, 150, 255], np.uint8)
-COCO_LIST = 'curated/val2017/Coco164kFull_Stuff_Coarse_7.txt'
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
-def make_cocostuff(
-    root: Path, present: list[str], absent: list[str] = (), size: tuple[int, int] = (24, 32)
-) -> Path:
-    """A COCO-Stuff layout: images/val2017/*.jpg, fine stuffthingmaps, a curated id list."""
-    for folder in ('images/val2017', 'stuffthingmaps_trainval2017/val2017', 'curated/val2017'):
-        (root / folder).mkdir(parents=True, exist_ok=True)
-    for seed, img_id in enumerate(present):
-        image, regions = piecewise_image(*size, seed=seed)
-        Image.fromarray(image).save(root / 'images' / 'val2017' / f'{img_id}.jpg', quality=95)
-        cv2.imwrite(
-            str(root / 'stuffthingmaps_trainval2017' / 'val2017' / f'{img_id}.png'),
-            REGION_FINE_IDS[regions],
-        )
-    (root / COCO_LIST).write_text('\n'.join([*present, *absent]) + '\n')
-    return root
-
-
-def make_bsds(root: Path, ids: list[str], size: tuple[int, int] = (24, 32)) -> Path:
-    """A BSDS500 layout: images/test/*.jpg and groundTruth/test/*.mat with two annotations."""
-    (root / 'images' / 'test').mkdir(parents=True)
-    (root / 'groundTruth' / 'test').mkdir(parents=True)
-    for seed, img_id in enumerate(ids):
-        image, regions = piecewise_image(*size, seed=seed)
-        Image.fromarray(image).save(root / 'images' / 'test' / f'{img_id}.jpg', quality=95)
-        cells = np.empty((1, 2), dtype=object)
-        # A fine annotation (the four regions) and a coarse one (left / right halves).
-        cells[0, 0] = {'Segmentation': (regions + 1).astype(np.uint16)}
-        cells[0, 1] = {'Segmentation': np.where(regions % 2 == 0, 1, 2).astype(np.uint16)}
-        scipy.io.savemat(root / 'groundTruth' / 'test' / f'{img_id}.mat', {'groundTruth': cells})
-    return root
-
-
-def tiny_config(config: Path, data_root: Path, **options):
-    cfg = load_config(config, dict(TINY_OPTIONS, **options))
-    cfg.merge_from_dict({'data_root': str(data_root), 'dataset.data_root': str(data_root)})
-    return cfg
-
-
-def read_results(work_dir: Path) -> tuple[dict, list[dict]]:
-    results = json.loads((work_dir / 'eval_results.json').read_text())
-    with open(work_dir / 'eval_results.pkl', 'rb') as f:
-        return results, pickle.load(f)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def test_coco_end_to_end_json_pkl_and_missing_images(tmp_path: Path) -> None:

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_dataset_runner import BSDS_CONFIG, make_bsds, read_results, tiny_config
 
 from dynaseg.apis.dataset_runner import run_dataset
 from dynaseg.apis.layout import DatasetLayout
 from dynaseg.apis.refine_run import refine_run
 from dynaseg.evaluation.functional import read_label_map
+from dynaseg.testing import make_bsds
+from dynaseg.testing.runs import BSDS_CONFIG, read_results, tiny_config
 
 VOTE = [
     dict(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from skimage.segmentation import felzenszwalb, slic
 
 from dynaseg.apis import build_segmentor, load_config, segment_image
@@ -116,3 +117,13 @@ def test_the_folder_tool_runs_a_baseline(tmp_path):
     labels = load_label_map(tmp_path / 'out' / 'a.png')
     expected = segment_image(image, baseline_config('felzenszwalb')).labels
     assert same_partition(labels, expected)
+
+
+def test_a_classical_segmentor_built_without_a_preprocessor_refuses_to_segment():
+    # A refiner's regions need none (they are handed RGB); segment() names where one lives.
+    from dynaseg.models.segmentors import FelzenszwalbSegmentor
+
+    model = FelzenszwalbSegmentor(scale=100.0)
+    assert model.label_rgb(np.zeros((8, 8, 3), np.uint8)).shape == (8, 8)
+    with pytest.raises(ValueError, match='data_preprocessor.py'):
+        model.segment(torch.zeros(1, 3, 8, 8))

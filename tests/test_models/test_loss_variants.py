@@ -178,7 +178,7 @@ def test_superpixels_follow_colour_edges_per_sample():
     images = torch.zeros(2, 3, 12, 16)
     images[0, :, :, 8:] = 1.0  # sample 0: left / right halves
     images[1, 0, 6:] = 0.8  # sample 1: top / bottom halves
-    segments, count = SuperpixelTarget(n_segments=6, compactness=1.0).segments(images)
+    segments, count = SuperpixelTarget(n_segments=6, compactness=1.0).regions(images)
     assert segments.shape == (2, 12, 16) and segments.dtype == torch.int64
     assert segments.min() == 0 and segments.max() == count - 1
     for b, colour in enumerate((images[0, 0] > 0.5, images[1, 0] > 0.5)):
@@ -238,7 +238,7 @@ def test_loss_counts_the_refined_labels_and_prepares_per_sample():
     loss = DynaSegLoss(target=dict(type='superpixel', n_segments=6, compactness=1.0))
     context = loss.prepare(images)
     assert context.edge_weights is None
-    assert torch.equal(context.segments, loss.superpixels.segments(images)[0])
+    assert torch.equal(context.segments, loss.target.regions(images)[0])
     torch.manual_seed(7)
     response = torch.randn(2, 5, 12, 16)  # noisy argmax: every label in every superpixel
     out = loss(response, context=context)

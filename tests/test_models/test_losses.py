@@ -7,12 +7,15 @@ import torch
 from oracles import feature_similarity_loss, spatial_continuity_loss
 
 from dynaseg.models.losses import (
+    DynamicWeight,
     DynaSegLoss,
     FixedWeight,
     FSFWeight,
     SCFWeight,
     count_labels,
 )
+from dynaseg.models.losses.dynamic_weight import registered_weightings
+from dynaseg.registry import MODELS
 
 
 @pytest.mark.parametrize(
@@ -28,6 +31,51 @@ def test_weight_values(q, scf, fsf):
 def test_weight_rejects_non_positive_mu():
     with pytest.raises(ValueError, match='mu must be positive'):
         SCFWeight(mu=0)
+
+
+def test_weightings_are_read_from_the_registry():
+    from dynaseg.apis.overrides import KEYWORDS, WEIGHTINGS
+
+    assert registered_weightings() == {'scf': SCFWeight, 'fsf': FSFWeight, 'fixed': FixedWeight}
+    assert WEIGHTINGS['fsf'] == {'type': 'FSFWeight', 'mu': 15.0}
+    assert 'fixed (mu, Kim et al., mu 1)' in KEYWORDS['weighting'].help
+
+
+@pytest.fixture
+def half_weight():
+    """A weighting registered for one test (its class is all a new weighting needs)."""
+
+    class HalfWeight(DynamicWeight):
+        name, label, formula, default_mu = 'half', 'Half,', 'mu/2', 4.0
+
+        def weight(self, q):
+            return self.mu / 2
+
+    MODELS.register_module(module=HalfWeight)
+    yield HalfWeight
+    MODELS.module_dict.pop('HalfWeight')
+
+
+def test_a_new_weighting_is_its_class(half_weight):
+    from dynaseg.reports.labels import method_label
+
+    assert registered_weightings()['half'] is half_weight
+    loss = DynaSegLoss(dict(type='HalfWeight'))  # its default mu, from the class
+    assert loss.weight.mu == 4.0 and loss.weight(7) == 2.0
+    model = dict(type='DynaSeg', loss=dict(weight=dict(type='HalfWeight')))
+    assert method_label(model) == 'Half, mu=4'
+
+
+def test_two_weightings_of_one_name_are_refused(half_weight):
+    class Other(half_weight):
+        pass
+
+    MODELS.register_module(module=Other)
+    try:
+        with pytest.raises(ValueError, match="two weightings are named 'half'"):
+            registered_weightings()
+    finally:
+        MODELS.module_dict.pop('Other')
 
 
 def test_continuity_by_hand():

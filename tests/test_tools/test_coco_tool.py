@@ -2,46 +2,25 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 from paused_tool import finish, start_paused, wait_until_paused
 
 from dynaseg.cli import dataset_main
+from dynaseg.testing import make_bsds, make_cocostuff
+from dynaseg.testing.runs import BSDS_CONFIG, COCO_CONFIG, free_port, read_results, tiny_cfg_options
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_test_module(relative: str) -> ModuleType:
-    """Import a sibling test module by path: an installed package already owns the name 'tests'."""
-    path = REPO_ROOT / 'tests' / relative
-    spec = importlib.util.spec_from_file_location(f'_dynaseg_{path.stem}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_runner_tests = _load_test_module('test_apis/test_dataset_runner.py')
-BSDS_CONFIG, COCO_CONFIG, TINY_OPTIONS = (
-    _runner_tests.BSDS_CONFIG,
-    _runner_tests.COCO_CONFIG,
-    _runner_tests.TINY_OPTIONS,
-)
-make_bsds, make_cocostuff, read_results = (
-    _runner_tests.make_bsds,
-    _runner_tests.make_cocostuff,
-    _runner_tests.read_results,
-)
-free_port = _load_test_module('test_tools/test_dist_segment.py').free_port
 COCO_TOOL = REPO_ROOT / 'tools' / 'DynaSeg_COCO.py'
 EVAL_TOOL = REPO_ROOT / 'tools' / 'evaluate_config.py'
-TINY_ARGS = ['--threads', '1', '--cfg-options', *(f'{k}={v}' for k, v in TINY_OPTIONS.items())]
+TINY_ARGS = ['--threads', '1', '--cfg-options', *tiny_cfg_options()]
 IDS = ['000000000011', '000000000012', '000000000013', '000000000014', '000000000015']
 
 

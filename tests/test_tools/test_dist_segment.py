@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from PIL import Image
 
 from dynaseg.cli import segment_main
 from dynaseg.testing import piecewise_image
+from dynaseg.testing.runs import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL_CONFIG = str(REPO_ROOT / 'configs' / '_base_' / 'models' / 'dynaseg_cnn.py')
@@ -28,12 +28,6 @@ TOOL_ARGS = [
     '--cfg-options',
     'model.silhouette.enabled=False',
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def test_two_process_run_matches_single_process_and_resumes(tmp_path):

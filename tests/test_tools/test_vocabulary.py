@@ -85,7 +85,7 @@ def parsers() -> dict[str, tuple[argparse.ArgumentParser, list[str]]]:
 
 
 def tune_parser() -> tuple[argparse.ArgumentParser, list[str]]:
-    from dynaseg.reports.tuning import build_tune_parser
+    from dynaseg.tuning import build_tune_parser
 
     return build_tune_parser(), ['--config', 'c.py', '--split', 'val', '--work-dir', 'w']
 

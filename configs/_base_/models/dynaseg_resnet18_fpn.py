@@ -1,17 +1,8 @@
 # DynaSeg with a ResNet-18 stem + 2 stages + FPN extractor (random init: no weights are downloaded;
 # set model.checkpoint to a local torchvision- or mmseg-format ResNet file to start from one).
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[0.0, 0.0, 0.0],
-    std=[255.0, 255.0, 255.0],  # Kim et al. feed pixels scaled to [0, 1]
-    bgr_to_rgb=True,
-    size_divisor=1,
-    pad_val=0,
-    seg_pad_val=255,
-)
+_base_ = ['./data_preprocessor.py']
 model = dict(
     type='DynaSeg',
-    data_preprocessor=data_preprocessor,
     backbone=dict(
         type='ResNetFPNExtractor', depth=18, num_stages=2, channels=100, out_channels=100
     ),

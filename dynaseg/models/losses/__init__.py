@@ -7,6 +7,7 @@ from .dynaseg_loss import (
     count_labels,
 )
 from .superpixel import SuperpixelTarget, majority_labels
+from .targets import ArgmaxTarget, LossTarget, build_target
 
 __all__ = [
     'DynamicWeight',
@@ -17,7 +18,10 @@ __all__ = [
     'LossContext',
     'LossOutput',
     'Continuity',
+    'ArgmaxTarget',
+    'LossTarget',
     'SuperpixelTarget',
+    'build_target',
     'majority_labels',
     'count_labels',
 ]

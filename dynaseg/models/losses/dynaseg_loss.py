@@ -21,7 +21,8 @@ Variants, each a config switch (defaults = the method above):
   diagonal neighbours, smooth-L1 differences, edge-aware weights (``continuity.py``).
 - ``target=dict(type='superpixel', n_segments=..., compactness=...)``: L_sim against each SLIC
   superpixel's majority label instead of the pixel's own argmax, and q counts those targets
-  (Kanezaki 2018, ``superpixel.py``); ``dict(type='argmax')`` is the default.
+  (Kanezaki 2018, ``superpixel.py``); ``dict(type='argmax')`` is the default. Targets are
+  registered classes (``targets.py``): a new one needs no edit here.
 
 Edge weights and superpixels depend on the image only: the engine calls :meth:`DynaSegLoss.prepare`
 once per stage with the stage images and passes the result back as ``context=`` every iteration.
@@ -39,7 +40,7 @@ from dynaseg.registry import MODELS
 from .continuity import Continuity
 from .dynamic_weight import DynamicWeight
 from .fused import similarity_and_continuity
-from .superpixel import SuperpixelTarget
+from .targets import build_target
 
 
 def count_labels(labels: Tensor, num_classes: int) -> Tensor:
@@ -93,7 +94,8 @@ class DynaSegLoss(nn.Module):
         similarity_weight: factor on L_sim (Kim's ``stepsize_sim``, 1).
         continuity: :class:`~.continuity.Continuity` fields, e.g. ``dict(edge_sigma=0.1)``;
             None = the method's L_con.
-        target: L_sim's target, ``dict(type='argmax')`` (default) or
+        target: L_sim's target, a registered type of :data:`~dynaseg.registry.LOSS_TARGETS`:
+            ``dict(type='argmax')`` (default) or
             ``dict(type='superpixel', n_segments=10000, compactness=100.0)``
             (:class:`~.superpixel.SuperpixelTarget`).
     """
@@ -110,21 +112,12 @@ class DynaSegLoss(nn.Module):
         self.weight = MODELS.build(weight) if isinstance(weight, dict) else weight
         self.similarity_weight = similarity_weight
         self.continuity = Continuity(**(continuity or {}))
-        settings = dict(target or {})
-        kind = settings.pop('type', 'argmax')
-        self.superpixels: SuperpixelTarget | None = None
-        if kind == 'superpixel':
-            self.superpixels = SuperpixelTarget(**settings)
-        elif kind != 'argmax' or settings:
-            raise ValueError(
-                f"loss target must be dict(type='argmax') or dict(type='superpixel', ...), "
-                f'got {target!r}'
-            )
+        self.target = build_target(target)
 
     @property
     def needs_context(self) -> bool:
         """Whether :meth:`forward` needs ``context=prepare(images)`` (edge weights, superpixels)."""
-        return self.continuity.edge_sigma is not None or self.superpixels is not None
+        return self.continuity.edge_sigma is not None or self.target.needs_images
 
     def prepare(self, images: Tensor) -> LossContext | None:
         """What the loss needs from the images of one stage; None when it needs nothing.
@@ -135,9 +128,7 @@ class DynaSegLoss(nn.Module):
         """
         if not self.needs_context:
             return None
-        segments, num_segments = (
-            self.superpixels.segments(images) if self.superpixels is not None else (None, 0)
-        )
+        segments, num_segments = self.target.regions(images) or (None, 0)
         return LossContext(self.continuity.edge_weights(images), segments, num_segments)
 
     def continuity_weight(

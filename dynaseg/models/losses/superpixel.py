@@ -21,9 +21,14 @@ import torch
 from skimage.segmentation import slic
 from torch import Tensor
 
+from dynaseg.registry import LOSS_TARGETS
 
+from .targets import LossTarget
+
+
+@LOSS_TARGETS.register_module(name='superpixel')
 @dataclass(frozen=True)
-class SuperpixelTarget:
+class SuperpixelTarget(LossTarget):
     """SLIC settings of the superpixel-refined target (Kanezaki's demo: 10000, 100).
 
     Args:
@@ -39,7 +44,7 @@ class SuperpixelTarget:
         if self.n_segments < 1 or self.compactness <= 0:
             raise ValueError(f'invalid superpixel target settings: {self}')
 
-    def segments(self, images: Tensor) -> tuple[Tensor, int]:
+    def regions(self, images: Tensor) -> tuple[Tensor, int]:
         """SLIC superpixels of each image.
 
         Args:

@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from dynaseg.engine import DEFAULT_OPTIMIZER, EngineSettings, OptimizationRecord
 from dynaseg.engine.weights import load_extractor_weights
 from dynaseg.models.losses import DynaSegLoss
+from dynaseg.models.refiners import apply_refiners, build_refiners
 from dynaseg.registry import MODELS
 from dynaseg.utils.labels import relabel_connected_components
 
@@ -61,8 +62,6 @@ class PerImageSegmentor(BaseSegmentor):
         data_preprocessor: dict | None = None,
         init_cfg: dict | None = None,
     ) -> None:
-        from dynaseg.models.refiners import build_refiners  # refiners build classical models
-
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.seed = seed
         self.relabel = relabel
@@ -86,8 +85,13 @@ class PerImageSegmentor(BaseSegmentor):
 
     def to_rgb(self, image: Tensor) -> np.ndarray:
         """(1, 3, H, W) normalised -> (H, W, 3) uint8 RGB, inverting the data preprocessor."""
-        mean: Tensor = self.data_preprocessor.mean
-        std: Tensor = self.data_preprocessor.std
+        mean: Tensor | None = getattr(self.data_preprocessor, 'mean', None)
+        std: Tensor | None = getattr(self.data_preprocessor, 'std', None)
+        if mean is None or std is None:
+            raise ValueError(
+                f'{type(self).__name__} was built without a data preprocessor that normalises '
+                '(mean, std): build it from a config (configs/_base_/models/data_preprocessor.py)'
+            )
         pixels = image[0].detach().to(std.device) * std + mean
         return pixels.permute(1, 2, 0).round().clamp(0, 255).byte().cpu().numpy()
 
@@ -100,8 +104,6 @@ class PerImageSegmentor(BaseSegmentor):
         :attr:`exact_count`) are returned unrefined.
         """
         if self.refiners and not guided and not self.exact_count:
-            from dynaseg.models.refiners import apply_refiners
-
             labels = apply_refiners(self.refiners, labels, self.to_rgb(image))
         return relabel_connected_components(labels) if self.relabel else labels
 

@@ -26,18 +26,6 @@ from dynaseg.registry import MODELS
 
 from .base import PerImageSegmentor
 
-#: Mean and std of the data preprocessor that :meth:`ClassicalSegmentor.segment` undoes
-#: when none is configured: pixels scaled to [0, 1], as the DynaSeg configs feed them.
-DEFAULT_PREPROCESSOR = dict(
-    type='SegDataPreProcessor',
-    mean=[0.0, 0.0, 0.0],
-    std=[255.0, 255.0, 255.0],
-    bgr_to_rgb=True,
-    size_divisor=1,
-    pad_val=0,
-    seg_pad_val=255,
-)
-
 
 class ClassicalSegmentor(PerImageSegmentor):
     """A training-free segmenter of one RGB image; subclasses implement :meth:`label_rgb`.
@@ -46,8 +34,9 @@ class ClassicalSegmentor(PerImageSegmentor):
         seed: seed of the method's random choices (k-means, quickshift); unused otherwise.
         relabel: split disconnected regions of one label into separate segments.
         refine: refiners of the labels (``dynaseg/models/refiners.py``).
-        data_preprocessor: as in the DynaSeg configs; :meth:`segment` undoes its
-            normalisation to recover the 8-bit image.
+        data_preprocessor: as in the DynaSeg configs (``configs/_base_/models/
+            data_preprocessor.py``); :meth:`segment` undoes its normalisation to recover the
+            8-bit image. A refiner's classical segmentor needs none: it is handed RGB.
 
     ``pretrained``, ``train_cfg`` and ``test_cfg`` are accepted because mmseg's ``init_model``
     passes them; there is nothing to train.
@@ -68,7 +57,7 @@ class ClassicalSegmentor(PerImageSegmentor):
             seed=seed,
             relabel=relabel,
             refine=refine,
-            data_preprocessor=data_preprocessor or dict(DEFAULT_PREPROCESSOR),
+            data_preprocessor=data_preprocessor,
             init_cfg=init_cfg,
         )
 

@@ -44,6 +44,7 @@ class DynaSeg(DynaSegBase):
         seed: int | None = None,
         on_iteration: Callable[[int, int], None] | None = None,
         scribble: np.ndarray | Tensor | None = None,
+        on_response: Callable[[Tensor], None] | None = None,
     ) -> tuple[np.ndarray, OptimizationRecord]:
         """Segment one normalised image (1, 3, H, W); return labels (H, W) and the record.
 
@@ -54,6 +55,9 @@ class DynaSeg(DynaSegBase):
             scribble: optional (H, W) integer mask, already validated where it was read
                 (``dynaseg.utils.scribble_io``): 255 = no scribble, other values = the label
                 (response channel, < :attr:`q_max`) those pixels must take.
+            on_response: called with the final response (1, q_max, h, w) the labels are the
+                argmax of (``optimize_image``); not with a consensus of seeds, whose chosen
+                run is known only at the end.
         """
         mask = None
         if scribble is not None:
@@ -66,7 +70,9 @@ class DynaSeg(DynaSegBase):
         first = self.seed if seed is None else seed
         consensus = self.engine.consensus
         if consensus is None:
-            return self._segment_seed(image, first, on_iteration, mask)
+            return self._segment_seed(image, first, on_iteration, mask, on_response)
+        if on_response is not None:
+            raise ValueError('the final response is not kept under a consensus of seeds')
         return self._consensus(image, consensus.seeds_from(first), on_iteration, mask)
 
     def _segment_seed(
@@ -75,6 +81,7 @@ class DynaSeg(DynaSegBase):
         seed: int,
         on_iteration: Callable[[int, int], None] | None,
         mask: Tensor | None,
+        on_response: Callable[[Tensor], None] | None = None,
     ) -> tuple[np.ndarray, OptimizationRecord]:
         """One optimisation of ``image`` with ``seed``: finished labels and its record."""
         labels, record = optimize_image(
@@ -86,6 +93,7 @@ class DynaSeg(DynaSegBase):
             seed=seed,
             on_iteration=on_iteration,
             scribble=mask,
+            on_response=on_response,
         )
         return self.finish(labels, image, guided=mask is not None), record
 

@@ -1,4 +1,4 @@
-"""A plain mirror of the authors' BSD/VOC loop, kept as the baseline for benchmarks and tests.
+"""The authors' loop: a plain mirror of their BSD/VOC script, kept for benchmarks and tests.
 
 Deliberately unoptimised: the response is permuted to (H*W, C), L_sim uses
 ``nn.CrossEntropyLoss`` on an argmax target, L_con uses ``nn.L1Loss`` against zero
@@ -18,7 +18,7 @@ from torch import Tensor, nn
 from .record import OptimizationRecord
 
 
-def reference_optimize(
+def authors_loop(
     image: Tensor,
     extractor_factory: Callable[[], nn.Module],
     weight: Callable[[int], float],

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from test_apis.test_dataset_runner import make_bsds
 
 from dynaseg.reports import labels, render, reproduce, runs
 from dynaseg.reports.provenance import REPO_ROOT, shell_line
+from dynaseg.testing import make_bsds
 
 RESULTS = runs.load_spec('results')
 
@@ -339,17 +339,6 @@ def test_figures_from_label_maps_and_records(data_root: Path, tmp_path: Path) ->
     assert (assets / 'label_count_loss.png').stat().st_size > 1000
 
 
-def test_schedule_text_names_the_working_size() -> None:
-    text = labels.schedule_text
-    assert text({'schedule': {'max_iters': 1000, 'min_labels': 3}}) == (
-        'full size, up to 1000 it, stop q <= 3'
-    )
-    faithful_40k = {'schedule': {'max_iters': 1000, 'min_labels': 3, 'max_pixels': 40000}}
-    assert text(faithful_40k) == '<= 40,000 px, up to 1000 it, stop q <= 3'
-    fast = dict(max_iters=1000, min_labels=3, patience=40, coarse_max_pixels=40000)
-    assert text({'schedule': {**fast, 'max_pixels': 500000}}).startswith('fast: <= 40,000 px')
-
-
 def test_labels_come_from_the_config_not_its_file_name(data_root: Path, tmp_path: Path) -> None:
     # Named like Kim's CNN M=2 fast config, but an FSF weighting (mu=7), M=3, no Silhouette
     # phase and the authors' loop capped at 90k pixels.
@@ -400,28 +389,6 @@ def test_report_holds_no_absolute_path(data_root: Path, tmp_path: Path) -> None:
     assert f'--work-dir {relative(work)} ' in text.split('Everything')[1]
     assert 'partial: 1 of 2 scored; resume with `python tools/evaluate_config.py' in text
     assert f'--data-root {relative(data_root / "bsds500")} ' in text
-
-
-def test_template_has_every_block_the_report_fills() -> None:
-    blocks = render.template_blocks()
-    assert {f'section-{d}' for d in runs.DATASETS} <= set(blocks)
-    assert {'schedule-fast', 'schedule-capped', 'schedule-full', 'report', 'figures'} <= set(blocks)
-    assert all(block.is_valid() for block in blocks.values())
-    assert blocks['report'].get_identifiers() == [
-        'title',
-        'generated_for',
-        'command',
-        'date',
-        'score_only',
-        'machine',
-        'sections',
-        'differences',
-        'regenerate',
-        'commands',
-        'figures',
-    ]
-    with pytest.raises(KeyError):  # a placeholder left without a value is an error
-        render.fill('differences-voc-coco')
 
 
 WARM = 'dynaseg-fsf_cnn-m2_warm-start_bsds500'
@@ -526,15 +493,6 @@ def test_warm_start_report_is_not_written_without_its_runs(data_root: Path, tmp_
         reproduce.parse_args([*argv, '--run-dir', f'kim-fixed_cnn-m2_fast_bsds500={tmp_path}'])
 
 
-def test_mode_labels_come_from_the_model_config() -> None:
-    model = {'type': 'DynaSeg', 'loss': {'weight': {'type': 'FSFWeight', 'mu': 15}}}
-    assert labels.mode_label(model) == 'per image, random init'
-    warm = dict(model, checkpoint='some/where/net.pth')
-    assert labels.mode_label(warm) == 'warm start from net.pth'
-    one = dict(model, type='DynaSegReferenceImage', checkpoint='a/ref.pth')
-    assert labels.mode_label(one) == 'one pass (DynaSegReferenceImage, ref.pth)'
-
-
 DEFAULT = 'dynaseg-fsf_cnn-m2_quick_bsds500_replicate-edge-fh'
 KIM_LEVERS = 'kim-fixed_cnn-m2_quick_bsds500_replicate-edge-fh'
 
@@ -625,54 +583,6 @@ def test_default_report_of_the_seed_runs_only_spreads_them_without_a_paired_sect
     assert regenerate[regenerate.index('--output') + 1] == relative(output)
 
 
-def test_default_report_leads_with_the_tools_default_config() -> None:
-    from dynaseg.apis import DEFAULT_CONFIG
-
-    first = runs.load_spec('default').runs[0]
-    assert Path(DEFAULT_CONFIG) == REPO_ROOT / first.config
-    assert labels.levers_label({'backbone': {}, 'loss': {}}) == "none (authors' constants)"
-
-
-def test_levers_are_the_difference_from_the_authors_model() -> None:
-    """Every key a run sets away from the authors' model is named, those of other columns not;
-    a classical baseline is its type and parameters."""
-
-    def levers(config: str, *options: str) -> str:
-        return labels.levers_label(runs.Run(config, options).cfg.model.to_dict())
-
-    authors = labels.AUTHORS_CONFIG
-    assert levers(authors) == labels.NO_LEVERS
-    assert levers(authors, 'model.schedule.patience=20') == 'schedule.patience=20'
-    assert levers(authors, 'model.schedule.min_labels=6') == 'schedule.min_labels=6'
-    assert levers(authors, 'model.schedule.silhouette_stop=True') == (
-        'schedule.silhouette_stop=True'
-    )
-    assert levers(authors, 'model.num_segments=5') == 'num_segments=5'
-    plateau = (
-        'model.schedule.patience=None',
-        'model.schedule.loss_plateau.window=20',
-        'model.schedule.loss_plateau.rel_tol=0.001',
-    )
-    assert levers(authors, *plateau) == (
-        'schedule.patience=None, schedule.loss_plateau.window=20, '
-        'schedule.loss_plateau.rel_tol=0.001'
-    )
-    default = runs.load_spec('default').runs[1]  # the default with model.seed=1
-    assert default.name == f'{DEFAULT}_seed1'
-    assert levers(default.config, *default.options) == (
-        'replicate padding, edge-aware continuity s=0.15, seed 1, schedule.patience=10, '
-        'refined: vote Felzenszwalb(scale=200, sigma=0.5, min_size=20) + overlay '
-        'Felzenszwalb(scale=600, sigma=0.5, min_size=30)'
-    )
-    # Weighting, mu, extractor and the Silhouette phase have columns of their own.
-    other_columns = ('model.loss.weight.mu=30', 'model.backbone.num_convs=3')
-    assert levers(authors, *other_columns, 'model.silhouette.enabled=False') == labels.NO_LEVERS
-    baseline = {'type': 'FelzenszwalbSegmentor', 'data_preprocessor': {}, 'scale': 300.0}
-    assert labels.levers_label({**baseline, 'min_size': 30}) == (
-        'FelzenszwalbSegmentor scale=300 min_size=30'
-    )
-
-
 def baseline_config(tmp_path: Path) -> Path:
     """A classical baseline's config: a model without extractor, loss or schedule."""
     path = tmp_path / 'felzenszwalb_bsds500.py'
@@ -753,24 +663,3 @@ def test_a_small_real_report_is_regenerated_from_its_saved_results(
 
     assert table(again) == table(first) and ' [' in table(first)[-1]  # with its intervals
     assert f'`{DEFAULT}_seed1`: its work dir' in again
-
-
-def test_each_dataset_class_gives_its_score_cells(tmp_path: Path) -> None:
-    from dynaseg.datasets import BSDS500Dataset, CocoStuff27Dataset, VOC2012SegmentDataset
-    from dynaseg.reports.tables import score_text
-
-    bsds = {'all': {'mIoU': 0.31}, 'fine': {'mIoU': 0.28}, 'region': {'PRI': 0.8, 'VOI': 2.5}}
-    cells = [score_text(c) for c in BSDS500Dataset.report_scores(bsds)]
-    assert cells == ['0.3100', '0.2800', 'n/a', '0.800', '2.500', 'n/a']
-    assert [score_text(c) for c in VOC2012SegmentDataset.report_scores({})] == ['n/a']
-    coco = {'b_per_image': {'mIoU': 0.3051, 'thing_mIoU': 0.2, 'pixel_accuracy': 0.811}}
-    cells = [score_text(c) for c in CocoStuff27Dataset.report_scores(coco)]
-    assert cells[1] == '30.51 / 20.00 / n/a / 81.10' and cells[0] == 'n/a / n/a / n/a / n/a'
-    # VOC: the val images whose JPEG is present, as their own split list; absent: said so.
-    voc = tmp_path / 'voc2012'
-    (voc / 'ImageSets' / 'Segmentation').mkdir(parents=True)
-    (voc / 'ImageSets' / 'Segmentation' / 'val_with_images.txt').write_text('a\nb\n')
-    subset = VOC2012SegmentDataset(str(voc), lazy_init=True).report_subset(0, None, tmp_path, False)
-    assert subset.options == {'dataset.split': 'val_with_images'} and subset.size == 2
-    absent = VOC2012SegmentDataset(str(tmp_path / 'none'), lazy_init=True)
-    assert absent.report_subset(0, None, tmp_path, False).size is None

@@ -1,34 +1,52 @@
-"""tools/benchmark.py end to end on a tiny synthetic BSDS500 layout (timings are not asserted)."""
+"""tools/benchmark.py through dynaseg.benchmarks.command.main, end to end on a tiny synthetic
+BSDS500 layout (timings are not asserted)."""
 
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from test_apis.test_dataset_runner import make_bsds
 
-from dynaseg.reports import benchmark, provenance
+from dynaseg.benchmarks import command
+from dynaseg.reports import provenance
+from dynaseg.testing import make_bsds
+
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_benchmark(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(REPO_ROOT / 'tools/benchmark.py'), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=REPO_ROOT,
-        env=env,
-    )
+@dataclass
+class Done:
+    """What a run of the tool left: its exit code (0, or sys.exit's message) and its output."""
+
+    returncode: int | str
+    stdout: str
+    stderr: str
 
 
-def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path: Path) -> None:
+@pytest.fixture
+def run_benchmark(capsys):
+    """``tools/benchmark.py ARGS`` in this process: main(ARGS) and what it printed."""
+
+    def run(*args: str) -> Done:
+        try:
+            command.main(list(args))
+            code: int | str = 0
+        except SystemExit as stop:
+            code = stop.code if stop.code is not None else 0
+        out = capsys.readouterr()
+        return Done(code, out.out, out.err + (code if isinstance(code, str) else ''))
+
+    return run
+
+
+def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(
+    tmp_path: Path, run_benchmark
+) -> None:
     # --data-root is the folder holding bsds500/, as in every tool
     root = make_bsds(tmp_path / 'data' / 'bsds500', ['1001', '1002'], size=(40, 56)).parent
     cache, out = tmp_path / 'cache', tmp_path / 'out.json'
@@ -64,7 +82,7 @@ def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path
     ratio = statistics.median(runs['B']) / statistics.median(runs['A'])
     assert per_iter['ratio'] == pytest.approx(ratio, rel=1e-12)
     assert per_iter['B']['s_per_iter'] == pytest.approx(sum(runs['B']) / 2, rel=1e-12)
-    assert 'ratio B/A' in done.stdout and "A' reference" in done.stdout
+    assert 'ratio B/A' in done.stdout and "A' authors' loop, freed memory kept" in done.stdout
 
     # Same seed, same work: after one iteration A and B label (almost) every pixel alike.
     agreement = results['agreement']['rows']
@@ -129,7 +147,9 @@ def test_per_iter_and_whole_parts_report_every_loop_and_reuse_the_cache(tmp_path
     assert 'a_seconds' not in json.dumps(alone)
 
 
-def test_time_to_result_counts_plain_iterations_and_times_baselines(tmp_path: Path) -> None:
+def test_time_to_result_counts_plain_iterations_and_times_baselines(
+    tmp_path: Path, run_benchmark
+) -> None:
     # Small pictures (--picture-pixels), a classical baseline beside B, and every time also
     # in iterations of the plain loop probed on the same picture.
     root = make_bsds(tmp_path / 'data' / 'bsds500', ['1001', '1002'], size=(40, 56)).parent
@@ -162,16 +182,18 @@ def test_time_to_result_counts_plain_iterations_and_times_baselines(tmp_path: Pa
     assert 'plain it.' in done.stdout
 
 
-def test_missing_data_root_is_a_clear_error(tmp_path: Path) -> None:
+def test_missing_data_root_is_a_clear_error(tmp_path: Path, run_benchmark) -> None:
     done = run_benchmark('--data-root', str(tmp_path / 'nowhere'), '--parts', 'per-iter')
     assert done.returncode != 0
     assert 'BSDS500 not found' in done.stderr and 'nowhere' in done.stderr
 
 
-def test_default_data_root_is_the_project_convention(tmp_path: Path) -> None:
+def test_default_data_root_is_the_project_convention(
+    tmp_path: Path, run_benchmark, monkeypatch
+) -> None:
     # Without --data-root: bsds500/ under $DYNASEG_DATA_ROOT, and the error names that path.
-    env = dict(os.environ, DYNASEG_DATA_ROOT=str(tmp_path / 'elsewhere'))
-    done = run_benchmark('--parts', 'per-iter', env=env)
+    monkeypatch.setenv('DYNASEG_DATA_ROOT', str(tmp_path / 'elsewhere'))
+    done = run_benchmark('--parts', 'per-iter')
     assert done.returncode != 0
     assert f'BSDS500 not found under {tmp_path / "elsewhere" / "bsds500"} ' in done.stderr
     assert 'DYNASEG_DATA_ROOT' in done.stderr
@@ -184,6 +206,16 @@ def test_data_root_defaults_to_data_inside_the_repository(monkeypatch) -> None:
     assert provenance.data_root() == Path('some/where')
     assert provenance.repo_relative(REPO_ROOT / 'configs' / 'x.py') == 'configs/x.py'
     assert (
-        benchmark.DEFAULT_CONFIG
+        command.DEFAULT_CONFIG
         == 'configs/dynaseg/dynaseg-fsf_cnn-m2_quick_bsds500_replicate-edge-fh.py'
     )
+
+
+def test_the_old_spelling_of_the_authors_cache_part_still_runs(tmp_path: Path, run_benchmark):
+    root = make_bsds(tmp_path / 'data' / 'bsds500', ['1001'], size=(20, 28)).parent
+    cache = tmp_path / 'cache'
+    common = ['--data-root', str(root), '--image-ids', '1001', '--threads', '1', '--cache']
+    done = run_benchmark(*common, str(cache), '--max-iters', '2', '--parts', 'reference-cache')
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert 'A cached for 1001' in done.stdout
+    assert [p.name for p in cache.rglob('*.npz')] == ['1001.npz']

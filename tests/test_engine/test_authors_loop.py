@@ -1,11 +1,11 @@
-"""The benchmark's baseline (a mirror of the authors' loop) and the engine do the same work."""
+"""The authors' loop (a plain mirror of their script) and the engine do the same work."""
 
 import numpy as np
 import pytest
 import torch
 
 from dynaseg.engine import DEFAULT_OPTIMIZER, EngineSettings, Schedule, optimize_image
-from dynaseg.engine.baseline_loop import reference_optimize
+from dynaseg.engine.authors_loop import authors_loop
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss, SCFWeight
 
@@ -22,7 +22,7 @@ def test_engine_follows_the_authors_loop_step_by_step_in_float64(channels_last):
     image = torch.rand(1, 3, 12, 17, dtype=torch.float64)
     iters = 6
     weight = SCFWeight(mu=50)
-    labels_a, record_a = reference_optimize(
+    labels_a, record_a = authors_loop(
         image, float64_extractor, weight, max_iters=iters, min_labels=1, seed=5
     )
     labels_b, record_b = optimize_image(
@@ -44,9 +44,7 @@ def test_engine_follows_the_authors_loop_step_by_step_in_float64(channels_last):
 def test_the_authors_loop_stops_at_min_labels():
     torch.manual_seed(0)
     image = torch.rand(1, 3, 6, 6, dtype=torch.float64)
-    _, record = reference_optimize(
-        image, float64_extractor, lambda q: 1.0, max_iters=50, min_labels=8
-    )
+    _, record = authors_loop(image, float64_extractor, lambda q: 1.0, max_iters=50, min_labels=8)
     # 8 channels: q <= 8 holds from the first iteration.
     assert record.iterations == 1 and record.stop_reason == 'min_labels'
     assert record.label_counts[0] <= 8 and len(record.losses) == 1

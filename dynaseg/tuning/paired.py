@@ -1,14 +1,15 @@
-"""Each tune setting against a reference setting of the same search, paired on the same images.
+"""Each tune setting against one setting of the same search (``--paired-with``), paired on the
+same images.
 
 A tuning table ranks settings by their pooled scores, but on 50 images two settings 0.01 apart
 may be the same setting. ``tools/tune.py --paired-with NAME`` adds a second table: for every
-other setting, the paired bootstrap interval of (setting - reference) in each of Kim's modes,
+other setting, the paired bootstrap interval of (setting - NAME) in each of Kim's modes,
 computed on the images both scored (:func:`dynaseg.evaluation.comparison.paired_difference`),
-and the reference's seconds per image over the setting's (the speed-up on the same machine).
+and NAME's seconds per image over the setting's (the speed-up on the same machine).
 
 A setting shows **no loss** when no interval lies wholly below 0: whatever the images drawn,
-the data cannot tell it from the reference, or it is better. That is the rule a faster setting
-must pass to replace the default (docs/log/speed.md).
+the data cannot tell it from NAME, or it is better. That is the rule a faster setting must
+pass to replace the default (docs/log/speed.md).
 """
 
 from __future__ import annotations
@@ -18,22 +19,21 @@ from dataclasses import dataclass
 
 from dynaseg.evaluation.bootstrap import BootstrapInterval
 from dynaseg.evaluation.comparison import MODES, common_images, paired_difference
-
-from .provenance import fmt
-from .results import RunResult
-from .tables import difference_text, escape, markdown_row
+from dynaseg.reports.provenance import fmt
+from dynaseg.reports.results import RunResult
+from dynaseg.reports.tables import difference_text, escape, markdown_row
 
 __all__ = ['PairedRow', 'paired_rows', 'render_paired']
 
 
 @dataclass(frozen=True)
 class PairedRow:
-    """One setting against the reference: per-mode intervals of (setting - reference)."""
+    """One setting against ``paired_with``: per-mode intervals of (setting - paired_with)."""
 
     name: str
     images: int
     differences: dict[str, BootstrapInterval]
-    speedup: float | None  # reference s/image / this setting's s/image
+    speedup: float | None  # paired_with s/image / this setting's s/image
 
     @property
     def no_loss(self) -> bool:
@@ -56,16 +56,17 @@ def _seconds(rows: Sequence[dict], ids: set[str]) -> float | None:
 
 
 def paired_rows(
-    results: Mapping[str, RunResult], reference: str, resamples: int = 2000
+    results: Mapping[str, RunResult], paired_with: str, resamples: int = 2000
 ) -> list[PairedRow]:
     """Every setting of ``results`` (name -> its results, in the search's order) but
-    ``reference``, paired with it; settings (or a reference) with no scored image are left out."""
-    base = results[reference].scored_rows()
+    ``paired_with``, paired with it; settings (or a ``paired_with``) with no scored image
+    are left out."""
+    base = results[paired_with].scored_rows()
     if not base:
         return []
     out = []
     for name, result in results.items():
-        rows = result.scored_rows() if name != reference else []
+        rows = result.scored_rows() if name != paired_with else []
         if not rows:
             continue
         try:
@@ -79,17 +80,17 @@ def paired_rows(
     return out
 
 
-def render_paired(rows: Sequence[PairedRow], reference: str, resamples: int) -> str:
+def render_paired(rows: Sequence[PairedRow], paired_with: str, resamples: int) -> str:
     """The Markdown section of the paired table ('' without rows)."""
     if not rows:
         return ''
     lines = [
         '',
-        f'## Paired against `{reference}`',
+        f'## Paired against `{paired_with}`',
         '',
-        f'Setting minus `{reference}` in Kim mIoU per mode, on the images both scored, with '
+        f'Setting minus `{paired_with}` in Kim mIoU per mode, on the images both scored, with '
         f'95% paired bootstrap intervals ({resamples} resamples of images, seed 0); speed-up = '
-        f"`{reference}`'s seconds per image over the setting's, on those images. No loss: no "
+        f"`{paired_with}`'s seconds per image over the setting's, on those images. No loss: no "
         'interval wholly below 0.',
         '',
         '| setting | images | ' + ' | '.join(MODES) + ' | speed-up | no loss |',

@@ -1,4 +1,5 @@
-"""tools/tune.py (dynaseg.reports.tuning): settings, names, the test-split guard, tiny searches."""
+"""tools/tune.py through dynaseg.tuning.tune_main: tiny searches end to end, their table, the
+paired intervals, resuming, reading saved results back, and the test-split refusal."""
 
 from __future__ import annotations
 
@@ -9,144 +10,40 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_apis.test_dataset_runner import make_bsds
-from test_apis.test_dataset_runner import one_thread as one_thread  # autouse: one torch thread
 
 from dynaseg.apis.records import load_record
 from dynaseg.evaluation.comparison import MODES, paired_difference
 from dynaseg.reports.results import read_work_dir
-from dynaseg.reports.tuning import (
-    SettingRow,
-    best_row,
-    build_tune_parser,
-    check_split,
-    expand_grid,
-    parse_axes,
-    parse_setting,
-    parse_value,
-    read_row,
-    sample_grid,
-    setting_name,
-    setting_names,
-    tune_main,
-)
+from dynaseg.testing import make_bsds
+from dynaseg.testing.runs import tiny_cfg_options
+from dynaseg.tuning import build_tune_parser, parse_axes, sample_grid, setting_names, tune_main
+from dynaseg.tuning.grid import parse_setting
+
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = 'configs/dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500.py'
 #: Seconds per setting: 16 channels, 5 coarse + 1 refining iteration, no Silhouette phase.
-TINY = [
-    'model.backbone.channels=16',
-    'model.backbone.out_channels=16',
-    'model.schedule.max_iters=5',
-    'model.schedule.refine_iters=1',
-    'model.silhouette.enabled=False',
-]
+TINY = tiny_cfg_options()
 IDS = ['2001', '2002', '2003']
 
 
 @pytest.fixture
 def val_root(tmp_path: Path) -> Path:
     """A BSDS500 layout whose three annotated images sit in the val split."""
-    root = make_bsds(tmp_path / 'bsds500', IDS)
-    for folder in ('images', 'groundTruth'):
-        (root / folder / 'test').rename(root / folder / 'val')
-    return root
+    return make_bsds(tmp_path / 'bsds500', IDS, split='val')
 
 
 def _table_rows(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith('|')]
 
 
-# ----------------------------------------------------------------------------- settings
-
-
-def test_values_parse_as_python_literals() -> None:
-    assert parse_value('8') == 8 and isinstance(parse_value('8'), int)
-    assert parse_value('0.5') == 0.5
-    assert parse_value('None') is None
-    assert parse_value('True') is True
-    assert parse_value('(1, 2)') == (1, 2)
-    assert parse_value("'reflect'") == 'reflect'
-    assert parse_value('reflect') == 'reflect'  # not a literal: the text itself
-
-
-def test_grid_is_the_cartesian_product_in_order() -> None:
-    axes = parse_axes(['model.loss.weight.mu=8,15,30', 'model.schedule.patience=20,None'])
-    assert axes == {'model.loss.weight.mu': [8, 15, 30], 'model.schedule.patience': [20, None]}
-    grid = expand_grid(axes)
-    assert len(grid) == 6
-    assert grid[0] == {'model.loss.weight.mu': 8, 'model.schedule.patience': 20}
-    assert grid[1] == {'model.loss.weight.mu': 8, 'model.schedule.patience': None}
-    assert grid[-1] == {'model.loss.weight.mu': 30, 'model.schedule.patience': None}
-    # Commas inside brackets and quotes do not split values.
-    assert parse_axes(['a=(1, 2),(3, 4)', "b='x,y',z"]) == {
-        'a': [(1, 2), (3, 4)],
-        'b': ['x,y', 'z'],
-    }
-    for bad in (['a'], ['=1'], ['a=1,,2'], ['a=1', 'a=2']):
-        with pytest.raises(ValueError):
-            parse_axes(bad)
-
-
-def test_random_search_is_seeded_distinct_and_in_grid_order() -> None:
-    axes = {'a': [1, 2, 3, 4], 'b': [0.1, 0.2, 0.3], 'c': ['x', 'y']}
-    grid = expand_grid(axes)
-    drawn = sample_grid(axes, 5, seed=3)
-    assert drawn == sample_grid(axes, 5, seed=3)
-    assert drawn != sample_grid(axes, 5, seed=4)
-    assert len(drawn) == 5
-    positions = [grid.index(s) for s in drawn]  # every draw is a grid combination
-    assert positions == sorted(set(positions))
-    assert sample_grid(axes, 100, seed=0) == grid
-    with pytest.raises(ValueError):
-        sample_grid(axes, 0, seed=0)
-
-
-def test_names_are_stable_short_and_filesystem_safe() -> None:
-    setting = {'model.loss.weight.mu': 8, 'model.schedule.patience': None}
-    assert setting_name(setting) == 'mu=8__patience=None'
-    assert setting_name(dict(setting)) == setting_name(setting)
-    assert setting_name({}) == 'base'
-    # Keys sharing a last part keep enough of their path to differ.
-    assert setting_name({'model.backbone.channels': 16, 'model.head.channels': 8}) == (
-        'backbone.channels=16__head.channels=8'
-    )
-    odd = setting_name({'model.pad': 'a b/c', 'model.size': (1, 2), 'model.lr': -0.5})
-    assert odd == 'pad=a-b-c__size=1-2__lr=-0.5'
-    assert re.fullmatch(r'[A-Za-z0-9._+=-]+', odd)
-    long = setting_name({'model.x': 'v' * 300})
-    assert len(long) <= 120 and long == setting_name({'model.x': 'v' * 300})
-    # Two settings whose names would collide get distinct, stable hash suffixes.
-    names = setting_names([{'model.pad': 'a b'}, {'model.pad': 'a/b'}])
-    assert names[0] != names[1] and all(n.startswith('pad=a-b__') for n in names)
-
-
-def test_test_split_is_refused_unless_reporting(tmp_path: Path, capsys) -> None:
-    check_split('val', report_test=False)
-    check_split('train', report_test=False)
-    check_split('test', report_test=True)
-    with pytest.raises(ValueError, match='nothing is chosen on test'):
-        check_split('test', report_test=False)
+def test_the_test_split_is_refused_before_any_run(tmp_path: Path, capsys) -> None:
     argv = ['--config', CONFIG, '--split', 'test', '--grid', 'model.seed=0,1']
     code = tune_main([*argv, '--work-dir', str(tmp_path / 'w')])
     assert code == 2
     assert '--split train or --split val' in capsys.readouterr().err
     assert not (tmp_path / 'w').exists()
-
-
-def test_best_row_uses_the_criterion_and_skips_incomplete_rows() -> None:
-    def row(name: str, status: str, all_: float, voi: float) -> SettingRow:
-        scores = {'all': all_, 'fine': all_ - 0.1, 'coarse': all_ + 0.1, 'VOI': voi}
-        return SettingRow(name=name, overrides={}, status=status, scores=scores)
-
-    rows = [row('a', 'done', 0.30, 2.0), row('b', 'done', 0.32, 2.5), row('c', 'partial', 0.9, 1)]
-    assert best_row(rows).name == 'b'
-    assert best_row(rows).mean == pytest.approx(0.32)
-    assert best_row(rows, 'VOI').name == 'a'  # lower is better
-    assert best_row([rows[2]]) is None
-
-
-# ----------------------------------------------------------------------------- end to end
 
 
 def _tune(val_root: Path, work: Path, table: Path, *extra: str) -> int:
@@ -162,6 +59,19 @@ def test_table_only_before_any_run(val_root: Path, tmp_path: Path) -> None:
     assert _tune(val_root, work, table, '--table-only') == 1
     assert table.read_text().count('not run') == 2
     assert json.loads((work / 'tune_results.json').read_text())['rows'][0]['status'] == 'not run'
+
+
+def test_a_key_the_code_does_not_read_is_refused_unless_only_reading(
+    val_root: Path, tmp_path: Path, capsys
+) -> None:
+    # A run checks every key first; --table-only renders a table whose setting names a lever
+    # removed since (its scores saved beside the table) and checks nothing.
+    work, table = tmp_path / 'work', tmp_path / 'table.md'
+    gone = ('--setting', 'model.schedule.coarse_fraction=0.1')
+    assert _tune(val_root, work, table, *gone) == 2
+    assert "unknown config key 'model.schedule.coarse_fraction'" in capsys.readouterr().err
+    assert _tune(val_root, work, table, *gone, '--table-only') == 1
+    assert '| coarse_fraction=0.1 |' in table.read_text()
 
 
 def test_tiny_search_writes_rows_table_and_resumes(val_root: Path, tmp_path: Path) -> None:
@@ -225,7 +135,7 @@ def test_tiny_search_writes_rows_table_and_resumes(val_root: Path, tmp_path: Pat
     again = json.loads((work / 'tune_results.json').read_text())
     assert [r['scores'] for r in again['rows']] == [r['scores'] for r in rows['rows']]
 
-    # --paired-with: each other setting minus the reference on the images both scored, the
+    # --paired-with: each other setting minus mu=8 on the images both scored, the
     # intervals those of paired_difference on the runs' own per-image rows.
     assert _tune(val_root, work, table, '--table-only', '--paired-with', 'mu=8') == 0
     paired = json.loads((work / 'tune_results.json').read_text())['paired']
@@ -299,15 +209,6 @@ def test_report_test_reports_without_choosing(tmp_path: Path) -> None:
     text = table.read_text()
     assert 'split `test`' in text and 'Selection: none' in text and '**' not in text
     assert '--report-test' in text and text.count('| done |') == 2
-
-
-def test_a_work_dir_of_another_setting_is_not_read_as_this_one(tmp_path: Path) -> None:
-    columns = {'all': ('all', 'mIoU')}
-    assert read_row(tmp_path / 'mu=8', 'mu=8', {'mu': 8}, IDS, columns).status == 'not run'
-    (tmp_path / 'mu=8').mkdir()
-    (tmp_path / 'mu=8' / 'setting.json').write_text(json.dumps({'overrides': {'mu': '9'}}))
-    row = read_row(tmp_path / 'mu=8', 'mu=8', {'mu': 8}, IDS, columns)
-    assert row.status == 'failed' and 'holds another setting' in row.reason
 
 
 def test_random_search_end_to_end(val_root: Path, tmp_path: Path) -> None:

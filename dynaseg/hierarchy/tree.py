@@ -1,0 +1,186 @@
+"""A region hierarchy: nested, connected regions of one image, as a tree and as a UCM.
+
+The tree is a binary partition tree over the connected regions of a label map
+(:class:`~.regions.RegionGraph`): each inner node merges two adjacent regions at an altitude.
+Altitudes are normalised to (0, 1], strictly increasing along every merge order, with 0 on the
+leaves, so that:
+
+- a **level** t in [0, 1] cuts the tree where every boundary weaker than or equal to t is gone
+  (BSDS's convention for a UCM: ``regions = connected components of ucm2 <= t``);
+- **exactly K regions** exist for every K from 1 to the number of leaves (each merge has its own
+  altitude, so no two merges happen at one level).
+
+The same tree is written as an ultrametric contour map in the BSDS convention, ``ucm2``: an
+array (2H+1, 2W+1) on the Khalimsky grid, pixels at odd coordinates, the boundary between two
+pixels between them, its value the level at which it disappears (Arbeláez et al., TPAMI 2011).
+Any BSDS tool reads it, and :meth:`RegionHierarchy.from_ucm2` gives the tree back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import higra as hg
+import numpy as np
+
+from .regions import RegionGraph
+
+
+def strict_levels(tree: hg.Tree, altitudes: np.ndarray) -> np.ndarray:
+    """Altitudes mapped into (0, 1] (leaves 0), never lower than a child's, all distinct.
+
+    A linkage can produce inversions (a parent below its child); the parent is raised to its
+    highest child, so the tree is an ultrametric. The inner altitudes are then scaled affinely
+    onto (0, 1], and ties are broken by a step of 1e-9 per rank of (altitude, node index) - a
+    parent always after its children - so every merge has a level of its own and a cut at a
+    round level is the cut of the raw altitudes.
+    """
+    levels = np.asarray(altitudes, np.float64).copy()
+    leaves = tree.num_leaves()
+    levels[:leaves] = 0.0
+    inner = np.arange(leaves, tree.num_vertices())
+    if inner.size == 0:
+        return levels
+    for node in inner:  # higra numbers children before parents
+        levels[node] = max(levels[node], levels[tree.children(node)].max())
+    low, high = float(levels[inner].min()), float(levels[inner].max())
+    step = 1e-9
+    scale = (1.0 - step * (inner.size + 1)) / (high - low if high > low else 1.0)
+    rank = np.empty(inner.size, np.int64)
+    rank[np.lexsort((inner, levels[inner]))] = np.arange(inner.size)
+    levels[inner] = (levels[inner] - low) * scale + step * (rank + 1)
+    return levels
+
+
+@dataclass
+class RegionHierarchy:
+    """A binary partition tree over the connected regions of one image.
+
+    Attributes:
+        graph: the finest level: connected regions (4-connectivity) and their adjacency.
+        tree: higra tree whose leaves are ``graph``'s regions.
+        altitudes: (num_nodes,) level of every node, 0 on the leaves, in (0, 1] above
+            (:func:`strict_levels`).
+    """
+
+    graph: RegionGraph
+    tree: hg.Tree
+    altitudes: np.ndarray
+
+    @classmethod
+    def from_boundary_weights(
+        cls, graph: RegionGraph, boundary_weights: np.ndarray, *, normalise: bool = True
+    ) -> RegionHierarchy:
+        """Single-linkage tree of a RAG whose boundaries carry ``boundary_weights`` (B,).
+
+        Any merge criterion that can be written as a dissimilarity per boundary, recomputed or
+        not after each merge, ends here or in a higra linkage; see ``criteria.py``.
+        """
+        boundary_weights = np.asarray(boundary_weights, np.float64)
+        if boundary_weights.shape != (graph.num_boundaries,):
+            raise ValueError(
+                f'need one weight per boundary ({graph.num_boundaries}), '
+                f'got shape {boundary_weights.shape}'
+            )
+        tree, altitudes = hg.bpt_canonical(graph.rag, boundary_weights)
+        return cls.from_tree(graph, tree, altitudes, normalise=normalise)
+
+    @classmethod
+    def from_tree(
+        cls, graph: RegionGraph, tree: hg.Tree, altitudes: np.ndarray, *, normalise: bool = True
+    ) -> RegionHierarchy:
+        """Wrap a higra tree over ``graph``'s regions.
+
+        ``normalise``: map the altitudes into (0, 1] with :func:`strict_levels`; False keeps
+        them (they must already be levels, as a saved ucm2's are).
+        """
+        if tree.num_leaves() != graph.num_regions:
+            raise ValueError(
+                f'the tree has {tree.num_leaves()} leaves for {graph.num_regions} regions'
+            )
+        altitudes = np.asarray(altitudes, np.float64)
+        return cls(graph, tree, strict_levels(tree, altitudes) if normalise else altitudes)
+
+    @property
+    def num_leaves(self) -> int:
+        """Regions at the finest level."""
+        return int(self.tree.num_leaves())
+
+    def cut_regions(self, num_regions: int) -> np.ndarray:
+        """(H, W) int64 labels 0..K-1 of the cut with exactly ``num_regions`` = K regions.
+
+        Raises:
+            ValueError: K < 1 or K > :attr:`num_leaves`.
+        """
+        if not 1 <= num_regions <= self.num_leaves:
+            raise ValueError(
+                f'cannot cut {num_regions} regions: the finest level has {self.num_leaves}'
+            )
+        explorer = hg.HorizontalCutExplorer(self.tree, self.altitudes)
+        cut = explorer.horizontal_cut_from_num_regions(num_regions, at_least=True)
+        return self._pixel_labels(np.asarray(cut.labelisation_leaves(self.tree, handle_rag=False)))
+
+    def cut_level(self, level: float) -> np.ndarray:
+        """(H, W) int64 labels of the cut at ``level`` in [0, 1]: boundaries <= level vanish.
+
+        Raises:
+            ValueError: ``level`` outside [0, 1].
+        """
+        if not 0.0 <= level <= 1.0:
+            raise ValueError(f'level must be in [0, 1], got {level}')
+        cut = hg.HorizontalCutExplorer(self.tree, self.altitudes).horizontal_cut_from_altitude(
+            float(level)
+        )
+        return self._pixel_labels(np.asarray(cut.labelisation_leaves(self.tree, handle_rag=False)))
+
+    def _pixel_labels(self, leaf_labels: np.ndarray) -> np.ndarray:
+        """Leaf labels -> (H, W) pixel labels renumbered 0..K-1 in raster order of first pixel."""
+        pixels = leaf_labels[self.graph.regions]
+        _, first, inverse = np.unique(pixels.ravel(), return_index=True, return_inverse=True)
+        rank = np.empty_like(first)
+        rank[np.argsort(first)] = np.arange(first.size)
+        return rank[inverse].reshape(self.graph.shape).astype(np.int64)
+
+    def boundary_levels(self) -> np.ndarray:
+        """(B,) level at which each boundary of the finest level disappears (the saliency)."""
+        return np.asarray(
+            hg.saliency(self.tree, self.altitudes, handle_rag=False), np.float64
+        ).reshape(-1)
+
+    def ucm2(self) -> np.ndarray:
+        """(2H+1, 2W+1) float64 ultrametric contour map in the BSDS convention (module doc)."""
+        pixel_edges = np.asarray(
+            hg.rag_back_project_edge_weights(self.graph.rag, self.boundary_levels()), np.float64
+        )
+        # Edges inside a region map to no boundary; higra marks them with 0 already, but be
+        # explicit: they never separate anything.
+        pixel_edges = np.where(np.isfinite(pixel_edges), pixel_edges, 0.0)
+        return np.asarray(
+            hg.graph_4_adjacency_2_khalimsky(
+                self.graph.pixels, pixel_edges, shape=self.graph.shape, add_extra_border=True
+            ),
+            np.float64,
+        )
+
+    @classmethod
+    def from_ucm2(cls, ucm2: np.ndarray) -> RegionHierarchy:
+        """The hierarchy a BSDS ``ucm2`` (2H+1, 2W+1) holds, its leaves the level-0 regions.
+
+        Raises:
+            ValueError: not a (2H+1, 2W+1) map with values in [0, 1].
+        """
+        ucm2 = np.asarray(ucm2, np.float64)
+        if ucm2.ndim != 2 or ucm2.shape[0] % 2 == 0 or ucm2.shape[1] % 2 == 0:
+            raise ValueError(f'a ucm2 has odd sides (2H+1, 2W+1), got shape {ucm2.shape}')
+        if ucm2.size and (ucm2.min() < 0 or ucm2.max() > 1):
+            raise ValueError('ucm2 levels must lie in [0, 1]')
+        shape = ((ucm2.shape[0] - 1) // 2, (ucm2.shape[1] - 1) // 2)
+        pixels, pixel_edges = hg.khalimsky_2_graph_4_adjacency(ucm2, extra_border=True)
+        leaves = np.asarray(
+            hg.labelisation_horizontal_cut_from_threshold(
+                *hg.bpt_canonical(pixels, pixel_edges), 0.0
+            )
+        ).reshape(shape)
+        graph = RegionGraph.from_labels(leaves)
+        # Every pixel edge of one boundary carries the same level: the mean is that level.
+        return cls.from_boundary_weights(graph, graph.boundary_means(pixel_edges), normalise=False)
