@@ -16,7 +16,11 @@ same way means the same thing everywhere.
 - ``--config``: a config file, or a config's name from any working folder
   (:func:`~dynaseg.apis.inference.resolve_config`); ``--list-configs`` lists them.
 - ``--data-root``: the folder that holds the datasets' folders (``bsds500/``, ``voc2012/``,
-  ``cocostuff/``), ``data/`` by default (:func:`add_data_root`).
+  ``cocostuff/``), ``data/`` by default (:func:`add_data_root`); ``--split``: the dataset's
+  split (:func:`add_split`).
+- Every tool that takes a config defaults to :data:`~dynaseg.apis.inference.DEFAULT_CONFIG`
+  (the COCO tool to its COCO-Stuff-27 config), and streams its progress line by line
+  (:func:`stream_output`).
 - The common settings have named flags (``--seed``, ``--num-segments``, ``--max-iters``, ...)
   from the table of plain names :data:`~dynaseg.apis.overrides.KEYWORDS` that
   ``segment_image(**kwargs)`` also reads; ``--cfg-options`` is applied after them, so an
@@ -246,17 +250,39 @@ def setting_options(args: argparse.Namespace) -> dict[str, Any]:
     return keyword_options({name: getattr(args, name, None) for name in KEYWORDS})
 
 
+def add_split(parser: argparse.ArgumentParser) -> None:
+    """``--split NAME``: the dataset split a tool runs on, the same option in every tool that
+    has splits (``tools/tune.py`` too)."""
+    add_flag(
+        parser,
+        'split',
+        metavar='NAME',
+        help="the dataset's split (BSDS500: train, val, test; VOC2012: val; COCO-Stuff-27: "
+        "val2017). Default: the config's (dataset.split)",
+    )
+
+
+def stream_output() -> None:
+    """Flush stdout at every line, so progress reaches a pipe or a log file as it happens, the
+    same way from every tool (a pipe's output is otherwise held back until the end)."""
+    reconfigure = getattr(sys.stdout, 'reconfigure', None)
+    if reconfigure is not None:
+        reconfigure(line_buffering=True)
+
+
 def load_config_from_args(args: argparse.Namespace) -> Config:
-    """``--config``, then ``--data-root`` (if the parser has it), the named setting flags and
-    ``--cfg-options``, in that order; each override checked (an unknown key raises
-    :class:`~dynaseg.apis.overrides.UnknownConfigKeyError`)."""
-    from dynaseg.apis.dataset_runner import apply_data_root
+    """``--config``, then ``--data-root`` and ``--split`` (if the parser has them), the named
+    setting flags and ``--cfg-options``, in that order; each override checked (an unknown key
+    raises :class:`~dynaseg.apis.overrides.UnknownConfigKeyError`)."""
+    from dynaseg.apis.dataset_runner import apply_data_root, apply_split
     from dynaseg.apis.inference import load_config
     from dynaseg.apis.overrides import apply_overrides
 
     cfg = load_config(args.config)
     if getattr(args, 'data_root', None) is not None and 'dataset' in cfg:
         apply_data_root(cfg, args.data_root)
+    if getattr(args, 'split', None) is not None and 'dataset' in cfg:
+        apply_split(cfg, args.split)
     apply_overrides(cfg, setting_options(args))
     return apply_overrides(cfg, args.cfg_options)
 
@@ -379,6 +405,7 @@ def segment_main(argv: Sequence[str] | None = None) -> int:
     """``dynaseg-segment``: segment a folder; returns the exit code."""
     parser = build_segment_parser()
     args = parser.parse_args(argv)
+    stream_output()
     try:
         cfg = config_from_args(args)
     except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
@@ -507,6 +534,7 @@ def build_dataset_parser(
         help='output folder (default: work_dirs/<config name>)',
     )
     add_data_root(parser)
+    add_split(parser)
     add_image_selection(
         parser,
         count_help='segment only the first N present images (0: only score the predictions '
@@ -532,6 +560,7 @@ def dataset_main(
     """Parse the flags, run :func:`run_dataset`; returns the exit code."""
     parser = build_dataset_parser(description, default_config)
     args = parser.parse_args(argv)
+    stream_output()
     try:
         cfg = load_config_from_args(args)
     except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
@@ -582,11 +611,15 @@ COCO_CONFIG = 'dynaseg-fsf_cnn-m3_fast_coco-stuff27'
 
 
 def evaluate_main(argv: Sequence[str] | None = None) -> int:
-    """``dynaseg-evaluate`` / ``tools/evaluate_config.py``: any config's dataset."""
+    """``dynaseg-evaluate`` / ``tools/evaluate_config.py``: any config's dataset, the default
+    config's (BSDS500 test) when ``--config`` is not given, as in every other tool."""
+    from dynaseg.apis.inference import DEFAULT_CONFIG
+
     return dataset_main(
         argv,
         description="Segment every image of a config's dataset and score it with the config's "
         'evaluator.',
+        default_config=DEFAULT_CONFIG,
     )
 
 

@@ -1,13 +1,14 @@
 """Segment and score COCO-Stuff-27 (curated val2017) with a DynaSeg config, resumably.
 
     python tools/DynaSeg_COCO.py [--config dynaseg-fsf_cnn-m3_fast_coco-stuff27] \\
-        [--data-root DATA] [--work-dir DIR] [--images N | --image-ids ID ...] \\
+        [--data-root DATA] [--split val2017] [--work-dir DIR] [--images N | --image-ids ID ...] \\
         [--cfg-options k=v ...] [--launcher none|pytorch|slurm] [--device cpu|cuda] [--overwrite]
 
 ``--data-root`` is the folder holding ``cocostuff/`` (default ``data/``, or
 ``$DYNASEG_DATA_ROOT``). Every image gets one final prediction; the three matching protocols
 (a: dataset-level, b: per-image, c: per-image summed) are reported separately with All / thing /
-stuff mIoU and the number of images scored. Under torchrun, images are split between processes
+stuff mIoU and the images scored; images in the folder that the curated list leaves out are
+named, not scored. Under torchrun, images are split between processes
 and rank 0 scores them. See :mod:`dynaseg.apis.dataset_runner` for the outputs and
 :func:`dynaseg.cli.dataset_main` for the flags.
 """

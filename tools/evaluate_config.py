@@ -1,14 +1,16 @@
 """Segment every image of any config's dataset (BSDS500, VOC2012, COCO-Stuff-27) and score it.
 
-    python tools/evaluate_config.py --config dynaseg-fsf_cnn-m2_fast_voc2012 \\
-        [--data-root DATA] [--work-dir DIR] [--images N | --image-ids ID ...] \\
+    python tools/evaluate_config.py [--config dynaseg-fsf_cnn-m2_fast_voc2012] \\
+        [--data-root DATA] [--split val] [--work-dir DIR] [--images N | --image-ids ID ...] \\
         [--seed S --num-segments K ...] [--cfg-options k=v ...] \\
         [--launcher none|pytorch|slurm] [--device cpu|cuda] [--overwrite]
 
 Installed as ``dynaseg-evaluate`` (the same flags). ``--config`` takes a file or a config name
-(``--list-configs``); ``--data-root`` is the folder holding ``bsds500/``, ``voc2012/`` and
-``cocostuff/`` (default ``data/``). The metrics are the config's ``evaluator`` list. See
-:mod:`dynaseg.apis.dataset_runner`.
+(``--list-configs``; default: the default config, on BSDS500 test); ``--data-root`` is the folder
+holding ``bsds500/``, ``voc2012/`` and ``cocostuff/`` (default ``$DYNASEG_DATA_ROOT``, else
+``data/``); ``--split`` picks the dataset's split. The metrics are the config's ``evaluator``
+list; the run prints (and ``eval_results.json`` keeps) the split, the images scored and each
+metric's protocol. See :mod:`dynaseg.apis.dataset_runner`.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@
 #              (its recommended_faithful entry sets the batch size and precision of the next step);
 #   faithful   the authors' protocol (full size, 1000 iterations or q <= 3) for Kim fixed mu=1,
 #              DynaSeg-SCF and DynaSeg-FSF on all 200 BSDS500 test images, with 95% bootstrap
-#              intervals over images                  -> docs/results_bsds500_faithful_all.md
-#              (and each run's result, per-image scores included, under docs/results/)
+#              intervals over images                  -> docs/results/authors_settings_bsds500_faithful_all.md
+#              (and each run's result, per-image scores included, in docs/results/results/)
 #
 # Usage:  bash tools/gpu_check.sh DATA_ROOT [STEP ...]   (DATA_ROOT holds bsds500/; default: all steps)
 # Environment: PYTHON (default python3), DEVICE (default cuda), IMAGES (test images of the faithful
@@ -119,10 +119,10 @@ print(rec['batch_size'], rec['precision'])
 EOF
   )
   read -r BATCH PRECISION <<<"$SETTING"
-  log "faithful: --batch-size $BATCH, model.precision=$PRECISION -> $DOCS/results_bsds500_faithful_all.md"
+  log "faithful: --batch-size $BATCH, model.precision=$PRECISION -> $DOCS/results/authors_settings_bsds500_faithful_all.md"
   "$PYTHON" tools/reproduce.py --data-root "$DATA" --work-dir "$WORK/reproduce" \
     --images "$IMAGES" --only '*_cnn-m2_faithful_bsds500' --device "$DEVICE" \
     --batch-size "$BATCH" --cfg-options "model.precision=$PRECISION" "${FAITHFUL[@]}" \
-    --bootstrap 1000 --machine "$MACHINE" --output "$DOCS/results_bsds500_faithful_all.md"
+    --bootstrap 1000 --machine "$MACHINE" --output "$DOCS/results/authors_settings_bsds500_faithful_all.md"
 fi
 log "done: ${STEPS[*]}"

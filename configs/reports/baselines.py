@@ -8,6 +8,7 @@
 # (mean of all/fine/coarse, which is also all; fine; coarse; PRI; covering; VOI), SLIC, k-means and
 # quickshift by the mean, and the grid and blank floors.
 # `python tools/reproduce.py --data-root data --report baselines`.
+title = 'The default beside the classical segmenters, BSDS500 test'
 kind = 'default'
 output = 'docs/results/baselines.md'
 images = 0  # all 200 test images

@@ -6,6 +6,7 @@
 # the default the others are compared with; runs whose model config differs from it only in
 # `model.seed` are its seed runs.
 # `python tools/reproduce.py --data-root data --report default`.
+title = "The default beside Kim et al. and the authors' settings, BSDS500 test"
 kind = 'default'
 output = 'docs/results/default.md'
 images = 0  # all 200 test images

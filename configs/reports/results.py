@@ -1,5 +1,6 @@
 # The reproduction report (docs/results/authors_settings.md): every config on its dataset's fixed
 # subset, one section per dataset, then the figures. `python tools/reproduce.py --data-root data`.
+title = "The authors' settings reproduced"
 kind = 'report'
 output = 'docs/results/authors_settings.md'
 images = 10  # BSDS500: the first 10 sorted test ids

@@ -2,6 +2,7 @@
 # (docs/results/warm_start.md): the per-image default and the one before it (SCF), the per-image
 # FSF run the warm start continues from a trained network instead of a random one, the warm start
 # and the one pass. `python tools/reproduce.py --data-root data --report warm-start`.
+title = 'Warm start and one pass against the per-image default'
 kind = 'warm-start'
 output = 'docs/results/warm_start.md'
 images = 0  # all 200 test images

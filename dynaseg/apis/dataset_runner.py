@@ -8,8 +8,13 @@ come from ``cfg.dataset`` (BSDS500, VOC2012, COCO-Stuff-27, ...) and the scores 
     pictures/<N>/<img_id>.png     with ``picture_pixels=N``: the downscaled copy segmented
     preds/records/<img_id>.json   the optimisation record (iterations, labels, seconds, config)
     failed/<img_id>.json          why the image failed (removed once it succeeds)
-    eval_results.json             all metrics, counts, failures, NaN images, config, seed
+    eval_results.json             all metrics, the protocol of each (metric and arguments),
+                                  counts, the scored ids, failures, NaN images, the images on
+                                  disk the dataset's list leaves out, config, seed, split
     eval_results.pkl              one dict of per-image scores per scored image
+
+Progress streams as in the folder tool (:class:`~.runtime.Progress`): a bar on a terminal, one
+line per segmented image otherwise.
 
 The records sit under ``preds/`` because :func:`~dynaseg.apis.folder.segment_file` (reused here
 so both runners write the same files) puts them in ``records/`` beside its label maps.
@@ -22,6 +27,7 @@ by id and count rather than dropped silently.
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import time
 import warnings
@@ -35,12 +41,12 @@ from dynaseg.datasets import ListedImageDataset
 from dynaseg.utils import register_all_modules
 from dynaseg.utils.dist import init_distributed, shard
 from dynaseg.utils.fileio import atomic_write, save_json
-from dynaseg.utils.image_io import save_downscaled
+from dynaseg.utils.image_io import IMAGE_EXTENSIONS, save_downscaled
 
 from .batching import ImageJob, segment_jobs
 from .inference import build_segmentor, config_name
 from .layout import DatasetLayout
-from .runtime import gather, one_line
+from .runtime import Progress, gather, one_line
 from .scoring import evaluate_predictions, format_results
 from .summary import ImageOutcome
 
@@ -50,6 +56,7 @@ if TYPE_CHECKING:
 __all__ = [
     'DatasetNotFoundError',
     'apply_data_root',
+    'apply_split',
     'build_dataset',
     'dataset_folder',
     'run_dataset',
@@ -93,6 +100,15 @@ def apply_data_root(cfg: Config, data_root: str | Path | None) -> Config:
     return cfg
 
 
+def apply_split(cfg: Config, split: str | None) -> Config:
+    """Point the config's dataset at split ``split`` (``--split``; None: no change). The dataset
+    configs copy the top-level ``split`` into ``dataset`` when the file is parsed, so both are
+    set, as :func:`apply_data_root` does for the data root."""
+    if split is not None:
+        cfg.merge_from_dict({'split': split, 'dataset.split': split})
+    return cfg
+
+
 class DatasetNotFoundError(FileNotFoundError):
     """A file the dataset needs is missing; the message says how to point at the data."""
 
@@ -120,7 +136,22 @@ def build_dataset(cfg: Config) -> ListedImageDataset:
         # The runner prints listed / missing / present counts itself, on rank 0 only.
         warnings.filterwarnings('ignore', message='.*listed images are missing')
         try:
-            return DATASETS.build(cfg.dataset)
+            # Listed before it is built: mmengine cannot build an empty dataset, and says so
+            # in words about arrays, not about the split.
+            dataset = DATASETS.build({**cfg.dataset, 'lazy_init': True})
+            if cfg.dataset.get('lazy_init', False):
+                return dataset
+            if not dataset.list_samples():
+                split = cfg.dataset.get('split')
+                raise DatasetNotFoundError(
+                    f'{type(dataset).__name__} lists no image'
+                    + (f" of split '{split}' (--split)" if split else '')
+                    + f' in {folder}: {how}'
+                )
+            dataset.full_init()
+            return dataset
+        except DatasetNotFoundError:
+            raise
         except FileNotFoundError as err:
             raise DatasetNotFoundError(f'{err} (dataset folder {folder}: {how})') from err
 
@@ -135,10 +166,12 @@ def _segment_shard(
     record_extra: dict,
     rank: int,
     log: Callable[[str], None],
+    progress: Progress,
     batch_size: int = 1,
 ) -> list[ImageOutcome]:
     """Segment this rank's images (``batch_size`` together, see :mod:`.batching`); a
-    failing image is recorded and the run goes on."""
+    failing image is recorded and the run goes on. Each image is reported to ``progress`` as
+    soon as it is done, not when the shard is."""
     outcomes = []
     jobs, unreadable = [], []
     for info in infos:
@@ -149,18 +182,21 @@ def _segment_shard(
             unreadable.append((ImageJob(Path(info['img_path']), info['img_id'], extra), err))
             continue
         jobs.append(ImageJob(path, info['img_id'], extra))
-    results = unreadable + list(
-        segment_jobs(jobs, model, layout.preds, batch_size=batch_size, visualize=False, log=log)
+    segmented = segment_jobs(
+        jobs,
+        model,
+        layout.preds,
+        batch_size=batch_size,
+        visualize=False,
+        on_start=progress.start,
+        on_iteration=progress.on_iteration,
+        log=log,
     )
-    for k, (job, result) in enumerate(results, 1):
+    for job, result in itertools.chain(unreadable, segmented):
         img_id = job.stem
         if isinstance(result, ImageOutcome):
             outcome = result
             layout.failure(img_id).unlink(missing_ok=True)  # an earlier failure is now stale
-            log(
-                f'[rank {rank}] {k}/{len(infos)} {img_id}: {outcome.num_labels} labels, '
-                f'{outcome.iterations} iterations, {outcome.seconds:.1f} s'
-            )
         else:  # one image's failure never stops the others
             outcome = ImageOutcome(
                 image=str(job.path), stem=img_id, status='failed', reason=one_line(result)
@@ -177,9 +213,10 @@ def _segment_shard(
             # Under --overwrite an older prediction may exist: drop it, so the image is
             # neither scored with it nor skipped as done by the next run.
             layout.pred(img_id).unlink(missing_ok=True)
-            log(f'[rank {rank}] {k}/{len(infos)} {img_id}: FAILED: {outcome.reason}')
+            log(f'failed: {img_id}: {outcome.reason}')
         outcome.rank = rank
         outcomes.append(outcome)
+        progress.finished(outcome)
     return outcomes
 
 
@@ -249,7 +286,6 @@ def run_dataset(
     Returns:
         What ``eval_results.json`` holds, plus ``exit_code`` (1 if any image failed).
     """
-    log = log or (lambda message: print(message, flush=True))
     start = time.monotonic()
     dist = init_distributed(launcher, device)
     apply_data_root(cfg, data_root)
@@ -260,13 +296,25 @@ def run_dataset(
     scope = scope if limit is None else scope[: max(limit, 0)]
     layout.create()
     todo = [i for i in scope if overwrite or not layout.pred(i['img_id']).is_file()]
+    mine = shard(todo, dist.rank, dist.world_size)
+    progress = Progress(len(mine), enabled=dist.is_main)
+    log = log or progress.write
+    unlisted = unlisted_images(dataset, infos)
     if dist.is_main:
+        split = f" '{dataset.split}'" if getattr(dataset, 'split', None) else ''
         log(
-            f'{type(dataset).__name__} at {dataset.data_root}: {len(dataset.listed_ids)} listed, '
-            f'{len(dataset.missing_ids)} missing, {len(infos)} present; {len(scope)} in scope, '
-            f'{len(scope) - len(todo)} already segmented, {len(todo)} to segment '
-            f'on {dist.world_size} process(es)'
+            f'{type(dataset).__name__}{split} at {dataset.data_root}: '
+            f'{len(dataset.listed_ids)} listed, {len(dataset.missing_ids)} missing, '
+            f'{len(infos)} present; {len(scope)} in scope, {len(scope) - len(todo)} already '
+            f'segmented, {len(todo)} to segment on {dist.world_size} process(es)'
         )
+        if unlisted:
+            log(
+                f'{len(unlisted)} image(s) on disk beside the listed ones are not in '
+                f"{type(dataset).__name__}'s list (neither segmented nor scored): "
+                f'{", ".join(unlisted[:20])}'
+                + (f' ... ({len(unlisted) - 20} more)' if len(unlisted) > 20 else '')
+            )
     if dist.world_size > 1:
         # Every rank must list the predictions before any rank writes one, or ranks would
         # shard different lists and an image could be done twice or never.
@@ -280,21 +328,25 @@ def run_dataset(
         'model_config': cfg.model.to_dict(),
         'picture_pixels': cfg.get('picture_pixels'),
     }
-    mine = _segment_shard(
-        shard(todo, dist.rank, dist.world_size),
-        model,
-        layout,
-        extra,
-        dist.rank,
-        log,
-        int(cfg.get('batch_size', 1)) if batch_size is None else batch_size,
-    )
-    outcomes = gather(mine, dist.world_size)  # also waits until every rank has written
+    try:
+        segmented = _segment_shard(
+            mine,
+            model,
+            layout,
+            extra,
+            dist.rank,
+            log,
+            progress,
+            int(cfg.get('batch_size', 1)) if batch_size is None else batch_size,
+        )
+    finally:
+        progress.close()
+    outcomes = gather(segmented, dist.world_size)  # also waits until every rank has written
 
     results: dict[str, Any] | None = None
     if dist.is_main:
         results = _evaluate_and_save(
-            cfg, dataset, infos, outcomes, layout, device, dist.world_size, start
+            cfg, dataset, infos, outcomes, layout, device, dist.world_size, start, unlisted
         )
         log(format_results(results))
     if dist.world_size > 1:
@@ -305,6 +357,20 @@ def run_dataset(
         results = holder[0]
     assert results is not None
     return results
+
+
+def unlisted_images(dataset: ListedImageDataset, infos: Sequence[dict]) -> list[str]:
+    """The image files in the folders of the present images whose stem the dataset's list does
+    not hold (COCO's images beyond the curated list, VOC's of other splits): they are never
+    segmented nor scored, and the run names them rather than leaving them out in silence."""
+    folders = sorted({Path(info['img_path']).parent for info in infos})
+    listed = {str(i) for i in dataset.listed_ids}
+    return sorted(
+        path.stem
+        for folder in folders
+        for path in folder.iterdir()
+        if path.suffix.lower() in IMAGE_EXTENSIONS and path.stem not in listed
+    )
 
 
 def _select(infos: list[dict], image_ids: Sequence[str], dataset: ListedImageDataset) -> list[dict]:
@@ -328,6 +394,7 @@ def _evaluate_and_save(
     device: str,
     world_size: int,
     start: float,
+    unlisted: list[str],
 ) -> dict[str, Any]:
     evaluation = evaluate_predictions(cfg, infos, layout)
     failed = [
@@ -350,6 +417,7 @@ def _evaluate_and_save(
             'data_root': str(dataset.data_root),
             'split': getattr(dataset, 'split', None),
         },
+        'picture_pixels': cfg.get('picture_pixels'),
         'counts': {
             'listed': len(dataset.listed_ids),
             'missing': len(dataset.missing_ids),
@@ -360,10 +428,13 @@ def _evaluate_and_save(
             'segmented_this_run': sum(o.status == 'done' for o in outcomes),
         },
         'metrics': evaluation.metrics,
+        'protocol': evaluation.protocol,
+        'scored_ids': [row['img_id'] for row in evaluation.per_image],
         'nan_images': evaluation.nan_images,
         'failed': failed,
         'missing_ids': list(dataset.missing_ids),
         'not_segmented_ids': not_segmented,
+        'unlisted_ids': unlisted,
         'run': {
             'device': device,
             'world_size': world_size,

@@ -170,7 +170,9 @@ def segment_image(
     """Segment one image with a per-image segmentor (DynaSeg by default).
 
     Args:
-        image_or_path: an image file, or an array (H, W), (H, W, 3|4) of uint8/uint16/float.
+        image_or_path: an image file, or an array (H, W), (H, W, 3|4) of uint8/uint16/float
+            in RGB(A) order: an array from ``cv2.imread`` or ``mmcv.imread`` is BGR, pass
+            ``img[..., ::-1]``.
         config: a config path, name or Config; default :data:`DEFAULT_CONFIG` (the validated
             one).
         device: ``'cpu'`` or ``'cuda'``.

@@ -6,6 +6,7 @@ own (``image_scores``); an image whose own headline score is NaN is named, never
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from collections.abc import Sequence
@@ -24,7 +25,17 @@ from .layout import DatasetLayout
 from .records import plain_json
 from .runtime import one_line
 
-__all__ = ['EvaluationOutput', 'evaluate_predictions', 'format_results']
+__all__ = ['EvaluationOutput', 'describe_metric', 'evaluate_predictions', 'format_results']
+
+#: What the count entries of a metric's scores count: ``num_segments`` is the ground truth's.
+COUNT_LABELS = {
+    'num_images': 'images scored',
+    'num_segments': 'ground-truth segments scored, pooled over images',
+}
+#: Constructor arguments that say nothing about what a metric measures.
+_PLUMBING_ARGS = ('self', 'collect_device', 'prefix')
+#: Most image ids the console names in one list (eval_results.json lists them all).
+SHOWN_IDS = 20
 
 
 @dataclass
@@ -35,6 +46,49 @@ class EvaluationOutput:
     per_image: list[dict[str, Any]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
     nan_images: dict[str, dict[str, Any]] = field(default_factory=dict)
+    protocol: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _argument_docs(cls: type) -> dict[str, str]:
+    """The ``Args:`` entries of a class docstring (Google style), one line each."""
+    docs: dict[str, str] = {}
+    name, in_args = None, False
+    for line in (inspect.getdoc(cls) or '').splitlines():
+        if line.strip() == 'Args:':
+            in_args = True
+        elif in_args and line and not line.startswith(' '):
+            break  # the next section
+        elif in_args and line.startswith('    ') and not line.startswith('     '):
+            name, _, text = line.strip().partition(':')
+            docs[name] = text.strip()
+        elif in_args and name and line.strip():
+            docs[name] += ' ' + line.strip()
+    return docs
+
+
+def describe_metric(metric: Any) -> dict[str, Any]:
+    """What a metric measures, from the metric itself: its class, the constructor arguments
+    that define it (defaults included: ``relabel=True`` is a protocol even when no config says
+    it), the first line of its docstring and what each of those arguments means.
+
+    Returns:
+        ``{'metric': name, 'args': {arg: value}, 'summary': str, 'args_doc': {arg: str}}``.
+    """
+    cls = type(metric)
+    params = inspect.signature(cls.__init__).parameters
+    args = {
+        name: getattr(metric, name)
+        for name in params
+        if name not in _PLUMBING_ARGS and hasattr(metric, name)
+    }
+    docs = _argument_docs(cls)
+    summary = (inspect.getdoc(cls) or '').split('\n')[0]
+    return {
+        'metric': cls.__name__,
+        'args': args,
+        'summary': summary,
+        'args_doc': {name: docs[name] for name in args if name in docs},
+    }
 
 
 def _add_image_scores(metric: Any, rows: list[dict[str, Any]]) -> list[str] | None:
@@ -109,7 +163,7 @@ def evaluate_predictions(
     metrics = _build_metrics(cfg)
     model_config = plain_json(cfg.model.to_dict())
     picture_pixels = cfg.get('picture_pixels')
-    out = EvaluationOutput()
+    out = EvaluationOutput(protocol={m.prefix: describe_metric(m) for m in metrics})
     scored: list[dict] = []
     for info in infos:
         img_id = info['img_id']
@@ -153,16 +207,42 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
+def _id_list(ids: Sequence[str]) -> str:
+    shown = ', '.join(str(i) for i in ids[:SHOWN_IDS])
+    return shown + (f' ... ({len(ids) - SHOWN_IDS} more)' if len(ids) > SHOWN_IDS else '')
+
+
+def _metric_row(prefix: str, key: str, value: Any) -> tuple[str, str]:
+    label = COUNT_LABELS.get(key)
+    return f'{prefix}/{key}', _format_value(value) + (f' ({label})' if label else '')
+
+
 def format_results(results: dict[str, Any]) -> str:
-    """The printed summary: counts, then one ``metric | value`` row per score, then problems."""
-    counts = results['counts']
+    """The printed summary: which images of which split were scored, under which protocol, then
+    one ``metric | value`` row per score (counts say what they count), then problems."""
+    counts, dataset = results['counts'], results['dataset']
+    split = f" split '{dataset['split']}'" if dataset.get('split') else ''
+    picture = results.get('picture_pixels')
     lines = [
-        f'{results["config"]} (seed {results["seed"]}): {counts["scored"]} images scored '
-        f'of {counts["listed"]} listed ({counts["missing"]} missing, {counts["present"]} '
-        f'present, {counts["failed"]} failed, {counts["not_segmented"]} not segmented)'
+        f'{results["config"]} (seed {results["seed"]}) on {dataset["type"]}{split}: '
+        f'{counts["scored"]} images scored of {counts["listed"]} listed ({counts["missing"]} '
+        f'missing, {counts["present"]} present, {counts["failed"]} failed, '
+        f'{counts["not_segmented"]} not segmented)'
+        + (f', each segmented at <= {picture} pixels and scored at full size' if picture else '')
     ]
+    if results.get('scored_ids'):
+        lines.append(f'Scored: {_id_list(results["scored_ids"])}')
+    if results.get('protocol'):
+        lines.append('Protocol:')
+        meanings: dict[str, str] = {}
+        for prefix, described in results['protocol'].items():
+            args = ', '.join(f'{k}={v!r}' for k, v in described['args'].items())
+            lines.append(f'  {prefix}: {described["metric"]}({args}): {described["summary"]}')
+            for name, doc in described['args_doc'].items():
+                meanings.setdefault(name, doc)
+        lines += [f'  - {name}: {doc.replace("``", "")}' for name, doc in meanings.items()]
     rows = [
-        (f'{prefix}/{key}', _format_value(value))
+        _metric_row(prefix, key, value)
         for prefix, scores in results['metrics'].items()
         for key, value in scores.items()
     ]

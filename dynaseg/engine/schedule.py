@@ -13,7 +13,7 @@ class Schedule:
     """The stopping rule and the resolution plan of the per-image optimisation.
 
     The authors' rule is ``max_iters`` iterations or until q <= ``min_labels`` (the
-    defaults). The fast default adds two things that save most of
+    defaults). The fast and quick schedules add two things that save most of
     the work without changing the answer much: a coarse stage at no more than
     ``coarse_max_pixels`` that also stops once the label count has not changed for
     ``patience`` iterations, then ``refine_iters`` iterations at the working size.

@@ -35,6 +35,7 @@ from .runs import (
     run_work_dir,
     subset_for,
 )
+from .stamp import stamp_line
 from .tables import difference_text, markdown_row, run_cell, score_text
 
 TEMPLATE = 'docs/templates/results.md.in'
@@ -296,6 +297,8 @@ def render(runs: Sequence[Run], args: argparse.Namespace, command: str) -> str:
     commands = [shell_line(command_for(run, subset_for(run, args), args)) for run in runs]
     return fill(
         'report',
+        title=args.spec.title,
+        generated_for=stamp_line(Path(runs[0].config).stem),
         command=command,
         date=time.strftime('%Y-%m-%d'),
         score_only=' ' + fill('score-only') if args.score_only else '',
@@ -435,6 +438,8 @@ def render_table_report(runs: Sequence[Run], args: argparse.Namespace, command: 
         extra = {'paired': paired_table(bsds, args), 'seeds': seeds_table(bsds, args)}
     return fill(
         f'report-{args.spec.kind}',
+        title=args.spec.title,
+        generated_for=stamp_line(Path(bsds[0].config).stem),
         command=command,
         date=time.strftime('%Y-%m-%d'),
         machine=args.machine or machine_text(args.device, args.threads),

@@ -94,6 +94,7 @@ class ReportSpec:
 
     name: str
     kind: str  # the template block 'report-<kind>' ('report' for the multi-dataset one)
+    title: str  # the page's title
     output: str
     runs: tuple[Run, ...]
     images: int = 10  # BSDS500: the first N sorted test ids (0: all)
@@ -123,6 +124,7 @@ def load_spec(name: str) -> ReportSpec:
     return ReportSpec(
         name=name,
         kind=spec.kind,
+        title=spec.title,
         output=spec.output,
         runs=runs,
         images=spec.get('images', 10),

@@ -273,3 +273,56 @@ def test_real_cocostuff_curated_image(tmp_path: Path) -> None:
     assert counts['missing'] == 2174
     assert [row['img_id'] for row in read_results(tmp_path / 'work')[1]] == ['000000000785']
     assert 0 <= results['metrics']['b_per_image']['mIoU'] <= 1
+
+
+def test_a_run_names_its_split_images_protocol_and_what_the_list_leaves_out(
+    tmp_path: Path,
+) -> None:
+    """The console and eval_results.json say which split, which images were scored and under
+    which protocol; images on disk that the list leaves out are named, not silently skipped."""
+    root = make_cocostuff(tmp_path / 'coco', ['000000000001', '000000000002'])
+    extra, _ = piecewise_image(24, 32, seed=9)
+    Image.fromarray(extra).save(root / 'images' / 'val2017' / 'not_curated.jpg')
+    work, lines = tmp_path / 'work', []
+    results = run_dataset(tiny_config(COCO_CONFIG, root), work, log=lines.append)
+    saved, _ = read_results(work)
+    assert saved['scored_ids'] == results['scored_ids'] == ['000000000001', '000000000002']
+    assert saved['dataset']['split'] == 'val2017' and saved['unlisted_ids'] == ['not_curated']
+    described = saved['protocol']['b_per_image']
+    assert described['metric'] == 'CocoStuffMetric'
+    assert described['args']['protocol'] == 'per_image' and described['args_doc']['protocol']
+    text = '\n'.join(lines)
+    assert "CocoStuff27Dataset 'val2017' at" in text
+    assert "1 image(s) on disk beside the listed ones are not in CocoStuff27Dataset's list" in text
+    assert 'not_curated' in text and 'Scored: 000000000001, 000000000002' in text
+    assert "b_per_image: CocoStuffMetric(protocol='per_image'" in text
+
+
+def test_bsds_counts_say_they_count_ground_truth_segments(tmp_path: Path) -> None:
+    root = make_bsds(tmp_path / 'bsds', ['100'])
+    results = run_dataset(tiny_config(BSDS_CONFIG, root), tmp_path / 'work', log=lambda _: None)
+    text = format_results(results)
+    assert 'ground-truth segments scored' in text.split('all/num_segments')[1].splitlines()[0]
+    assert "all: KimSegmentMIoU(dataset='bsd500', mode=1, relabel=True" in text
+    assert '- relabel: split disconnected regions of a predicted label' in text
+
+
+def test_progress_streams_each_image_as_it_is_done(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each image's line is written before the next image starts (as the folder tool does),
+    not in one burst once the run is over."""
+    from dynaseg.apis import runtime
+
+    start = runtime.Progress.start
+    monkeypatch.setattr(
+        runtime.Progress, 'start', lambda self, stem: (print(f'start {stem}'), start(self, stem))
+    )
+    root = make_cocostuff(tmp_path / 'coco', ['a1', 'a2'])
+    run_dataset(tiny_config(COCO_CONFIG, root), tmp_path / 'work')
+    events = [
+        line.split(':')[0]
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith(('start', '['))
+    ]
+    assert events == ['start a1', '[1/2] a1', 'start a2', '[2/2] a2']

@@ -13,6 +13,8 @@ def test_template_has_every_block_the_report_fills() -> None:
     assert {'schedule-fast', 'schedule-capped', 'schedule-full', 'report', 'figures'} <= set(blocks)
     assert all(block.is_valid() for block in blocks.values())
     assert blocks['report'].get_identifiers() == [
+        'title',
+        'generated_for',
         'command',
         'date',
         'score_only',

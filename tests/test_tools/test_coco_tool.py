@@ -186,3 +186,30 @@ def test_evaluate_config_tool_on_bsds(tmp_path: Path) -> None:
     assert set(results['metrics']) == {'all', 'fine', 'coarse', 'bsds'}
     assert per_image[0]['img_id'] == '300' and 'coarse/mIoU' in per_image[0]
     assert 'bsds/PRI' in run.stdout and '1 images scored of 1 listed' in run.stdout
+
+
+def test_evaluate_takes_the_default_config_and_a_split(tmp_path: Path, capsys) -> None:
+    """``dynaseg-evaluate`` without --config runs the default config (as every tool does);
+    --split moves it to another split, here one the data root does not hold."""
+    from dynaseg.apis.inference import DEFAULT_CONFIG
+    from dynaseg.cli import evaluate_main
+
+    make_bsds(tmp_path / 'data' / 'bsds500', ['300'])
+    argv = ['--data-root', str(tmp_path / 'data'), '--images', '0']
+    assert evaluate_main([*argv, '--work-dir', str(tmp_path / 'work')]) == 0
+    results, _ = read_results(tmp_path / 'work')
+    assert results['config'] == DEFAULT_CONFIG.stem and results['dataset']['split'] == 'test'
+    assert evaluate_main([*argv, '--split', 'val', '--work-dir', str(tmp_path / 'val')]) == 2
+    assert "lists no image of split 'val' (--split)" in capsys.readouterr().err
+
+
+def test_stream_output_flushes_every_line_into_a_pipe(monkeypatch) -> None:
+    import io
+
+    from dynaseg.cli import stream_output
+
+    piped = io.TextIOWrapper(io.BytesIO())
+    monkeypatch.setattr(sys, 'stdout', piped)
+    stream_output()
+    print('one image done')
+    assert piped.buffer.getvalue() == b'one image done\n'  # out before the run ends

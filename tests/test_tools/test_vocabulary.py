@@ -38,7 +38,7 @@ def tool_module(name: str) -> ModuleType:
 #: Every parser of the tools this module owns, with the arguments it requires.
 PARSERS = {
     'segment': (build_segment_parser, ['--input-folder', 'in', '--work-dir', 'out']),
-    'evaluate': (lambda: build_dataset_parser('Score.'), ['--config', 'c.py']),
+    'evaluate': (lambda: build_dataset_parser('Score.', DEFAULT_CONFIG), []),
     'coco': (lambda: build_dataset_parser('COCO.', 'coco-config'), []),
     'train_reference': (
         build_train_reference_parser,
@@ -57,6 +57,7 @@ SHARED_VALUES = {
     '--work-dir': 'outputs',
     '--config': 'dynaseg-fsf_cnn-m2_fast_bsds500',
     '--data-root': 'data',
+    '--split': 'val',
     '--images': '3',
     '--image-ids': '100007',
     '--device': 'cuda',
@@ -172,7 +173,7 @@ def unwrapped(text: str) -> str:
     return ''.join(text.split())  # argparse also wraps after the hyphens inside a name
 
 
-@pytest.mark.parametrize('name', ['segment', 'demo', 'scribble_figure'])
+@pytest.mark.parametrize('name', ['segment', 'evaluate', 'demo', 'scribble_figure'])
 def test_help_names_the_real_default_config(name, parsers):
     text = help_text(parsers[name][0])
     assert f'Default:{DEFAULT_CONFIG.stem}' in unwrapped(text)

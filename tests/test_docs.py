@@ -1,0 +1,64 @@
+"""The manual holds together: every relative link resolves, the index lists every page, every
+generated page says which config it was generated for (and whether that is still the default),
+and no page speaks of the machine it was made on beyond its hardware."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from dynaseg.reports.stamp import generated_pages, stamp_text
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DOCS = REPO_ROOT / 'docs'
+#: The pages a reader follows links through: the README, docs/ and the configs' README.
+PAGES = sorted(
+    [REPO_ROOT / 'README.md', *DOCS.rglob('*.md'), *(REPO_ROOT / 'configs').rglob('*.md')]
+)
+LINK = re.compile(r'\]\(([^)\s]+)\)')
+#: Words about the session a page was made in, not about the project or its hardware.
+MACHINE_WORDS = re.compile(r'this task|not drawn|\.\./shared/data|`status`', re.IGNORECASE)
+
+
+def anchors(page: Path) -> set[str]:
+    """GitHub's anchors of a page's headings."""
+    headings = re.findall(r'^#+ (.+)$', page.read_text(encoding='utf-8'), re.MULTILINE)
+    return {re.sub(r'[^\w\- ]', '', h).strip().lower().replace(' ', '-') for h in headings}
+
+
+@pytest.mark.parametrize('page', PAGES, ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_every_relative_link_resolves(page: Path) -> None:
+    broken = []
+    for target in LINK.findall(page.read_text(encoding='utf-8')):
+        if re.match(r'^[a-z]+:', target):
+            continue  # a web address
+        path, _, anchor = target.partition('#')
+        resolved = (page.parent / path).resolve() if path else page
+        if not resolved.exists():
+            broken.append(target)
+        elif anchor and resolved.suffix == '.md' and anchor not in anchors(resolved):
+            broken.append(target)
+    assert not broken, f'{page.relative_to(REPO_ROOT)}: {broken}'
+
+
+def test_the_index_lists_every_page() -> None:
+    index = (DOCS / 'README.md').read_text(encoding='utf-8')
+    linked = {(DOCS / target.partition('#')[0]).resolve() for target in LINK.findall(index)}
+    pages = {p.resolve() for p in DOCS.rglob('*.md') if p.name != 'README.md'}
+    assert not sorted(str(p.relative_to(DOCS)) for p in pages - linked)
+
+
+@pytest.mark.parametrize('page', generated_pages(DOCS), ids=lambda p: str(p.relative_to(DOCS)))
+def test_every_generated_page_is_stamped_against_todays_default(page: Path) -> None:
+    """Fails after DEFAULT_CONFIG changes or a tool rewrote a page, until
+    ``python -m dynaseg.reports.stamp`` is run."""
+    text = page.read_text(encoding='utf-8')
+    assert stamp_text(text) == text
+    assert '> Generated for `' in text
+
+
+@pytest.mark.parametrize('page', PAGES, ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_no_page_speaks_of_the_session_it_was_made_in(page: Path) -> None:
+    assert not MACHINE_WORDS.findall(page.read_text(encoding='utf-8'))
