@@ -2,7 +2,7 @@
 
 Every way of changing a loaded config goes through :func:`apply_overrides`: ``--cfg-options``
 and the named flags of the tools (:mod:`dynaseg.cli`), ``segment_image(**overrides)``
-(:mod:`.inference`) and the settings of a search (:mod:`.tuning`). mmengine merges any key,
+(:mod:`.inference`) and the settings of a search (:mod:`dynaseg.tuning`). mmengine merges any key,
 so without a check a misspelt key is ignored silently, or ends in a traceback from the class
 that reads it once the model is built.
 
