@@ -1,0 +1,236 @@
+"""What a folder run finds in its output folder: the folder's config, which stems belong to which
+input, and which images are done.
+
+- **One config per folder.** The first worker records the model config and guidance in
+  ``<out>/config.json``, atomically and exclusively (:func:`claim_folder_config`); every later or
+  concurrent worker compares against it and is refused in one line (:class:`OtherConfigError`).
+  A folder made before ``config.json`` existed is checked against its records
+  (:func:`check_same_config`).
+- **Stems in use are kept.** An input whose outputs exist (its record names it) keeps their stem
+  (:func:`kept_stems`, then :func:`~dynaseg.utils.image_io.output_stems`), so adding an input
+  never renames another input's outputs.
+- **Done means made from this input by this config.** A label map counts only if its record
+  names the same input file, with the same size and SHA-256, the same model config and guidance
+  (and scribble mask): :func:`why_not_done` says why not, for the log.
+- **Names the file system refuses** are found before any optimisation (:func:`name_refusal`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mmengine.config import Config
+
+from dynaseg.utils.fileio import (
+    UnwritableDirectoryError,
+    create_json,
+    file_fingerprint,
+    name_too_long,
+    save_json,
+)
+from dynaseg.utils.image_io import candidate_stems
+
+from .inference import config_name
+from .layout import OutputLayout
+from .records import load_record, plain_json
+from .runtime import one_line, printable
+
+__all__ = [
+    'OtherConfigError',
+    'check_same_config',
+    'claim_folder_config',
+    'kept_stems',
+    'name_refusal',
+    'read_record',
+    'run_identity',
+    'why_not_done',
+]
+
+
+class OtherConfigError(ValueError):
+    """The output folder holds label maps made with another model config."""
+
+
+def run_identity(cfg: Config, guided: bool) -> dict:
+    """What the label maps of a folder must share: the model config and whether scribbles
+    guide it, as records and ``config.json`` hold them."""
+    return {'model_config': plain_json(cfg.model.to_dict()), 'scribble': guided}
+
+
+def _record_identity(record: dict) -> dict:
+    return {
+        'model_config': plain_json(record.get('model_config')),
+        'scribble': 'scribble' in record,
+    }
+
+
+def _describe(identity: dict) -> str:
+    guidance = 'scribble-guided' if identity['scribble'] else 'unguided'
+    return f'{guidance}, seed {(identity["model_config"] or {}).get("seed", "?")}'
+
+
+def check_same_config(
+    layout: OutputLayout, stems: list[str], cfg: Config, guided: bool = False
+) -> None:
+    """Refuse a folder without ``config.json`` (made before it existed) whose label maps were
+    made with another model config or guidance: a rerun would otherwise redo them one by one
+    and leave a folder of two configs' labels.
+
+    A label map without a readable record (written by hand, or by a version before records
+    held the config) is left to the per-image check (:func:`why_not_done`).
+
+    Raises:
+        OtherConfigError: naming how many, one of them, its config, and the two ways out.
+    """
+    wanted = run_identity(cfg, guided)
+    others = []
+    for stem in stems:
+        try:
+            record = load_record(layout.record(stem))
+        except (OSError, ValueError):
+            continue
+        if 'model_config' in record and _record_identity(record) != wanted:
+            others.append((stem, record.get('config', '?')))
+    if others:
+        stem, name = others[0]
+        raise OtherConfigError(
+            f'{len(others)} of the {len(stems)} label maps in {printable(str(layout.root))!r} '
+            f'were made with another model config (e.g. {printable(stem)}.png, by {name}); '
+            'rerun with --overwrite to redo them with this one, or choose another --work-dir'
+        )
+
+
+def claim_folder_config(
+    layout: OutputLayout, cfg: Config, guided: bool, *, overwrite: bool = False
+) -> bool:
+    """Record this run's model config and guidance in ``<out>/config.json``, or check them
+    against the record there: one config per output folder, from the first worker on.
+
+    The file is created atomically and exclusively, so of workers started together exactly one
+    writes it and every other compares against it. ``overwrite`` replaces it (the run redoes
+    every image).
+
+    Returns:
+        Whether this call wrote the file.
+
+    Raises:
+        OtherConfigError: the folder's config differs, in one line naming both.
+        UnwritableDirectoryError: the file cannot be written.
+    """
+    identity = run_identity(cfg, guided)
+    content = {'config': config_name(cfg), **identity}
+    try:
+        if overwrite:
+            save_json(layout.config, content)
+            return True
+        if create_json(layout.config, content):
+            return True
+    except OSError as err:  # before any work: a full disk or a read-only output, in one line
+        raise UnwritableDirectoryError(
+            f'cannot write {printable(str(layout.config))}: {err.strerror or err}'
+        ) from err
+    try:
+        recorded = load_record(layout.config)
+        theirs = {key: recorded[key] for key in identity}
+    except (OSError, ValueError, KeyError) as err:
+        raise OtherConfigError(
+            f'cannot read {printable(str(layout.config))} ({one_line(err)}); rerun with '
+            '--overwrite to redo the folder with this config, or choose another --work-dir'
+        ) from err
+    if plain_json(theirs) != identity:
+        raise OtherConfigError(
+            f'{printable(str(layout.root))!r} holds label maps of another model config '
+            f'({recorded.get("config", "?")}, {_describe(theirs)}; this run: '
+            f'{config_name(cfg)}, {_describe(identity)}); rerun with --overwrite to redo them '
+            'with this one, or choose another --work-dir'
+        )
+    return False
+
+
+def read_record(layout: OutputLayout, stem: str, cache: dict[str, dict | None]) -> dict | None:
+    """``stem``'s record (None: none, or unreadable), read once per run."""
+    if stem not in cache:
+        try:
+            cache[stem] = load_record(layout.record(stem))
+        except (OSError, ValueError):
+            cache[stem] = None
+    return cache[stem]
+
+
+def kept_stems(
+    layout: OutputLayout, images: list[Path], cache: dict[str, dict | None]
+) -> dict[Path, str]:
+    """The stems whose outputs already belong to each image (their record names it)."""
+    kept = {}
+    for path in images:
+        for stem in candidate_stems(path):
+            record = read_record(layout, stem, cache)
+            if record is not None and Path(str(record.get('image', ''))).name == path.name:
+                kept[path] = stem
+                break
+    return kept
+
+
+def why_not_done(
+    layout: OutputLayout,
+    path: Path,
+    stem: str,
+    identity: dict,
+    record: dict | None,
+    mask: Path | None = None,
+) -> str | None:
+    """Why ``stem``'s outputs do not count as the segmentation of ``path`` by this run, or
+    None when they do: its label map exists and its record names the same input file, with
+    the same size and content, the same model config and guidance (and scribble mask).
+
+    Args:
+        record: ``stem``'s record as read (None: missing or unreadable).
+        mask: the scribble mask of a guided run.
+
+    Returns:
+        None (done), ``''`` (no label map: simply to do) or the reason to redo it.
+    """
+    if not layout.label_map(stem).exists():
+        return ''
+    if record is None:
+        return 'its label map has no readable record'
+    made_from = Path(str(record.get('image', ''))).name
+    if made_from != path.name:
+        return f'its outputs were made from {printable(made_from)}'
+    try:
+        if _changed(path, record.get('input')):
+            return 'the input changed since its label map was made'
+        if _record_identity(record) != identity:
+            return f'its label map was made {_describe(_record_identity(record))}'
+        if mask is not None and not mask.is_file():
+            return 'its scribble mask is missing'
+        if mask is not None and _changed(mask, record.get('scribble_input')):
+            return 'its scribble mask changed since its label map was made'
+    except _OldRecord:
+        return 'its record predates input fingerprints'
+    except OSError as err:
+        return f'the input cannot be read ({err.strerror or err})'
+    return None
+
+
+class _OldRecord(Exception):
+    """A record written before records held the input's fingerprint."""
+
+
+def _changed(path: Path, known: object) -> bool:
+    if not isinstance(known, dict) or 'sha256' not in known:
+        raise _OldRecord
+    now = file_fingerprint(path, known)
+    return (now['bytes'], now['sha256']) != (known.get('bytes'), known['sha256'])
+
+
+def name_refusal(layout: OutputLayout, stem: str, *, visualize: bool, save_csv: bool) -> str | None:
+    """Why an output of ``stem`` cannot be created (a name over the file system's limit)."""
+    targets = [layout.label_map(stem), layout.record(stem)]
+    targets += [layout.csv(stem)] if save_csv else []
+    targets += [layout.color(stem), layout.overlay(stem)] if visualize else []
+    for target in targets:
+        reason = name_too_long(layout.root, target.name)
+        if reason is not None:
+            return f'{reason}; rename the input to a shorter name'
+    return None
