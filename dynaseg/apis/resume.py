@@ -64,9 +64,34 @@ def _record_identity(record: dict) -> dict:
     }
 
 
-def _describe(identity: dict) -> str:
-    guidance = 'scribble-guided' if identity['scribble'] else 'unguided'
-    return f'{guidance}, seed {(identity["model_config"] or {}).get("seed", "?")}'
+def _flat(node: object, prefix: str = 'model') -> dict[str, object]:
+    """A config's values by dotted key (``model.backbone.channels``)."""
+    if not isinstance(node, dict):
+        return {prefix: node}
+    return {key: value for k, v in node.items() for key, value in _flat(v, f'{prefix}.{k}').items()}
+
+
+_UNSET = '<unset>'
+
+
+def _shown(value: object) -> str:
+    text = value if value == _UNSET else repr(value)
+    return str(text) if len(str(text)) <= 40 else str(text)[:37] + '...'
+
+
+def _guidance(guided: object) -> str:
+    return 'scribble-guided' if guided else 'unguided'
+
+
+def _difference(theirs: dict, ours: dict) -> str:
+    """The first difference between a folder's identity and this run's, for a one-line
+    message: ``model.seed = 0 there, 7 here``."""
+    if theirs.get('scribble') != ours['scribble']:
+        return f'{_guidance(theirs.get("scribble"))} there, {_guidance(ours["scribble"])} here'
+    there, here = _flat(theirs.get('model_config')), _flat(ours['model_config'])
+    keys = sorted({*there, *here})
+    key = next((k for k in keys if there.get(k, _UNSET) != here.get(k, _UNSET)), 'model')
+    return f'{key} = {_shown(there.get(key, _UNSET))} there, {_shown(here.get(key, _UNSET))} here'
 
 
 def check_same_config(
@@ -140,9 +165,8 @@ def claim_folder_config(
     if plain_json(theirs) != identity:
         raise OtherConfigError(
             f'{printable(str(layout.root))!r} holds label maps of another model config '
-            f'({recorded.get("config", "?")}, {_describe(theirs)}; this run: '
-            f'{config_name(cfg)}, {_describe(identity)}); rerun with --overwrite to redo them '
-            'with this one, or choose another --work-dir'
+            f'({recorded.get("config", "?")}: {_difference(theirs, identity)}); rerun with '
+            '--overwrite to redo them with this one, or choose another --work-dir'
         )
     return False
 
@@ -201,7 +225,7 @@ def why_not_done(
         if _changed(path, record.get('input')):
             return 'the input changed since its label map was made'
         if _record_identity(record) != identity:
-            return f'its label map was made {_describe(_record_identity(record))}'
+            return f'made with another config ({_difference(_record_identity(record), identity)})'
         if mask is not None and not mask.is_file():
             return 'its scribble mask is missing'
         if mask is not None and _changed(mask, record.get('scribble_input')):
