@@ -56,14 +56,13 @@ from .batching import ImageJob, segment_file, segment_jobs
 from .claims import Claims
 from .inference import build_segmentor, config_name
 from .layout import OutputLayout, complete_side_outputs, discard_partial_outputs
-from .records import load_record
 from .resume import (
     OtherConfigError,
+    RecordCache,
     check_same_config,
     claim_folder_config,
     kept_stems,
     name_refusal,
-    read_record,
     run_identity,
     why_not_done,
 )
@@ -189,7 +188,7 @@ def segment_folder(
         raise NoImagesError(f'no images to segment in {printable(str(input_folder))!r}{others}')
     layout = OutputLayout(Path(output_folder))
     layout.create(visualize)
-    records: dict[str, dict | None] = {}
+    records: RecordCache = {}
     stems = output_stems(images, kept=kept_stems(layout, images, records))
     if not overwrite and not layout.config.exists():  # a folder made before config.json
         labelled = [stems[p] for p in images if layout.label_map(stems[p]).exists()]
@@ -209,14 +208,7 @@ def segment_folder(
     # Why each image is not done: None when it is, '' when it has no label map, else the
     # reason to redo it (logged). Under overwrite every image is to do.
     redo = {
-        path: why_not_done(
-            layout,
-            path,
-            stems[path],
-            identity,
-            read_record(layout, stems[path], records),
-            mask_path(path),
-        )  # fmt: skip
+        path: why_not_done(layout, path, stems[path], identity, mask_path(path), records)
         for path in images
         if path not in refused and not overwrite
     }
@@ -255,11 +247,7 @@ def segment_folder(
             return False
         if overwrite and written < started:
             return False
-        try:
-            record: dict | None = load_record(layout.record(stem))
-        except (OSError, ValueError):
-            record = None
-        return why_not_done(layout, path, stem, identity, record, mask_path(path)) is None
+        return why_not_done(layout, path, stem, identity, mask_path(path)) is None
 
     def clear_earlier_outputs(stem: str, recovered: bool) -> None:
         """Only the claim holder writes an image's files: what a gone holder, or an earlier

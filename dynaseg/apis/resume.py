@@ -41,6 +41,7 @@ __all__ = [
     'claim_folder_config',
     'kept_stems',
     'name_refusal',
+    'RecordCache',
     'read_record',
     'run_identity',
     'why_not_done',
@@ -171,18 +172,32 @@ def claim_folder_config(
     return False
 
 
-def read_record(layout: OutputLayout, stem: str, cache: dict[str, dict | None]) -> dict | None:
-    """``stem``'s record (None: none, or unreadable), read once per run."""
-    if stem not in cache:
-        try:
-            cache[stem] = load_record(layout.record(stem))
-        except (OSError, ValueError):
-            cache[stem] = None
-    return cache[stem]
+#: Records read during a run, by stem: the record file's identity when read, and its content.
+RecordCache = dict[str, tuple[tuple[int, int, int], dict | None]]
+
+
+def read_record(layout: OutputLayout, stem: str, cache: RecordCache | None = None) -> dict | None:
+    """``stem``'s record as it is now (None: none, or unreadable). With ``cache``, a record
+    file unchanged since it was last read (same inode, size, time) is not parsed again."""
+    path = layout.record(stem)
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if cache is not None and stem in cache and cache[stem][0] == key:
+        return cache[stem][1]
+    try:
+        record: dict | None = load_record(path)
+    except (OSError, ValueError):
+        record = None
+    if cache is not None:
+        cache[stem] = (key, record)
+    return record
 
 
 def kept_stems(
-    layout: OutputLayout, images: list[Path], cache: dict[str, dict | None]
+    layout: OutputLayout, images: list[Path], cache: RecordCache | None = None
 ) -> dict[Path, str]:
     """The stems whose outputs already belong to each image (their record names it)."""
     kept = {}
@@ -200,22 +215,26 @@ def why_not_done(
     path: Path,
     stem: str,
     identity: dict,
-    record: dict | None,
     mask: Path | None = None,
+    cache: RecordCache | None = None,
 ) -> str | None:
     """Why ``stem``'s outputs do not count as the segmentation of ``path`` by this run, or
     None when they do: its label map exists and its record names the same input file, with
     the same size and content, the same model config and guidance (and scribble mask).
 
+    The record is read after the label map is seen: it is written before the label map, so
+    a label map finished by another worker meanwhile is judged with its own record.
+
     Args:
-        record: ``stem``'s record as read (None: missing or unreadable).
         mask: the scribble mask of a guided run.
+        cache: records read before (:func:`read_record`).
 
     Returns:
         None (done), ``''`` (no label map: simply to do) or the reason to redo it.
     """
     if not layout.label_map(stem).exists():
         return ''
+    record = read_record(layout, stem, cache)
     if record is None:
         return 'its label map has no readable record'
     made_from = Path(str(record.get('image', ''))).name
