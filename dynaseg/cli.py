@@ -69,6 +69,15 @@ def add_flag(parser: argparse.ArgumentParser, name: str, *aliases: str, **kwargs
     parser.add_argument(*dict.fromkeys(strings), **kwargs)
 
 
+def escape_unprintable_output() -> None:
+    """Print what a stream cannot encode as escapes (a file name that is not UTF-8 on a strict
+    UTF-8 or ASCII terminal) instead of raising in the middle of a run."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, 'reconfigure', None)
+        if reconfigure is not None:
+            reconfigure(errors='backslashreplace')
+
+
 def refuse(parser: argparse.ArgumentParser, message: str) -> int:
     """Report a bad argument the way argparse does, in one line (no usage, no traceback);
     returns the exit code for bad arguments, 2."""
@@ -270,10 +279,11 @@ def stream_output() -> None:
         reconfigure(line_buffering=True)
 
 
-def load_config_from_args(args: argparse.Namespace) -> Config:
+def load_config_from_args(args: argparse.Namespace, tool: str | None = None) -> Config:
     """``--config``, then ``--data-root`` and ``--split`` (if the parser has them), the named
-    setting flags and ``--cfg-options``, in that order; each override checked (an unknown key
-    raises :class:`~dynaseg.apis.overrides.UnknownConfigKeyError`)."""
+    setting flags and ``--cfg-options``, in that order; each override checked (an unknown key,
+    or with ``tool`` a key that tool does not read, raises
+    :class:`~dynaseg.apis.overrides.UnknownConfigKeyError`)."""
     from dynaseg.apis.dataset_runner import apply_data_root, apply_split
     from dynaseg.apis.inference import load_config
     from dynaseg.apis.overrides import apply_overrides
@@ -283,8 +293,8 @@ def load_config_from_args(args: argparse.Namespace) -> Config:
         apply_data_root(cfg, args.data_root)
     if getattr(args, 'split', None) is not None and 'dataset' in cfg:
         apply_split(cfg, args.split)
-    apply_overrides(cfg, setting_options(args))
-    return apply_overrides(cfg, args.cfg_options)
+    apply_overrides(cfg, setting_options(args), tool)
+    return apply_overrides(cfg, args.cfg_options, tool)
 
 
 def bad_config_message(args: argparse.Namespace, err: Exception) -> str:
@@ -302,18 +312,22 @@ def bad_config_message(args: argparse.Namespace, err: Exception) -> str:
 def build_segment_parser() -> argparse.ArgumentParser:
     """``dynaseg-segment`` / ``tools/DynaSeg_SCF_BSD_VOC.py``: segment a folder."""
     from dynaseg.apis.inference import DEFAULT_CONFIG
-    from dynaseg.apis.runtime import EXIT_OUTPUT_STOPPED
+    from dynaseg.apis.runtime import EXIT_LEFT_TO_OTHERS, EXIT_OUTPUT_STOPPED
 
     parser = argparse.ArgumentParser(
         description='DynaSeg unsupervised segmentation of every image in a folder. Writes '
         '<work-dir>/<stem>.png (single-channel label map at the input size), '
         '<work-dir>/vis/<stem>_color.png and <stem>_overlay.jpg (unless --visualize 0), '
         '<work-dir>/records/<stem>.json and, with --save-csv, <work-dir>/<stem>.csv. Images '
-        'whose label map exists are skipped, so an interrupted run resumes when rerun; runs '
-        'started on the same folders share the images (claims in <work-dir>/claims).',
-        epilog='Exit codes: 0 ok, 1 some images failed (listed), 2 bad arguments or folders, '
+        'whose outputs were made from the same input file (size and content) with the same '
+        'config are skipped, so an interrupted run resumes when rerun; runs started on the '
+        'same folders share the images (claims in <work-dir>/claims).',
+        epilog='Exit codes: 0 ok, 1 some images failed (listed), 2 bad arguments or folders '
+        '(an output folder that is the input folder by any path, a key this tool does not '
+        "read, another config than the folder's), "
         f'{EXIT_OUTPUT_STOPPED} stopped at the first output write error that would repeat (disk '
-        'full, read-only, permission denied; one line names it), 130/143 interrupted.',
+        f'full, read-only, permission denied; one line names it), {EXIT_LEFT_TO_OTHERS} images '
+        'left to live claims of other workers (listed; not all done), 130/143 interrupted.',
     )
     add_flag(parser, 'input-folder', required=True, help='folder of input images')
     add_flag(
@@ -321,7 +335,7 @@ def build_segment_parser() -> argparse.ArgumentParser:
         'work-dir',
         '--output-folder',
         required=True,
-        help='output folder: created if missing; must differ from the input folder',
+        help='output folder: created if missing; must not be the input folder (by any path)',
     )
     add_config(parser, default=DEFAULT_CONFIG)
     add_setting_flags(parser)
@@ -335,7 +349,9 @@ def build_segment_parser() -> argparse.ArgumentParser:
     )
     add_flag(parser, 'save-csv', action='store_true', help='also write Kim-format CSV label maps')
     parser.add_argument(
-        '--overwrite', action='store_true', help='redo images whose label map already exists'
+        '--overwrite',
+        action='store_true',
+        help="redo every image, and make this config the folder's (<work-dir>/config.json)",
     )
     add_flag(
         parser,
@@ -393,9 +409,10 @@ def build_segment_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> Config:
     """The config with the named flags, then ``--cfg-options``, merged in (all keys checked)."""
+    from dynaseg.apis.overrides import FOLDER_TOOL
     from dynaseg.models.segmentors import reference_image_config
 
-    cfg = load_config_from_args(args)
+    cfg = load_config_from_args(args, FOLDER_TOOL)
     if getattr(args, 'reference_checkpoint', None):
         cfg.model = reference_image_config(cfg.model, args.reference_checkpoint)
     return cfg
@@ -403,6 +420,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 def segment_main(argv: Sequence[str] | None = None) -> int:
     """``dynaseg-segment``: segment a folder; returns the exit code."""
+    escape_unprintable_output()
     parser = build_segment_parser()
     args = parser.parse_args(argv)
     stream_output()

@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +36,7 @@ import numpy as np
 from PIL import Image
 
 from dynaseg.engine import NonFiniteBatchError, NonFiniteLossError, bucket_by_size
-from dynaseg.utils.fileio import OutputStorageError
+from dynaseg.utils.fileio import OutputStorageError, file_fingerprint
 from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS, load_image
 from dynaseg.utils.scribble_io import read_scribble, scribble_classes
 
@@ -96,6 +96,17 @@ def batch_fallback_reason(model: DynaSegBase, batch_size: int, scribble: bool) -
 Result = tuple[ImageJob, ImageOutcome | Exception]
 
 
+def input_fields(path: str | os.PathLike[str], field_name: str = 'input') -> dict:
+    """The record field holding the fingerprint of an input file, taken before it is read:
+    if the file changes while it is segmented, the record names the older content and the
+    next run redoes it. Empty if the file cannot be read (reading it fails with the reason).
+    """
+    try:
+        return {field_name: file_fingerprint(path)}
+    except OSError:
+        return {}
+
+
 def segment_file(
     path: str | os.PathLike[str],
     out_stem: str,
@@ -138,13 +149,13 @@ def segment_file(
             so it is redone next run.
     """
     layout = OutputLayout(Path(output_folder))
+    record_extra = dict(record_extra or {}, **input_fields(path))
     rgb = load_image(path, max_pixels=max_image_pixels)
     mask = None
     if scribble is not None:
+        record_extra.update(input_fields(scribble, 'scribble_input'))
         mask = read_scribble(scribble, rgb.shape[:2], model.q_max)
-        record_extra = dict(
-            record_extra or {}, scribble=str(scribble), scribble_classes=scribble_classes(mask)
-        )
+        record_extra.update(scribble=str(scribble), scribble_classes=scribble_classes(mask))
     labels, record = model.segment(
         image_to_tensor(rgb, model), on_iteration=on_iteration, scribble=mask
     )
@@ -298,6 +309,7 @@ def _batch(chunk: list[ImageJob], run: _Run) -> Iterator[Result]:
                 yield job, taken_elsewhere
                 continue
             try:
+                job = replace(job, record_extra=dict(job.record_extra, **input_fields(job.path)))
                 loaded.append((job, load_image(job.path, max_pixels=run.max_image_pixels)))
             except Exception as err:
                 run.release(job)

@@ -72,6 +72,17 @@ class OutputLayout:
         """Where workers sharing the folder claim images (:mod:`~dynaseg.apis.claims`)."""
         return self.root / 'claims'
 
+    @property
+    def config(self) -> Path:
+        """The model config and guidance of every label map in the folder
+        (:func:`~dynaseg.apis.folder.claim_folder_config`)."""
+        return self.root / 'config.json'
+
+    @property
+    def folders(self) -> list[Path]:
+        """Every folder a run writes in."""
+        return [self.root, self.root / 'records', self.root / 'vis', self.claims]
+
     def side_outputs(self, stem: str) -> list[Path]:
         """Every output of ``stem`` except its label map."""
         return [self.record(stem), self.csv(stem), self.color(stem), self.overlay(stem)]
