@@ -145,7 +145,7 @@ def regenerate_command(args: argparse.Namespace) -> str:
     output = repo_relative(args.output)
     command = tool_command(
         'reproduce',
-        ('--data-root', args.data_root),
+        ('--data-root', args.data_root if args.data_root_given else None),
         ('--work-dir', args.work_dir),
         ('--ids', args.ids) if args.ids else ('--images', args.images),
         ('--device', None if args.device == 'cpu' else args.device),
@@ -336,8 +336,22 @@ def table_row(run: Run, args: argparse.Namespace) -> tuple[str, list[str]]:
     return markdown_row([*cells, labels.schedule_text(model)]), notes
 
 
-#: Region metrics in the paired table: plain means over images (covering is a pooled ratio).
-PAIRED_REGION_METRICS = ('PRI', 'VOI')
+#: Region metrics in the paired table: PRI and VOI are plain means over images, covering a ratio
+#: pooled over images (:func:`annotated_areas` weighs them).
+PAIRED_REGION_METRICS = ('PRI', 'VOI', 'covering')
+
+
+def annotated_areas(run: Run, args: argparse.Namespace, ids: Sequence[str]) -> dict[str, float]:
+    """Each image's weight in BSDS covering, which pools covered over annotated area across
+    images and annotations: its annotated area summed over its annotations, read from the
+    ground truth of ``run``'s dataset for the images ``ids`` ({} where it is absent)."""
+    dataset = run_dataset(run, args.data_root)
+    wanted = set(ids)
+    return {
+        info['img_id']: float(sum(int((gt > 0).sum()) for gt in dataset.load_ground_truth(info)))
+        for info in dataset.list_samples()
+        if info['img_id'] in wanted and info.get('gt_path') is not None
+    }
 
 
 def seed_runs_and_comparisons(
@@ -360,7 +374,9 @@ def paired_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
     if not comparisons:  # e.g. ``--only`` the seed runs: nothing to pair the default with
         return ''
     base = run_result(runs[0], args).scored_rows()
-    rows = []
+    areas = annotated_areas(runs[0], args, [row['img_id'] for row in base])
+    default_refiners = model_config(runs[0], args).get('refine')
+    rows, without_optimisation = [], []
     for run in comparisons:
         model = model_config(run, args)
         label = f'{labels.method_label(model)}, levers: {labels.levers_label(model)}'
@@ -368,23 +384,63 @@ def paired_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
         if not base or not per_image:
             missing = 'the default' if not base else 'this run'
             rows.append(
-                markdown_row([label, *['n/a'] * 6, f'{missing} has no per-image scores here'])
+                markdown_row([label, *['n/a'] * 7, f'{missing} has no per-image scores here'])
             )
             continue
         diffs = [paired_difference(base, per_image, m, args.bootstrap) for m in MODES]
-        region = []  # PRI and VOI are plain means over images: their paired means
+        region = []  # their paired (weighted) means over images
         for metric in PAIRED_REGION_METRICS:
             # '<evaluator prefix>/PRI': the prefix is the config's (bsds in the shipped ones)
             key = next((k for k in base[0] if k.endswith(f'/{metric}')), None)
+            weights = areas if metric == 'covering' else None
             try:
                 region.append(
-                    paired_mean_difference(base, per_image, key, args.bootstrap) if key else None
+                    paired_mean_difference(base, per_image, key, args.bootstrap, weights=weights)
+                    if key
+                    else None
                 )
-            except ValueError:  # the comparison has no per-image region scores
+            except ValueError:  # no per-image region scores (or, for covering, no ground truth)
                 region.append(None)
         cells = [difference_text(d) for d in diffs] + [difference_text(d, 3) for d in region]
         rows.append(markdown_row([label, str(diffs[0].num_images), *cells]) + ' |')  # no note
-    return fill('default-paired', resamples=args.bootstrap, rows='\n'.join(rows))
+        same_refiners = default_refiners and model.get('refine') == default_refiners
+        if same_refiners and not labels.is_dynaseg(model):  # the default without optimisation
+            without_optimisation.append(verdicts(labels.levers_label(model), [*diffs, *region]))
+    paragraph = (
+        '\n\n' + fill('default-optimisation', rows='\n'.join(without_optimisation))
+        if without_optimisation
+        else ''
+    )
+    return fill('default-paired', resamples=args.bootstrap, rows='\n'.join(rows)) + paragraph
+
+
+#: The paired table's metrics in order, and whether a higher value is better.
+PAIRED_METRICS = (
+    ('all', True),
+    ('fine', True),
+    ('coarse', True),
+    ('PRI', True),
+    ('VOI', False),
+    ('covering', True),
+)
+
+
+def verdicts(label: str, differences: Sequence[Any]) -> str:
+    """One line of the paragraph on what the optimisation adds: against the comparison
+    ``label``, the metrics whose paired interval (default - it) favours the default, those it
+    cannot tell, and those that favour the comparison."""
+    groups: dict[str, list[str]] = {'better': [], 'cannot tell': [], 'worse': []}
+    for (metric, higher_better), d in zip(PAIRED_METRICS, differences, strict=True):
+        if d is None:
+            continue
+        digits = 4 if metric in KIM_MODES else 3
+        text = f'{metric} {difference_text(d, digits)}'
+        if d.low > 0 or d.high < 0:
+            groups['better' if (d.low > 0) == higher_better else 'worse'].append(text)
+        else:
+            groups['cannot tell'].append(text)
+    parts = [f'{verdict} in {", ".join(items)}' for verdict, items in groups.items() if items]
+    return f'- against {label}: ' + '; '.join(parts) + '.'
 
 
 def seeds_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
