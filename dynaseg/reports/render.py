@@ -120,17 +120,22 @@ def status(
     return None
 
 
-def saved_note(run: Run, result: RunResult, args: argparse.Namespace) -> str | None:
-    """The note of a row computed from a saved result (None: from its work dir)."""
-    if not result.saved:
-        return None
-    return fill(
-        'saved-result',
-        name=run.name,
-        work_dir=repo_relative(run_work_dir(run, subset_for(run, args), args)),
-        document=repo_relative(result.saved),
-        machine=result.machine or 'not recorded',
-    )
+def saved_notes(runs: Sequence[Run], args: argparse.Namespace) -> list[str]:
+    """One note naming the rows computed from the results this report saved, because their work
+    dirs are not here ([] when every row is read from its work dir)."""
+    saved = [(run, result) for run in runs if (result := run_result(run, args)).saved]
+    if not saved:
+        return []
+    machines = sorted({result.machine for _, result in saved if result.machine})
+    return [
+        fill(
+            'saved-results',
+            names=', '.join(f'`{run.name}`' for run, _ in saved),
+            folder=repo_relative(Path(saved[0][1].saved).parent),
+            work_dir=repo_relative(args.work_dir),
+            machine='; '.join(machines) or 'the machine this report names',
+        )
+    ]
 
 
 def images_cell(result: RunResult, subset: ReportSubset, complete: bool) -> str:
@@ -176,7 +181,6 @@ def table_rows(
         model = model_config(run, args)
         note = status(run, result, subset, args)
         notes += [f'- `{run.name}`: {note}'] if note else []
-        notes += [saved] if (saved := saved_note(run, result, args)) else []
         cells = [labels.method_label(model), labels.extractor_label(model)]
         cells += [labels.silhouette_label(model), images_cell(result, subset, note is None)]
         cells += [score_text(c) for c in run.dataset_class.report_scores(result.metrics or {})]
@@ -184,7 +188,7 @@ def table_rows(
             result.mean('iterations'), result.mean('num_labels'), result.mean('seconds')
         )
         rows.append(markdown_row([*cells, timing, labels.schedule_text(model)]))
-    return rows, notes
+    return rows, notes + saved_notes([r for r in runs if r.dataset == dataset], args)
 
 
 def bootstrap_cells(result: RunResult, n: int) -> list[str]:
@@ -332,7 +336,6 @@ def table_row(run: Run, args: argparse.Namespace) -> tuple[str, list[str]]:
     cells += [images_cell(result, subset, note is None), *scores, fmt(result.mean('num_labels'), 1)]
     cells += [fmt(seconds, 2 if (seconds or 0) < 10 else 1), fmt(result.mean('iterations'), 0)]
     notes = [f'- `{run.name}`: {note}'] if note else []
-    notes += [saved] if (saved := saved_note(run, result, args)) else []
     return markdown_row([*cells, labels.schedule_text(model)]), notes
 
 
@@ -485,6 +488,7 @@ def render_table_report(runs: Sequence[Run], args: argparse.Namespace, command: 
         row, row_notes = table_row(run, args)
         rows.append(row)
         notes += row_notes
+    notes += saved_notes(bsds, args)
     intervals = fill('warm-start-intervals', resamples=args.bootstrap) if args.bootstrap else ''
     extra = {}
     if args.spec.kind == 'default':
