@@ -121,20 +121,21 @@ def status(
 
 
 def saved_notes(runs: Sequence[Run], args: argparse.Namespace) -> list[str]:
-    """One note naming the rows computed from the results this report saved, because their work
-    dirs are not here ([] when every row is read from its work dir)."""
-    saved = [(run, result) for run in runs if (result := run_result(run, args)).saved]
-    if not saved:
-        return []
-    machines = sorted({result.machine for _, result in saved if result.machine})
+    """A note per machine naming the rows computed from the results this report saved there,
+    because their work dirs are not here ([] when every row is read from its work dir)."""
+    by_machine: dict[str, list[tuple[Run, RunResult]]] = {}
+    for run in runs:
+        if (result := run_result(run, args)).saved:
+            by_machine.setdefault(result.machine, []).append((run, result))
     return [
         fill(
             'saved-results',
             names=', '.join(f'`{run.name}`' for run, _ in saved),
             folder=repo_relative(Path(saved[0][1].saved).parent),
             work_dir=repo_relative(args.work_dir),
-            machine='; '.join(machines) or 'the machine this report names',
+            machine=machine or 'the machine this report names',
         )
+        for machine, saved in by_machine.items()
     ]
 
 
