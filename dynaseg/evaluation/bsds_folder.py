@@ -19,6 +19,7 @@ It never imports torch.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -246,7 +247,8 @@ def benchmark_pairs(
     def keep(record: dict[str, Any]) -> None:
         records[record['image']] = record
         if out is not None:
-            save_json(out / f'{record["image"]}.json', record)
+            # One line per record: 200 images x 99 thresholds stay about 2 MB to commit.
+            save_text(out / f'{record["image"]}.json', json.dumps(record, separators=(',', ':')))
         if on_record is not None:
             on_record(record)
 
@@ -254,7 +256,9 @@ def benchmark_pairs(
         for image_id, pred_path, gt_path in todo:
             keep(score_image(image_id, pred_path, cast(Path, gt_path), settings))
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+        # Spawned, not forked: a fork would copy a caller's threads (torch, BLAS) mid-state.
+        spawn = multiprocessing.get_context('spawn')
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=spawn) as pool:
             futures = [pool.submit(score_image, i, p, cast(Path, g), settings) for i, p, g in todo]
             try:
                 for future in as_completed(futures):
