@@ -37,13 +37,16 @@ import argparse
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mmengine.config import DictAction
 
+from dynaseg.evaluation.functional.bsds_records import INPUT_KINDS
 from dynaseg.evaluation.functional.kim_miou import BSDS_MODES
+from dynaseg.evaluation.functional.ucm import DEFAULT_NUM_THRESHOLDS
 from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:
@@ -785,6 +788,53 @@ def build_miou_parser() -> argparse.ArgumentParser:
         help='score the matched images even if some prediction or ground truth '
         'has no counterpart (exit code 0)',
     )
+    add_flag(
+        parser,
+        'bsds-bench',
+        action='store_true',
+        help='run the whole BSDS500 benchmark instead (boundary F at ODS/OIS and AP, covering, '
+        'PRI, VOI) on ucm2 hierarchies, segmentation sets or label maps; needs <id>.mat '
+        'ground truth (docs/metrics.md)',
+    )
+    add_flag(
+        parser,
+        'bsds-input',
+        choices=INPUT_KINDS,
+        default='auto',
+        help='--bsds-bench: what the prediction files are (auto: .mat/.npz/.npy hold ucm2 or '
+        'segs, .png/.csv are label maps; boundary-map: 8-bit soft boundary PNGs)',
+    )
+    add_flag(
+        parser,
+        'thresholds',
+        type=int,
+        default=DEFAULT_NUM_THRESHOLDS,
+        help='--bsds-bench: thresholds of a ucm2 or boundary map (the benchmark uses 99)',
+    )
+    add_flag(
+        parser,
+        'bench-parts',
+        nargs='+',
+        choices=('boundary', 'region'),
+        default=['boundary', 'region'],
+        help='--bsds-bench: which benchmarks to run (the boundary one is the slow one)',
+    )
+    add_flag(
+        parser,
+        'connectivity',
+        type=int,
+        choices=(4, 8),
+        default=8,
+        help="--bsds-bench: regions of a ucm2 cut and of a label map's disconnected parts "
+        "(8, the benchmark's bwlabel; or 4)",
+    )
+    add_flag(parser, 'workers', type=int, default=1, help='--bsds-bench: images scored at once')
+    add_flag(
+        parser,
+        'bench-out',
+        help='--bsds-bench: folder for the per-image <id>.json records (reused when the run is '
+        "repeated), summary.json and the benchmark's eval_*.txt files",
+    )
     return parser
 
 
@@ -793,40 +843,19 @@ def miou_main(argv: Sequence[str] | None = None) -> int:
 
     Returns the exit code: 0 ok, 1 unmatched files, 2 bad input.
     """
-    args = build_miou_parser().parse_args(argv)
+    parser = build_miou_parser()
+    args = parser.parse_args(argv)
+    if args.bsds_bench:
+        return _bsds_bench(parser, args)
     from dynaseg.evaluation.functional.io import LabelMapError
     from dynaseg.evaluation.kim_folder import pair_folders, score_pairs
 
     dataset = MIOU_DATASETS[args.dataset]
     try:
         paired = pair_folders(args.results_dir, args.ground_truth_dir, dataset)
-        unmatched = False
-        if paired.missing_ground_truth:
-            unmatched = True
-            print(
-                f'{"warning" if args.allow_missing else "error"}: no ground truth in '
-                f'{args.ground_truth_dir} for {len(paired.missing_ground_truth)} prediction(s): '
-                f'{_name_list(paired.missing_ground_truth)}',
-                file=sys.stderr,
-            )
-        if paired.missing_predictions:
-            unmatched = True
-            print(
-                f'{"warning" if args.allow_missing else "error"}: no prediction in '
-                f'{args.results_dir} for {len(paired.missing_predictions)} ground-truth image(s): '
-                f'{_name_list(paired.missing_predictions)}',
-                file=sys.stderr,
-            )
-        if unmatched and not args.allow_missing:
-            print(
-                f'error: unmatched files; pass --allow-missing to score the {len(paired.pairs)} '
-                'matched image(s) only',
-                file=sys.stderr,
-            )
-            return 1
-        if not paired.pairs:
-            print('error: no prediction matches a ground-truth file', file=sys.stderr)
-            return 2
+        unmatched = _unmatched_exit_code(args, paired)
+        if unmatched is not None:
+            return unmatched
         result = score_pairs(paired.pairs, dataset, args.mode, args.resize_images, args.relabel)
     except (LabelMapError, FileNotFoundError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
@@ -842,6 +871,86 @@ def miou_main(argv: Sequence[str] | None = None) -> int:
         f'{"on" if args.relabel else "off"})'
     )
     print(f'Average mIOU: {result["mIoU"]:.6f}')
+    return 0
+
+
+def _unmatched_exit_code(args: argparse.Namespace, paired: Any) -> int | None:
+    """Report the files without a counterpart; the exit code when the run must stop, else None."""
+    unmatched = False
+    for missing, where, what in (
+        (paired.missing_ground_truth, f'no ground truth in {args.ground_truth_dir}', 'prediction'),
+        (paired.missing_predictions, f'no prediction in {args.results_dir}', 'ground-truth image'),
+    ):
+        if missing:
+            unmatched = True
+            print(
+                f'{"warning" if args.allow_missing else "error"}: {where} for {len(missing)} '
+                f'{what}(s): {_name_list(missing)}',
+                file=sys.stderr,
+            )
+    if unmatched and not args.allow_missing:
+        print(
+            f'error: unmatched files; pass --allow-missing to score the {len(paired.pairs)} '
+            'matched image(s) only',
+            file=sys.stderr,
+        )
+        return 1
+    if not paired.pairs:
+        print('error: no prediction matches a ground-truth file', file=sys.stderr)
+        return 2
+    return None
+
+
+def _bsds_bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """``dynaseg-miou --bsds-bench``: the whole BSDS500 benchmark of a folder, as a table."""
+    if MIOU_DATASETS[args.dataset] != 'bsd500':
+        return refuse(parser, '--bsds-bench scores BSDS500 only (--dataset bsds500)')
+    from dynaseg.evaluation.bsds_folder import (
+        BenchSettings,
+        benchmark_pairs,
+        format_summary,
+        pair_bench_folders,
+        save_summary,
+    )
+    from dynaseg.evaluation.functional.bsds_records import summarise
+    from dynaseg.evaluation.functional.io import LabelMapError
+
+    try:
+        settings = BenchSettings(
+            kind=args.bsds_input,
+            thresholds=args.thresholds,
+            parts=tuple(dict.fromkeys(args.bench_parts)),
+            connectivity=args.connectivity,
+            relabel=args.relabel,
+            resize=args.resize_images,
+        )
+        paired = pair_bench_folders(args.results_dir, args.ground_truth_dir, args.bsds_input)
+        unmatched = _unmatched_exit_code(args, paired)
+        if unmatched is not None:
+            return unmatched
+        scored: list[dict[str, Any]] = []
+        start = time.perf_counter()
+        records = benchmark_pairs(
+            paired.pairs,
+            settings,
+            workers=args.workers,
+            bench_dir=args.bench_out,
+            on_record=scored.append,
+        )
+        elapsed = time.perf_counter() - start
+        summary = summarise(records)
+        if args.bench_out:
+            save_summary(args.bench_out, summary)
+    except (LabelMapError, OSError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    print(format_summary(summary))
+    print(
+        f'\nScored {len(scored)} image(s) in {elapsed:.1f} s with {args.workers} worker(s); '
+        f'{len(records) - len(scored)} record(s) reused from {args.bench_out}'
+        if args.bench_out
+        else f'\nScored {len(scored)} image(s) in {elapsed:.1f} s with {args.workers} worker(s)'
+    )
     return 0
 
 
