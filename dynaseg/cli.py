@@ -351,6 +351,22 @@ def build_segment_parser() -> argparse.ArgumentParser:
         '0: label maps and records only. No window is ever opened.',
     )
     add_flag(parser, 'save-csv', action='store_true', help='also write Kim-format CSV label maps')
+    cuts = parser.add_mutually_exclusive_group()
+    cuts.add_argument(
+        '--regions',
+        type=int,
+        metavar='K',
+        help="write the cut of each image's region hierarchy with exactly K connected regions "
+        '(unlike --num-segments: K labels, each possibly in many pieces). On a finished folder '
+        'the label maps are re-cut from <work-dir>/hierarchies/ without optimising again',
+    )
+    cuts.add_argument(
+        '--level',
+        type=float,
+        metavar='T',
+        help='write the cut of each hierarchy at level T in [0, 1] (every boundary weaker than '
+        'T gone); a finished folder is re-cut as with --regions',
+    )
     parser.add_argument(
         '--overwrite',
         action='store_true',
@@ -438,6 +454,7 @@ def segment_main(argv: Sequence[str] | None = None) -> int:
 def _segment(args: argparse.Namespace, cfg: Config) -> int:
     from dynaseg.apis.folder import segment_folder
     from dynaseg.apis.runtime import RunInterrupted, RunStopped, interrupt_on_sigterm
+    from dynaseg.hierarchy import Cut
     from dynaseg.utils.dist import finalize_distributed, init_distributed
     from dynaseg.utils.fileio import UnwritableDirectoryError
 
@@ -463,6 +480,7 @@ def _segment(args: argparse.Namespace, cfg: Config) -> int:
             scribble=args.scribble,
             scribble_folder=args.scribble_folder,
             batch_size=args.batch_size,
+            cut=Cut(args.regions, args.level),
         )
     except RunInterrupted as err:
         if err.summary is not None:

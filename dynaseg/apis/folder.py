@@ -47,15 +47,17 @@ from pathlib import Path
 
 from mmengine.config import Config
 
+from dynaseg.hierarchy import Cut
 from dynaseg.utils.dist import shard
 from dynaseg.utils.fileio import OutputStorageError, same_file
-from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS, list_images, output_stems
+from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS, list_images, load_image, output_stems
 from dynaseg.utils.scribble_io import ScribbleError, is_scribble_file, scribble_path_for
 
-from .batching import ImageJob, segment_file, segment_jobs
+from .batching import FINEST, ImageJob, segment_file, segment_jobs
 from .claims import Claims
 from .inference import build_segmentor, config_name
 from .layout import OutputLayout, complete_side_outputs, discard_partial_outputs
+from .recut import recut_image, stems_to_recut
 from .resume import (
     OtherConfigError,
     RecordCache,
@@ -133,6 +135,7 @@ def segment_folder(
     scribble: bool = False,
     scribble_folder: str | os.PathLike[str] | None = None,
     batch_size: int | None = None,
+    cut: Cut = FINEST,
 ) -> FolderSummary:
     """Segment the images of a folder (not its sub-folders), resuming where a run stopped.
 
@@ -163,6 +166,10 @@ def segment_folder(
         batch_size: most same-size images optimised together (see
             :mod:`~dynaseg.apis.batching`); None: the config's ``batch_size`` (default 1, one
             image at a time). Each rank batches its own shard.
+        cut: which cut of each image's region hierarchy its label map is (when the config
+            builds hierarchies): exactly K regions, a level, or the finest level (default).
+            Finished images saved as another cut are re-cut from their saved hierarchies
+            (:mod:`~dynaseg.apis.recut`), without optimising again.
 
     Returns:
         The :class:`FolderSummary` (every rank gets the whole run's summary).
@@ -176,9 +183,16 @@ def segment_folder(
         OtherConfigError: without ``overwrite``, the output folder holds label maps of another
             model config or guidance (:func:`claim_folder_config`), before any work.
         NotADirectoryError, ValueError, UnwritableDirectoryError: bad folders (an output
-            folder that is the input folder: :func:`check_folders`), before any work.
+            folder that is the input folder: :func:`check_folders`), or a ``cut`` some
+            finished image cannot give (no saved hierarchy, too few regions), before any work.
     """
     check_folders(input_folder, output_folder)
+    if not cut.finest and (cfg.get('hierarchy') is None or scribble or scribble_folder):
+        raise ValueError(
+            '--regions and --level cut a region hierarchy: the config must set one '
+            "(hierarchy = dict(type='MergeHierarchy'), as the default does) and scribbles "
+            'give none'
+        )
     images, not_images = list_images(input_folder, exclude=output_folder)
     guided = scribble or scribble_folder is not None
     if guided:
@@ -214,6 +228,7 @@ def segment_folder(
     }
     # Done images are set aside before sharding, so a resumed run balances the remaining work.
     done_before = sorted(p for p, reason in redo.items() if reason is None)
+    recut = set(stems_to_recut(layout, [stems[p] for p in done_before], cut, records))
     todo = [p for p in images if p not in refused and redo.get(p, '') is not None]
     my_done, my_todo = shard(done_before, rank, world_size), shard(todo, rank, world_size)
     my_refused = shard(sorted(refused), rank, world_size)
@@ -280,6 +295,13 @@ def segment_folder(
             log(f'failed: {printable(str(path))}: {outcome.reason}')
             finished(outcome)
         for path in my_done:
+            if stems[path] in recut:
+                rgb = load_image(path, max_pixels=max_image_pixels) if visualize else None
+                outcome = recut_image(
+                    layout, path, stems[path], cut, visualize=visualize, save_csv=save_csv, rgb=rgb
+                )
+                finished(outcome)
+                continue
             finished(
                 _skip(
                     path,
@@ -316,6 +338,7 @@ def segment_folder(
                 on_start=bar.start,
                 on_iteration=bar.on_iteration,
                 log=log if is_main else None,
+                cut=cut,
             ):
                 if isinstance(result, Exception):
                     outcome = ImageOutcome(

@@ -135,7 +135,8 @@ def config_name(cfg: Config) -> str:
 
 def build_segmentor(cfg: Config, device: str = 'cpu') -> PerImageSegmentor:
     """Build the segmentor of ``cfg`` on ``device``: DynaSeg (per-image or reference-image) or a
-    classical baseline (``dynaseg/models/segmentors/classical.py``)."""
+    classical baseline (``dynaseg/models/segmentors/classical.py``), with the builder of its
+    region hierarchy when the config has a top-level ``hierarchy``."""
     register_all_modules()
     from dynaseg.registry import MODELS
 
@@ -145,6 +146,8 @@ def build_segmentor(cfg: Config, device: str = 'cpu') -> PerImageSegmentor:
             f'config model type {cfg.model.get("type")!r} is not a per-image segmentor '
             '(DynaSeg or a classical baseline)'
         )
+    if cfg.get('hierarchy') is not None:
+        model.hierarchy = MODELS.build(cfg.hierarchy)
     return model.to(device).eval()
 
 
@@ -214,7 +217,7 @@ def segment_image(
     tensor = image_to_tensor(rgb, model)
     if model.hierarchy is None:
         if regions is not None or level is not None:
-            raise ValueError('regions and level cut a hierarchy: set model.hierarchy')
+            raise ValueError('regions and level cut a hierarchy: the config sets no `hierarchy`')
         labels, record = model.segment(tensor, on_iteration=on_iteration)
         return SegmentationResult(labels=labels, record=record)
     labels, record, hierarchy = model.segment_hierarchy(tensor, on_iteration=on_iteration)

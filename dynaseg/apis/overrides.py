@@ -178,6 +178,7 @@ DATASET_RUNNERS = 'the dataset runners (tools/evaluate_config.py, tools/DynaSeg_
 KEY_READERS: dict[str, tuple[str, ...]] = {
     'model': (FOLDER_TOOL, DATASET_RUNNERS),
     'batch_size': (FOLDER_TOOL, DATASET_RUNNERS),
+    'hierarchy': (FOLDER_TOOL, DATASET_RUNNERS),
     'picture_pixels': (DATASET_RUNNERS,),
     'data_root': (DATASET_RUNNERS,),
     'split': (DATASET_RUNNERS,),

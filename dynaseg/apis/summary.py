@@ -17,7 +17,8 @@ class ImageOutcome:
     stem: str
     #: 'done' | 'skipped' (its outputs are there, made from this input with this config) |
     #: 'failed' | 'other' (another worker sharing the folder did it during this run) |
-    #: 'held' (left to another worker's live claim: not known to be done)
+    #: 'held' (left to another worker's live claim: not known to be done) | 'recut' (done
+    #: before; its label map rewritten as another cut of its saved hierarchy)
     status: str
     reason: str = ''
     seconds: float = 0.0
@@ -43,6 +44,11 @@ class FolderSummary:
     @property
     def skipped(self) -> list[ImageOutcome]:
         return self._with('skipped')
+
+    @property
+    def recut(self) -> list[ImageOutcome]:
+        """Finished images whose label map was re-cut from their saved hierarchy."""
+        return self._with('recut')
 
     @property
     def failed(self) -> list[ImageOutcome]:
@@ -79,6 +85,7 @@ class FolderSummary:
             f'{"Interrupted by " + interrupted + ": " if interrupted else ""}'
             f'{len(self.done)} done, {len(self.skipped)} skipped (already done), '
             f'{len(self.failed)} failed, {len(self.not_images)} not images'
+            + (f', {len(self.recut)} re-cut from their hierarchies' if self.recut else '')
             + (f', {len(self.other)} by other workers' if self.other else '')
             + (f', {len(self.held)} left to live claims of other workers' if self.held else '')
             + (f'; {mean:.2f} s per image' if mean is not None else '')

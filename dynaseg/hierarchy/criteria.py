@@ -2,11 +2,12 @@
 DynaSeg's own; the trees themselves are higra's.
 
 A boundary between two regions gets a dissimilarity from what the optimisation learned, the
-distance between the regions' mean response vectors (the network was fitted to make one segment's
-pixels respond alike), optionally plus image evidence along the boundary, the mean Lab colour
-difference across it. The tree is then a watershed hierarchy of the region adjacency graph under
-those dissimilarities (Najman, Cousty, Perret, "Playing with Kruskal", ISMM 2013): regions are
-ranked by an attribute of the basins they would form and the least important basin merges first.
+distance between the regions' mean (unit-length) response vectors (the network was fitted to
+make one segment's pixels respond alike), optionally plus image evidence along the boundary,
+the mean Lab colour difference across it. The tree is then a watershed hierarchy of the region
+adjacency graph under those dissimilarities (Najman, Cousty, Perret, "Playing with Kruskal",
+ISMM 2013): regions are ranked by an attribute of the basins they would form and the least
+important basin merges first.
 
 - ``'volume'`` (area x depth): a small region, or a large one barely distinct from its
   neighbour, merges early; a large, distinct one survives to the coarse levels.
@@ -53,6 +54,12 @@ class MergeHierarchy:
         colour_weight: weight of the mean Lab colour difference across each boundary added to
             the feature distance (0: none).
         colour_sigma: Gaussian smoothing (pixels) of the image before that difference.
+        unit_response: scale each pixel's response vector to unit length before averaging
+            (the regions then differ by the direction of their response, not its size: on
+            val this ordered merges better, docs/log/hierarchy.md).
+        log_scale: the levels of the saved hierarchy are spread by
+            :func:`~.tree.log_levels` with this scale (None: linear in the attribute); no cut
+            changes, only the level that reaches it.
     """
 
     def __init__(
@@ -61,6 +68,8 @@ class MergeHierarchy:
         features: str = 'response',
         colour_weight: float = 0.0,
         colour_sigma: float = 1.0,
+        unit_response: bool = True,
+        log_scale: float | None = 1e-4,
     ) -> None:
         if tree not in TREES:
             raise ValueError(f'tree must be one of {TREES}, got {tree!r}')
@@ -72,6 +81,10 @@ class MergeHierarchy:
         self.features = features
         self.colour_weight = float(colour_weight)
         self.colour_sigma = float(colour_sigma)
+        self.unit_response = bool(unit_response)
+        if log_scale is not None and log_scale <= 0:
+            raise ValueError(f'log_scale must be > 0 or None, got {log_scale}')
+        self.log_scale = log_scale
 
     @property
     def needs_response(self) -> bool:
@@ -93,13 +106,14 @@ class MergeHierarchy:
             raise ValueError(f'image {rgb.shape[:2]} and labels {graph.shape} differ in size')
         weights = self.boundary_weights(graph, rgb, response)
         if self.tree == 'single':
-            return RegionHierarchy.from_boundary_weights(graph, weights)
+            tree, altitudes = hg.bpt_canonical(graph.rag, weights)
+            return RegionHierarchy.from_tree(graph, tree, altitudes, log_scale=self.log_scale)
         build = getattr(hg, f'watershed_hierarchy_by_{self.tree}')
         if self.tree == 'dynamics':
             tree, altitudes = build(graph.rag, weights)
         else:
             tree, altitudes = build(graph.rag, weights, vertex_area=graph.region_sizes())
-        return RegionHierarchy.from_tree(graph, tree, altitudes)
+        return RegionHierarchy.from_tree(graph, tree, altitudes, log_scale=self.log_scale)
 
     def boundary_weights(
         self, graph: RegionGraph, rgb: np.ndarray, response: np.ndarray | None
@@ -114,7 +128,12 @@ class MergeHierarchy:
                     f'response {response.shape[:2]} and labels {graph.shape} differ in size'
                 )
             features = np.asarray(response, np.float64)
-            scale = np.sqrt(features.shape[-1])  # a per-channel RMS distance
+            if self.unit_response:
+                norms = np.linalg.norm(features, axis=-1, keepdims=True)
+                features = features / np.maximum(norms, 1e-12)
+                scale = 1.0
+            else:
+                scale = np.sqrt(features.shape[-1])  # a per-channel RMS distance
         else:
             features, scale = lab, LAB_UNIT
         means = graph.region_means(features)

@@ -16,7 +16,7 @@ from torch import Tensor, nn
 
 from dynaseg.engine import DEFAULT_OPTIMIZER, EngineSettings, OptimizationRecord
 from dynaseg.engine.weights import load_extractor_weights
-from dynaseg.hierarchy import RegionHierarchy
+from dynaseg.hierarchy import MergeHierarchy, RegionHierarchy
 from dynaseg.models.losses import DynaSegLoss
 from dynaseg.models.refiners import apply_refiners, build_refiners
 from dynaseg.registry import MODELS
@@ -53,9 +53,12 @@ class PerImageSegmentor(BaseSegmentor):
             None or empty: none.
         data_preprocessor: mmseg's ``SegDataPreProcessor``; images reach :meth:`segment`
             normalised by it.
-        hierarchy: optional builder of a region hierarchy over the finished labels
-            (``dynaseg/hierarchy``, e.g. ``dict(type='MergeHierarchy')``), which
-            :meth:`segment_hierarchy` returns beside them; None: none.
+
+    :attr:`hierarchy`: the builder of a region hierarchy over the finished labels
+    (``dynaseg/hierarchy``), which :meth:`segment_hierarchy` returns beside them; None: none.
+    It is the config's top-level ``hierarchy`` key, not a ``model`` key, set by
+    :func:`dynaseg.apis.build_segmentor`: it never changes the labels, so the model config that
+    records and reports compare stays the one that made them.
     """
 
     def __init__(
@@ -65,13 +68,12 @@ class PerImageSegmentor(BaseSegmentor):
         refine: list[dict] | None = None,
         data_preprocessor: dict | None = None,
         init_cfg: dict | None = None,
-        hierarchy: dict | None = None,
     ) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.seed = seed
         self.relabel = relabel
         self.refiners = build_refiners(refine)
-        self.hierarchy = None if hierarchy is None else MODELS.build(hierarchy)
+        self.hierarchy: MergeHierarchy | None = None
         self.align_corners = False
         self.records: list[OptimizationRecord] = []
 
@@ -96,8 +98,8 @@ class PerImageSegmentor(BaseSegmentor):
         """
         if self.hierarchy is None:
             raise ValueError(
-                f'{type(self).__name__} builds no hierarchy: set model.hierarchy '
-                "(e.g. dict(type='MergeHierarchy'))"
+                f'{type(self).__name__} builds no hierarchy: the config sets no `hierarchy` '
+                "(e.g. hierarchy = dict(type='MergeHierarchy'))"
             )
         if not self.hierarchy.needs_response:
             labels, record = self.segment(image, on_iteration=on_iteration)
@@ -117,7 +119,7 @@ class PerImageSegmentor(BaseSegmentor):
         """:meth:`segment` and the response (1, C, h, w) its labels come from."""
         raise ValueError(
             f'{type(self).__name__} has no response to build a hierarchy from: use '
-            "model.hierarchy.features='colour'"
+            "hierarchy.features='colour'"
         )
 
     def batch_unsupported_reason(self) -> str | None:
@@ -195,7 +197,6 @@ class DynaSegBase(PerImageSegmentor):
         seed: seed of the extractor's initialisation; same seed, same labels.
         relabel: split disconnected regions of one label into separate segments.
         refine: refiners of the finished labels (see :class:`PerImageSegmentor`).
-        hierarchy: builder of a region hierarchy (see :class:`PerImageSegmentor`).
         checkpoint: optional local file of extractor weights (``dynaseg/engine/weights.py``):
             the network trained in reference-image mode, a warm start for every image's
             optimisation, or pretrained ResNet weights. Every extractor is built seeded, then
@@ -221,7 +222,6 @@ class DynaSegBase(PerImageSegmentor):
         seed: int = 0,
         relabel: bool = False,
         refine: list[dict] | None = None,
-        hierarchy: dict | None = None,
         checkpoint: str | None = None,
         data_preprocessor: dict | None = None,
         pretrained: str | None = None,
@@ -241,7 +241,6 @@ class DynaSegBase(PerImageSegmentor):
             refine=refine,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg,
-            hierarchy=hierarchy,
         )
         self.backbone_cfg = copy.deepcopy(backbone)
         # A resident copy gives the segmentor parameters (reference-image mode, mmseg's calls).

@@ -34,8 +34,6 @@ class ClassicalSegmentor(PerImageSegmentor):
         seed: seed of the method's random choices (k-means, quickshift); unused otherwise.
         relabel: split disconnected regions of one label into separate segments.
         refine: refiners of the labels (``dynaseg/models/refiners.py``).
-        hierarchy: builder of a region hierarchy over the labels (``dynaseg/hierarchy``; the
-            ``'colour'`` features: a classical segmenter has no response).
         data_preprocessor: as in the DynaSeg configs (``configs/_base_/models/
             data_preprocessor.py``); :meth:`segment` undoes its normalisation to recover the
             8-bit image. A refiner's classical segmentor needs none: it is handed RGB.
@@ -49,7 +47,6 @@ class ClassicalSegmentor(PerImageSegmentor):
         seed: int = 0,
         relabel: bool = False,
         refine: list[dict] | None = None,
-        hierarchy: dict | None = None,
         data_preprocessor: dict | None = None,
         pretrained: str | None = None,
         train_cfg: dict | None = None,
@@ -62,7 +59,6 @@ class ClassicalSegmentor(PerImageSegmentor):
             refine=refine,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg,
-            hierarchy=hierarchy,
         )
 
     @property
