@@ -127,9 +127,9 @@ class MergeHierarchy:
                 raise ValueError(
                     f'response {response.shape[:2]} and labels {graph.shape} differ in size'
                 )
-            features = np.asarray(response, np.float64)
+            features = np.asarray(response, np.float32)
             if self.unit_response:
-                norms = np.linalg.norm(features, axis=-1, keepdims=True)
+                norms = np.sqrt(np.einsum('hwc,hwc->hw', features, features))[..., None]
                 features = features / np.maximum(norms, 1e-12)
                 scale = 1.0
             else:

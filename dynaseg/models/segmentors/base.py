@@ -107,9 +107,12 @@ class PerImageSegmentor(BaseSegmentor):
         labels, record, response = self.segment_keeping_response(image, on_iteration)
         # The labels are the argmax of the response resized bilinearly; the regions' features
         # are read from the same resized response.
-        full = nn.functional.interpolate(
-            response.float(), size=labels.shape, mode='bilinear', align_corners=False
-        )[0]
+        full = response.float()
+        if tuple(full.shape[-2:]) != tuple(labels.shape):
+            full = nn.functional.interpolate(
+                full, size=labels.shape, mode='bilinear', align_corners=False
+            )
+        full = full[0]
         features = full.permute(1, 2, 0).cpu().numpy()
         return labels, record, self.hierarchy(labels, self.to_rgb(image), features)
 

@@ -1,0 +1,38 @@
+"""Render docs/results/hierarchy.md from committed records (dynaseg/reports/hierarchy.py).
+
+python tools/hierarchy_report.py [--collect ROW_SPLIT=BENCH_DIR ...] [--output PATH]
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from dynaseg.reports.hierarchy import OUTPUT, collect, render
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument(
+        '--collect',
+        nargs='*',
+        default=[],
+        metavar='ROW_SPLIT=DIR',
+        help='first copy the records of a dynaseg-miou --bench-out folder, e.g. '
+        'default_test=work_dirs/hier_bench_test',
+    )
+    parser.add_argument('--output', default=str(OUTPUT))
+    args = parser.parse_args()
+    for item in args.collect:
+        key, _, folder = item.partition('=')
+        name, _, split = key.rpartition('_')
+        if not (name and split and folder):
+            print(f'error: --collect takes ROW_SPLIT=DIR, got {item!r}', file=sys.stderr)
+            return 2
+        print(f'collected {collect(name, split, Path(folder))}')
+    Path(args.output).write_text(render())
+    print(f'wrote {args.output}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
