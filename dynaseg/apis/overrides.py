@@ -201,8 +201,15 @@ def _check_reader(key: str, tool: str) -> None:
             f'config key {key!r} is read by {" and ".join(readers)}, not by {tool}, which '
             f'reads {shown}'
         )
+    # A close key the tool reads: a plain keyword's config key (num_segments ->
+    # model.num_segments), or a close top-level key with the rest of the path kept.
+    keyword = difflib.get_close_matches(key, list(KEYWORDS), n=1, cutoff=0.75)
     close = difflib.get_close_matches(top, own, n=1, cutoff=0.6)
-    hint = f': did you mean {".".join([close[0], *key.split(".")[1:]])!r}?' if close else ''
+    if keyword and KEYWORDS[keyword[0]].keys[0].split('.')[0] in own:
+        suggestion: str | None = KEYWORDS[keyword[0]].keys[0]
+    else:
+        suggestion = '.'.join([close[0], *key.split('.')[1:]]) if close else None
+    hint = f': did you mean {suggestion!r}?' if suggestion else ''
     raise UnknownConfigKeyError(f'unknown config key {key!r} ({tool} reads {shown}){hint}')
 
 
