@@ -382,7 +382,7 @@ def paired_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
         return ''
     base = run_result(runs[0], args).scored_rows()
     areas = annotated_areas(runs[0], args, [row['img_id'] for row in base])
-    default_refiners = model_config(runs[0], args).get('refine')
+    default_refiners = refiner_kinds(model_config(runs[0], args).get('refine'))
     rows, without_optimisation = [], []
     for run in comparisons:
         model = model_config(run, args)
@@ -410,7 +410,7 @@ def paired_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
                 region.append(None)
         cells = [difference_text(d) for d in diffs] + [difference_text(d, 3) for d in region]
         rows.append(markdown_row([label, str(diffs[0].num_images), *cells]) + ' |')  # no note
-        same_refiners = default_refiners and model.get('refine') == default_refiners
+        same_refiners = default_refiners and refiner_kinds(model.get('refine')) == default_refiners
         if same_refiners and not labels.is_dynaseg(model):  # the default without optimisation
             without_optimisation.append(verdicts(labels.levers_label(model), [*diffs, *region]))
     paragraph = (
@@ -419,6 +419,13 @@ def paired_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
         else ''
     )
     return fill('default-paired', resamples=args.bootstrap, rows='\n'.join(rows)) + paragraph
+
+
+def refiner_kinds(refiners: list[dict[str, Any]] | None) -> list[tuple[str, str]]:
+    """Each refiner's type and the classical method of its regions, their scales aside: a row
+    with the default's kinds of refiners on classical labels is the default without its
+    optimisation, whether the scales are the default's or were chosen on val for its labels."""
+    return [(r.get('type', ''), r.get('regions', {}).get('type', '')) for r in refiners or ()]
 
 
 #: The paired table's metrics in order, and whether a higher value is better.
