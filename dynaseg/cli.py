@@ -37,13 +37,16 @@ import argparse
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mmengine.config import DictAction
 
+from dynaseg.evaluation.functional.bsds_records import INPUT_KINDS
 from dynaseg.evaluation.functional.kim_miou import BSDS_MODES
+from dynaseg.evaluation.functional.ucm import DEFAULT_NUM_THRESHOLDS
 from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:
@@ -67,6 +70,15 @@ def add_flag(parser: argparse.ArgumentParser, name: str, *aliases: str, **kwargs
             strings.append('--' + word)
     kwargs.setdefault('dest', name.strip('-').replace('-', '_'))
     parser.add_argument(*dict.fromkeys(strings), **kwargs)
+
+
+def escape_unprintable_output() -> None:
+    """Print what a stream cannot encode as escapes (a file name that is not UTF-8 on a strict
+    UTF-8 or ASCII terminal) instead of raising in the middle of a run."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, 'reconfigure', None)
+        if reconfigure is not None:
+            reconfigure(errors='backslashreplace')
 
 
 def refuse(parser: argparse.ArgumentParser, message: str) -> int:
@@ -270,10 +282,11 @@ def stream_output() -> None:
         reconfigure(line_buffering=True)
 
 
-def load_config_from_args(args: argparse.Namespace) -> Config:
+def load_config_from_args(args: argparse.Namespace, tool: str | None = None) -> Config:
     """``--config``, then ``--data-root`` and ``--split`` (if the parser has them), the named
-    setting flags and ``--cfg-options``, in that order; each override checked (an unknown key
-    raises :class:`~dynaseg.apis.overrides.UnknownConfigKeyError`)."""
+    setting flags and ``--cfg-options``, in that order; each override checked (an unknown key,
+    or with ``tool`` a key that tool does not read, raises
+    :class:`~dynaseg.apis.overrides.UnknownConfigKeyError`)."""
     from dynaseg.apis.dataset_runner import apply_data_root, apply_split
     from dynaseg.apis.inference import load_config
     from dynaseg.apis.overrides import apply_overrides
@@ -283,8 +296,8 @@ def load_config_from_args(args: argparse.Namespace) -> Config:
         apply_data_root(cfg, args.data_root)
     if getattr(args, 'split', None) is not None and 'dataset' in cfg:
         apply_split(cfg, args.split)
-    apply_overrides(cfg, setting_options(args))
-    return apply_overrides(cfg, args.cfg_options)
+    apply_overrides(cfg, setting_options(args), tool)
+    return apply_overrides(cfg, args.cfg_options, tool)
 
 
 def bad_config_message(args: argparse.Namespace, err: Exception) -> str:
@@ -302,18 +315,22 @@ def bad_config_message(args: argparse.Namespace, err: Exception) -> str:
 def build_segment_parser() -> argparse.ArgumentParser:
     """``dynaseg-segment`` / ``tools/DynaSeg_SCF_BSD_VOC.py``: segment a folder."""
     from dynaseg.apis.inference import DEFAULT_CONFIG
-    from dynaseg.apis.runtime import EXIT_OUTPUT_STOPPED
+    from dynaseg.apis.runtime import EXIT_LEFT_TO_OTHERS, EXIT_OUTPUT_STOPPED
 
     parser = argparse.ArgumentParser(
         description='DynaSeg unsupervised segmentation of every image in a folder. Writes '
         '<work-dir>/<stem>.png (single-channel label map at the input size), '
         '<work-dir>/vis/<stem>_color.png and <stem>_overlay.jpg (unless --visualize 0), '
         '<work-dir>/records/<stem>.json and, with --save-csv, <work-dir>/<stem>.csv. Images '
-        'whose label map exists are skipped, so an interrupted run resumes when rerun; runs '
-        'started on the same folders share the images (claims in <work-dir>/claims).',
-        epilog='Exit codes: 0 ok, 1 some images failed (listed), 2 bad arguments or folders, '
+        'whose outputs were made from the same input file (size and content) with the same '
+        'config are skipped, so an interrupted run resumes when rerun; runs started on the '
+        'same folders share the images (claims in <work-dir>/claims).',
+        epilog='Exit codes: 0 ok, 1 some images failed (listed), 2 bad arguments or folders '
+        '(an output folder that is the input folder by any path, a key this tool does not '
+        "read, another config than the folder's), "
         f'{EXIT_OUTPUT_STOPPED} stopped at the first output write error that would repeat (disk '
-        'full, read-only, permission denied; one line names it), 130/143 interrupted.',
+        f'full, read-only, permission denied; one line names it), {EXIT_LEFT_TO_OTHERS} images '
+        'left to live claims of other workers (listed; not all done), 130/143 interrupted.',
     )
     add_flag(parser, 'input-folder', required=True, help='folder of input images')
     add_flag(
@@ -321,7 +338,7 @@ def build_segment_parser() -> argparse.ArgumentParser:
         'work-dir',
         '--output-folder',
         required=True,
-        help='output folder: created if missing; must differ from the input folder',
+        help='output folder: created if missing; must not be the input folder (by any path)',
     )
     add_config(parser, default=DEFAULT_CONFIG)
     add_setting_flags(parser)
@@ -334,8 +351,26 @@ def build_segment_parser() -> argparse.ArgumentParser:
         '0: label maps and records only. No window is ever opened.',
     )
     add_flag(parser, 'save-csv', action='store_true', help='also write Kim-format CSV label maps')
+    cuts = parser.add_mutually_exclusive_group()
+    cuts.add_argument(
+        '--regions',
+        type=int,
+        metavar='K',
+        help="write the cut of each image's region hierarchy with exactly K connected regions "
+        '(unlike --num-segments: K labels, each possibly in many pieces). On a finished folder '
+        'the label maps are re-cut from <work-dir>/hierarchies/ without optimising again',
+    )
+    cuts.add_argument(
+        '--level',
+        type=float,
+        metavar='T',
+        help='write the cut of each hierarchy at level T in [0, 1] (every boundary weaker than '
+        'T gone); a finished folder is re-cut as with --regions',
+    )
     parser.add_argument(
-        '--overwrite', action='store_true', help='redo images whose label map already exists'
+        '--overwrite',
+        action='store_true',
+        help="redo every image, and make this config the folder's (<work-dir>/config.json)",
     )
     add_flag(
         parser,
@@ -393,9 +428,10 @@ def build_segment_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> Config:
     """The config with the named flags, then ``--cfg-options``, merged in (all keys checked)."""
+    from dynaseg.apis.overrides import FOLDER_TOOL
     from dynaseg.models.segmentors import reference_image_config
 
-    cfg = load_config_from_args(args)
+    cfg = load_config_from_args(args, FOLDER_TOOL)
     if getattr(args, 'reference_checkpoint', None):
         cfg.model = reference_image_config(cfg.model, args.reference_checkpoint)
     return cfg
@@ -403,6 +439,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 def segment_main(argv: Sequence[str] | None = None) -> int:
     """``dynaseg-segment``: segment a folder; returns the exit code."""
+    escape_unprintable_output()
     parser = build_segment_parser()
     args = parser.parse_args(argv)
     stream_output()
@@ -417,6 +454,7 @@ def segment_main(argv: Sequence[str] | None = None) -> int:
 def _segment(args: argparse.Namespace, cfg: Config) -> int:
     from dynaseg.apis.folder import segment_folder
     from dynaseg.apis.runtime import RunInterrupted, RunStopped, interrupt_on_sigterm
+    from dynaseg.hierarchy import Cut
     from dynaseg.utils.dist import finalize_distributed, init_distributed
     from dynaseg.utils.fileio import UnwritableDirectoryError
 
@@ -442,6 +480,7 @@ def _segment(args: argparse.Namespace, cfg: Config) -> int:
             scribble=args.scribble,
             scribble_folder=args.scribble_folder,
             batch_size=args.batch_size,
+            cut=Cut(args.regions, args.level),
         )
     except RunInterrupted as err:
         if err.summary is not None:
@@ -767,6 +806,53 @@ def build_miou_parser() -> argparse.ArgumentParser:
         help='score the matched images even if some prediction or ground truth '
         'has no counterpart (exit code 0)',
     )
+    add_flag(
+        parser,
+        'bsds-bench',
+        action='store_true',
+        help='run the whole BSDS500 benchmark instead (boundary F at ODS/OIS and AP, covering, '
+        'PRI, VOI) on ucm2 hierarchies, segmentation sets or label maps; needs <id>.mat '
+        'ground truth (docs/metrics.md)',
+    )
+    add_flag(
+        parser,
+        'bsds-input',
+        choices=INPUT_KINDS,
+        default='auto',
+        help='--bsds-bench: what the prediction files are (auto: .mat/.npz/.npy hold ucm2 or '
+        'segs, .png/.csv are label maps; boundary-map: 8-bit soft boundary PNGs)',
+    )
+    add_flag(
+        parser,
+        'thresholds',
+        type=int,
+        default=DEFAULT_NUM_THRESHOLDS,
+        help='--bsds-bench: thresholds of a ucm2 or boundary map (the benchmark uses 99)',
+    )
+    add_flag(
+        parser,
+        'bench-parts',
+        nargs='+',
+        choices=('boundary', 'region'),
+        default=['boundary', 'region'],
+        help='--bsds-bench: which benchmarks to run (the boundary one is the slow one)',
+    )
+    add_flag(
+        parser,
+        'connectivity',
+        type=int,
+        choices=(4, 8),
+        default=8,
+        help="--bsds-bench: regions of a ucm2 cut and of a label map's disconnected parts "
+        "(8, the benchmark's bwlabel; or 4)",
+    )
+    add_flag(parser, 'workers', type=int, default=1, help='--bsds-bench: images scored at once')
+    add_flag(
+        parser,
+        'bench-out',
+        help='--bsds-bench: folder for the per-image <id>.json records (reused when the run is '
+        "repeated), summary.json and the benchmark's eval_*.txt files",
+    )
     return parser
 
 
@@ -775,40 +861,19 @@ def miou_main(argv: Sequence[str] | None = None) -> int:
 
     Returns the exit code: 0 ok, 1 unmatched files, 2 bad input.
     """
-    args = build_miou_parser().parse_args(argv)
+    parser = build_miou_parser()
+    args = parser.parse_args(argv)
+    if args.bsds_bench:
+        return _bsds_bench(parser, args)
     from dynaseg.evaluation.functional.io import LabelMapError
     from dynaseg.evaluation.kim_folder import pair_folders, score_pairs
 
     dataset = MIOU_DATASETS[args.dataset]
     try:
         paired = pair_folders(args.results_dir, args.ground_truth_dir, dataset)
-        unmatched = False
-        if paired.missing_ground_truth:
-            unmatched = True
-            print(
-                f'{"warning" if args.allow_missing else "error"}: no ground truth in '
-                f'{args.ground_truth_dir} for {len(paired.missing_ground_truth)} prediction(s): '
-                f'{_name_list(paired.missing_ground_truth)}',
-                file=sys.stderr,
-            )
-        if paired.missing_predictions:
-            unmatched = True
-            print(
-                f'{"warning" if args.allow_missing else "error"}: no prediction in '
-                f'{args.results_dir} for {len(paired.missing_predictions)} ground-truth image(s): '
-                f'{_name_list(paired.missing_predictions)}',
-                file=sys.stderr,
-            )
-        if unmatched and not args.allow_missing:
-            print(
-                f'error: unmatched files; pass --allow-missing to score the {len(paired.pairs)} '
-                'matched image(s) only',
-                file=sys.stderr,
-            )
-            return 1
-        if not paired.pairs:
-            print('error: no prediction matches a ground-truth file', file=sys.stderr)
-            return 2
+        unmatched = _unmatched_exit_code(args, paired)
+        if unmatched is not None:
+            return unmatched
         result = score_pairs(paired.pairs, dataset, args.mode, args.resize_images, args.relabel)
     except (LabelMapError, FileNotFoundError, ValueError) as err:
         print(f'error: {err}', file=sys.stderr)
@@ -824,6 +889,86 @@ def miou_main(argv: Sequence[str] | None = None) -> int:
         f'{"on" if args.relabel else "off"})'
     )
     print(f'Average mIOU: {result["mIoU"]:.6f}')
+    return 0
+
+
+def _unmatched_exit_code(args: argparse.Namespace, paired: Any) -> int | None:
+    """Report the files without a counterpart; the exit code when the run must stop, else None."""
+    unmatched = False
+    for missing, where, what in (
+        (paired.missing_ground_truth, f'no ground truth in {args.ground_truth_dir}', 'prediction'),
+        (paired.missing_predictions, f'no prediction in {args.results_dir}', 'ground-truth image'),
+    ):
+        if missing:
+            unmatched = True
+            print(
+                f'{"warning" if args.allow_missing else "error"}: {where} for {len(missing)} '
+                f'{what}(s): {_name_list(missing)}',
+                file=sys.stderr,
+            )
+    if unmatched and not args.allow_missing:
+        print(
+            f'error: unmatched files; pass --allow-missing to score the {len(paired.pairs)} '
+            'matched image(s) only',
+            file=sys.stderr,
+        )
+        return 1
+    if not paired.pairs:
+        print('error: no prediction matches a ground-truth file', file=sys.stderr)
+        return 2
+    return None
+
+
+def _bsds_bench(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """``dynaseg-miou --bsds-bench``: the whole BSDS500 benchmark of a folder, as a table."""
+    if MIOU_DATASETS[args.dataset] != 'bsd500':
+        return refuse(parser, '--bsds-bench scores BSDS500 only (--dataset bsds500)')
+    from dynaseg.evaluation.bsds_folder import (
+        BenchSettings,
+        benchmark_pairs,
+        format_summary,
+        pair_bench_folders,
+        save_summary,
+    )
+    from dynaseg.evaluation.functional.bsds_records import summarise
+    from dynaseg.evaluation.functional.io import LabelMapError
+
+    try:
+        settings = BenchSettings(
+            kind=args.bsds_input,
+            thresholds=args.thresholds,
+            parts=tuple(dict.fromkeys(args.bench_parts)),
+            connectivity=args.connectivity,
+            relabel=args.relabel,
+            resize=args.resize_images,
+        )
+        paired = pair_bench_folders(args.results_dir, args.ground_truth_dir, args.bsds_input)
+        unmatched = _unmatched_exit_code(args, paired)
+        if unmatched is not None:
+            return unmatched
+        scored: list[dict[str, Any]] = []
+        start = time.perf_counter()
+        records = benchmark_pairs(
+            paired.pairs,
+            settings,
+            workers=args.workers,
+            bench_dir=args.bench_out,
+            on_record=scored.append,
+        )
+        elapsed = time.perf_counter() - start
+        summary = summarise(records)
+        if args.bench_out:
+            save_summary(args.bench_out, summary)
+    except (LabelMapError, OSError, ValueError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    print(format_summary(summary))
+    print(
+        f'\nScored {len(scored)} image(s) in {elapsed:.1f} s with {args.workers} worker(s); '
+        f'{len(records) - len(scored)} record(s) reused from {args.bench_out}'
+        if args.bench_out
+        else f'\nScored {len(scored)} image(s) in {elapsed:.1f} s with {args.workers} worker(s)'
+    )
     return 0
 
 

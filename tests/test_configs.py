@@ -129,12 +129,17 @@ def test_one_config_says_it_is_the_default():
 
 
 # The default's levers, refiners and schedule: each stated in one file, which the default and its
-# siblings inherit (MMSegmentation's rule: a config states only what differs).
+# siblings inherit (MMSegmentation's rule: a config states only what differs). The classical
+# segmenters cannot inherit the default: the two that take its refiners splice them in too.
 ONE_HOME = {
-    "padding_mode='replicate'": '_base_/models/dynaseg_fsf_cnn_replicate_edge.py',
-    'edge_sigma=0.15': '_base_/models/dynaseg_fsf_cnn_replicate_edge.py',
-    'coarse_max_pixels=10_000': '_base_/schedules/quick.py',
-    'refine={{_base_.refine}}': 'dynaseg/dynaseg-fsf_cnn-m2_quick_bsds500_replicate-edge-fh.py',
+    "padding_mode='replicate'": ['_base_/models/dynaseg_fsf_cnn_replicate_edge.py'],
+    'edge_sigma=0.15': ['_base_/models/dynaseg_fsf_cnn_replicate_edge.py'],
+    'coarse_max_pixels=10_000': ['_base_/schedules/quick.py'],
+    'refine={{_base_.refine}}': [
+        'baselines/felzenszwalb_bsds500_fh-refined.py',
+        'baselines/kmeans_bsds500_fh-refined.py',
+        'dynaseg/dynaseg-fsf_cnn-m2_quick_bsds500_replicate-edge-fh.py',
+    ],
 }
 
 
@@ -146,7 +151,7 @@ def code_lines(path: Path) -> list[str]:
 def test_each_lever_of_the_default_has_one_home(line):
     homes = sorted(p.relative_to(CONFIG_DIR).as_posix() for p in CONFIG_DIR.rglob('*.py'))
     stating = [h for h in homes if any(line in code for code in code_lines(CONFIG_DIR / h))]
-    assert stating == [ONE_HOME[line]]
+    assert stating == ONE_HOME[line]
 
 
 def test_configs_readme_names_every_config_and_every_rename():

@@ -10,6 +10,10 @@ Usage (installed as ``dynaseg-segment``, the same flags):
 The authors' spellings stay accepted: --input_folder, --output_folder (= --work-dir),
 --nChannel, --maxIter, --minLabels, --nConv. Run with --help for every flag; the work is done
 by dynaseg.apis.segment_folder.
+
+Exit codes: 0 every image done, 1 some failed, 2 bad arguments or folders (before any work),
+3 stopped at a repeating output write error, 4 images left to live claims of other workers,
+130/143 interrupted.
 """
 
 import sys

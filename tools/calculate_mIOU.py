@@ -10,6 +10,13 @@ The authors' spellings stay accepted (--results_dir, --ground_truth_dir, --resiz
 
 The last line printed is ``Average mIOU: <value>``. Exit code 0 on success, 1 when a
 prediction or ground-truth file has no counterpart (unless --allow-missing), 2 on bad input.
+
+The whole BSDS500 benchmark (boundary F at ODS / OIS and AP, covering, PRI and VOI at ODS / OIS)
+of hierarchies (ucm2), segmentation sets or label maps, against ``<id>.mat`` ground truth:
+    python tools/calculate_mIOU.py --bsds-bench --results-dir OUT --ground-truth-dir GT \
+        [--bsds-input auto|ucm2|segs|label-map|boundary-map] [--thresholds 99] \
+        [--bench-parts boundary region] [--connectivity 8|4] [--workers N] [--bench-out DIR]
+It prints a table (docs/metrics.md) and, with --bench-out, saves one JSON record per image.
 """
 
 import sys

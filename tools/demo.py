@@ -71,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--overwrite',
         action='store_true',
-        help='segment the samples again even where a label map exists (needed after changing '
-        'the config or --max-side of an earlier demo in the same folder)',
+        help='segment the samples again even where they are done (needed after changing the '
+        'config of an earlier demo in the same folder; another --max-side redoes them anyway)',
     )
     add_config(parser, default=DEFAULT_CONFIG)
     add_setting_flags(parser)
@@ -115,13 +115,6 @@ def main(argv: list[str] | None = None) -> int:
     for outcome in summary.done + summary.skipped:
         rgb = np.asarray(Image.open(outcome.image).convert('RGB'))
         labels = load_label_map(segmentation / f'{outcome.stem}.png')
-        if labels.shape != rgb.shape[:2]:  # an earlier demo's label map, at another --max-side
-            return refuse(
-                parser,
-                f'{segmentation / outcome.stem}.png is {labels.shape[1]}x{labels.shape[0]}, '
-                f'its sample {rgb.shape[1]}x{rgb.shape[0]} (another --max-side): rerun with '
-                '--overwrite, or choose another --work-dir',
-            )
         rows.append([rgb, colorize_labels(labels), overlay(rgb, labels)])
     if rows:
         save_image(out / 'demo_grid.png', make_grid(rows, titles=['image', 'labels', 'overlay']))

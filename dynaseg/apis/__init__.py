@@ -4,8 +4,9 @@ Modules: :mod:`.inference` (one image; configs by path or name), :mod:`.folder` 
 resumable), :mod:`.dataset_runner` (a config's dataset) with :mod:`.scoring` (its metrics),
 :mod:`.reference_training` (reference-image mode), and what runs share: :mod:`.overrides` (checked
 config overrides and the plain names of the common settings), :mod:`.layout` (output files),
-:mod:`.summary` (outcomes) and :mod:`.runtime` (signals, progress, gathering ranks). Flags live in
-:mod:`dynaseg.cli`.
+:mod:`.summary` (outcomes) and :mod:`.runtime` (signals, progress, gathering ranks); a folder run
+also has :mod:`.resume` (what counts as done, one config per folder) and :mod:`.claims` (workers
+sharing it). Flags live in :mod:`dynaseg.cli`.
 """
 
 from .dataset_runner import run_dataset

@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +36,8 @@ import numpy as np
 from PIL import Image
 
 from dynaseg.engine import NonFiniteBatchError, NonFiniteLossError, bucket_by_size
-from dynaseg.utils.fileio import OutputStorageError
+from dynaseg.hierarchy import Cut
+from dynaseg.utils.fileio import OutputStorageError, file_fingerprint
 from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS, load_image
 from dynaseg.utils.scribble_io import read_scribble, scribble_classes
 
@@ -87,6 +88,8 @@ def batch_fallback_reason(model: DynaSegBase, batch_size: int, scribble: bool) -
         return None
     if scribble:
         return 'scribble guidance is optimised one image at a time'
+    if getattr(model, 'hierarchy', None) is not None:
+        return "a region hierarchy is built from one image's response at a time"
     reason_of = getattr(model, 'batch_unsupported_reason', None)
     if reason_of is None:
         return f'{type(model).__name__} labels one image at a time'
@@ -94,6 +97,19 @@ def batch_fallback_reason(model: DynaSegBase, batch_size: int, scribble: bool) -
 
 
 Result = tuple[ImageJob, ImageOutcome | Exception]
+#: The cut a tool writes when none is asked for: the finest level, the segmentor's own labels.
+FINEST = Cut()
+
+
+def input_fields(path: str | os.PathLike[str], field_name: str = 'input') -> dict:
+    """The record field holding the fingerprint of an input file, taken before it is read:
+    if the file changes while it is segmented, the record names the older content and the
+    next run redoes it. Empty if the file cannot be read (reading it fails with the reason).
+    """
+    try:
+        return {field_name: file_fingerprint(path)}
+    except OSError:
+        return {}
 
 
 def segment_file(
@@ -109,8 +125,13 @@ def segment_file(
     on_iteration: Callable[[int, int], None] | None = None,
     scribble: str | os.PathLike[str] | None = None,
     contiguous_ids: bool = True,
+    cut: Cut = FINEST,
 ) -> ImageOutcome:
     """Segment one image file and write its outputs (label map last, all atomically).
+
+    When the model builds a region hierarchy (a config's ``hierarchy``) and the image has no
+    scribble, the hierarchy is saved beside the label map, and the label map written is its
+    ``cut`` (default: the finest level, the segmentor's own labels).
 
     Args:
         path: the input image (any format :func:`~dynaseg.utils.image_io.load_image` reads).
@@ -127,6 +148,7 @@ def segment_file(
             here by :func:`~dynaseg.utils.scribble_io.read_scribble`.
         contiguous_ids: store the label ids as 0..n-1 (see :func:`write_image_outputs`);
             scribble-guided labels always keep their ids, the scribble classes.
+        cut: the cut of the hierarchy written as the label map (:class:`~dynaseg.hierarchy.Cut`).
 
     Returns:
         The ``'done'`` :class:`ImageOutcome`.
@@ -138,16 +160,22 @@ def segment_file(
             so it is redone next run.
     """
     layout = OutputLayout(Path(output_folder))
+    record_extra = dict(record_extra or {}, **input_fields(path))
     rgb = load_image(path, max_pixels=max_image_pixels)
     mask = None
     if scribble is not None:
+        record_extra.update(input_fields(scribble, 'scribble_input'))
         mask = read_scribble(scribble, rgb.shape[:2], model.q_max)
-        record_extra = dict(
-            record_extra or {}, scribble=str(scribble), scribble_classes=scribble_classes(mask)
-        )
-    labels, record = model.segment(
-        image_to_tensor(rgb, model), on_iteration=on_iteration, scribble=mask
-    )
+        record_extra.update(scribble=str(scribble), scribble_classes=scribble_classes(mask))
+    tensor = image_to_tensor(rgb, model)
+    hierarchy = None
+    if model.hierarchy is not None and mask is None:
+        labels, record, hierarchy = model.segment_hierarchy(tensor, on_iteration=on_iteration)
+        record_extra['hierarchy'] = dict(leaves=hierarchy.num_leaves, cut=cut.to_json())
+        if not cut.finest:
+            labels = cut.of(hierarchy)
+    else:
+        labels, record = model.segment(tensor, on_iteration=on_iteration, scribble=mask)
     return write_image_outputs(
         layout,
         path,
@@ -160,6 +188,7 @@ def segment_file(
         save_csv=save_csv,
         contiguous_ids=contiguous_ids and mask is None,
         record_extra=record_extra,
+        hierarchy=hierarchy,
     )
 
 
@@ -177,6 +206,7 @@ def segment_jobs(
     on_start: Callable[[str], None] | None = None,
     on_iteration: Callable[[int, int], None] | None = None,
     log: Callable[[str], None] | None = None,
+    cut: Cut = FINEST,
 ) -> Iterator[Result]:
     """Segment ``jobs`` into ``output_folder``; yield ``(job, outcome or exception)`` per image.
 
@@ -190,6 +220,8 @@ def segment_jobs(
         on_start: called with the stem (or stems) about to be optimised.
         on_iteration: ``callback(iteration, num_labels)`` during each optimisation.
         log: where the one-line notice of a fallback to one image at a time goes.
+        cut: the cut of each image's hierarchy written as its label map (see
+            :func:`segment_file`).
     Yields:
         every job exactly once, in the order its image finished.
     Raises:
@@ -214,6 +246,7 @@ def segment_jobs(
         on_start,
         on_iteration,
         log,
+        cut,
     )
     if batch_size == 1 or reason is not None:
         for job in jobs:
@@ -244,6 +277,7 @@ class _Run:
     on_start: Callable[[str], None] | None
     on_iteration: Callable[[int, int], None] | None
     log: Callable[[str], None] | None
+    cut: Cut
 
     def claim(self, job: ImageJob) -> ImageOutcome | None:
         """None when ``job`` is this worker's to do; else its ``'other'`` outcome."""
@@ -279,6 +313,7 @@ def _one(job: ImageJob, run: _Run) -> Result:
             on_iteration=run.on_iteration,
             scribble=None if job.scribble is None else job.scribble(),
             contiguous_ids=run.contiguous_ids,
+            cut=run.cut,
         )
     except OutputStorageError:
         raise  # every later image would fail the same way: the run stops
@@ -298,6 +333,7 @@ def _batch(chunk: list[ImageJob], run: _Run) -> Iterator[Result]:
                 yield job, taken_elsewhere
                 continue
             try:
+                job = replace(job, record_extra=dict(job.record_extra, **input_fields(job.path)))
                 loaded.append((job, load_image(job.path, max_pixels=run.max_image_pixels)))
             except Exception as err:
                 run.release(job)

@@ -2,19 +2,23 @@
 
 Start the folder tool several times on the same input and output folders (on one machine, or on
 several that share the file system) and the processes split the images between them, with no
-launcher. Before it segments an image, a worker creates ``<out>/claims/<stem>.claim`` with
-``O_CREAT | O_EXCL`` (exactly one process succeeds); the file names its owner as JSON: ``host``,
-``pid_namespace``, ``pid``, ``process_start`` (the kernel's start time of that pid) and
-``claimed_at``. The owner removes it once the image's label map is written or the image failed,
-and removes the then empty ``claims/`` folder when it finishes.
+launcher. Before it segments an image, a worker creates ``<out>/claims/<hash>.claim`` with
+``O_CREAT | O_EXCL`` (exactly one process succeeds; ``<hash>`` is
+:func:`~dynaseg.utils.fileio.short_name` of the stem, so any stem the file system accepts can
+be claimed). The file names its owner as JSON: ``stem``, ``host``, ``boot_id`` (the kernel's
+``/proc/sys/kernel/random/boot_id``), ``pid_namespace``, ``pid``, ``process_start`` (the
+kernel's start time of that pid) and ``claimed_at``. The owner removes it once the image's
+label map is written or the image failed, and only if the claim there is still its own; it
+removes the then empty ``claims/`` folder when it finishes.
 
 A claim whose owner is gone (a worker killed with SIGKILL, a machine that went down) is
 recovered by the next worker that reaches the image:
 
-- **Same host** (the same hostname and pid namespace): the owner is gone when no process has
-  its pid, or the process that has it started at another time (the pid was reused), or is a
-  zombie.
-- **Another host**: its owner refreshes the claim's modification time every
+- **Same machine** (the same hostname, boot id and pid namespace): the owner is gone when no
+  process has its pid, or the process that has it started at another time (the pid was
+  reused), or is a zombie. Two machines (or containers) that share a hostname differ in their
+  boot id, so neither judges the other's claims by its own pids.
+- **Another machine**: its owner refreshes the claim's modification time every
   :data:`HEARTBEAT_SECONDS` while it holds it; a claim not refreshed for
   :data:`STALE_SECONDS` is stale. The hosts' clocks must agree to well within that.
 - A claim that cannot be read (its owner was killed between creating and writing it) is stale
@@ -37,7 +41,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
-from dynaseg.utils.fileio import repeating_write_error
+from dynaseg.utils.fileio import repeating_write_error, short_name
 
 __all__ = ['HEARTBEAT_SECONDS', 'STALE_SECONDS', 'UNREADABLE_GRACE_SECONDS', 'Claims']
 
@@ -50,6 +54,14 @@ UNREADABLE_GRACE_SECONDS = 60.0
 
 #: The reason an image is not taken because its label map appeared meanwhile.
 DONE_ELSEWHERE = 'done by another worker'
+
+
+def _boot_id() -> str:
+    # Tells apart machines with the same hostname: each boot of a kernel draws a new one.
+    try:
+        return Path('/proc/sys/kernel/random/boot_id').read_text().strip()
+    except OSError:
+        return ''
 
 
 def _pid_namespace() -> str:
@@ -86,10 +98,11 @@ class Claims:
 
     Args:
         folder: the claims folder (created on the first claim).
-        is_done: whether a stem's label map is written; checked once a claim is held, so an
+        is_done: whether a stem's outputs are written; checked once a claim is held, so an
             image another worker finished meanwhile is not redone.
-        on_recovered: called with a stem whose stale claim was taken over, to remove the
-            half-written files its gone owner left.
+        on_claimed: called with each stem this worker claims to segment (not done), and
+            whether it took over a stale claim, to remove what a gone owner (or an earlier
+            run) left.
         stale_seconds, heartbeat_seconds: see :data:`STALE_SECONDS`, :data:`HEARTBEAT_SECONDS`.
     """
 
@@ -97,27 +110,30 @@ class Claims:
         self,
         folder: str | os.PathLike[str],
         is_done: Callable[[str], bool],
-        on_recovered: Callable[[str], None] | None = None,
+        on_claimed: Callable[[str, bool], None] | None = None,
         *,
         stale_seconds: float = STALE_SECONDS,
         heartbeat_seconds: float = HEARTBEAT_SECONDS,
     ) -> None:
         self.folder = Path(folder)
         self.is_done = is_done
-        self.on_recovered = on_recovered
+        self.on_claimed = on_claimed
         self.stale_seconds = stale_seconds
         self.heartbeat_seconds = heartbeat_seconds
         self.host = socket.gethostname()
+        self.boot_id = _boot_id()
         self.namespace = _pid_namespace()
         self.pid = os.getpid()
         self._start = _process_start(self.pid)
-        self._held: dict[str, Path] = {}
+        #: stem -> (claim file, the bytes this worker wrote there)
+        self._held: dict[str, tuple[Path, bytes]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
 
     def path(self, stem: str) -> Path:
-        return self.folder / f'{stem}.claim'
+        """The claim file of ``stem``: named by a hash, whatever the stem's length."""
+        return self.folder / f'{short_name(stem)}.claim'
 
     # ------------------------------------------------------------------ taking and releasing
 
@@ -137,7 +153,7 @@ class Claims:
         recovered = False
         while True:
             try:
-                self._create(path)
+                mine = self._create(path, stem)
                 break
             except FileExistsError:
                 pass
@@ -152,22 +168,22 @@ class Claims:
                 return DONE_ELSEWHERE if self.is_done(stem) else f'held by {owner}'
             recovered |= self._take_over(path, content)
         with self._lock:
-            self._held[stem] = path
+            self._held[stem] = (path, mine)
         self._start_heartbeat()
         if self.is_done(stem):
             self.release(stem)
             return DONE_ELSEWHERE
-        if recovered and self.on_recovered is not None:
-            self.on_recovered(stem)
+        if self.on_claimed is not None:
+            self.on_claimed(stem, recovered)
         return None
 
     def release(self, stem: str) -> None:
-        """Remove this worker's claim on ``stem`` (nothing if it holds none)."""
+        """Remove this worker's claim on ``stem``: nothing if it holds none, and nothing if the
+        claim file there is no longer the one it wrote (another worker's, taken over)."""
         with self._lock:
-            path = self._held.pop(stem, None)
-        if path is not None:
-            with suppress(FileNotFoundError):
-                path.unlink()
+            held = self._held.pop(stem, None)
+        if held is not None:
+            self._take_over(*held)
 
     def close(self) -> None:
         """Release every claim, stop the heartbeat, remove the claims folder if it is empty."""
@@ -196,22 +212,27 @@ class Claims:
                 raise
             raise stop from err
 
-    def _create(self, path: Path) -> None:
+    def _create(self, path: Path, stem: str) -> bytes:
+        """Create the claim file exclusively; returns the bytes written (its owner)."""
         owner = {
+            'stem': stem,
             'host': self.host,
+            'boot_id': self.boot_id,
             'pid_namespace': self.namespace,
             'pid': self.pid,
             'process_start': self._start,
             'claimed_at': time.time(),
         }
+        content = json.dumps(owner).encode()  # ASCII: a stem that is not UTF-8 is escaped
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             try:
-                with os.fdopen(fd, 'w', encoding='utf-8') as handle:
-                    json.dump(owner, handle)
+                with os.fdopen(fd, 'wb') as handle:
+                    handle.write(content)
             except BaseException:
                 path.unlink(missing_ok=True)
                 raise
+            return content
         except OSError as err:  # FileExistsError and FileNotFoundError pass through as they are
             stop = repeating_write_error(err)
             if stop is None:
@@ -235,7 +256,12 @@ class Claims:
         except (ValueError, KeyError, TypeError):
             return 'an unreadable claim' if age < UNREADABLE_GRACE_SECONDS else None
         who = f'pid {pid} on {host}'
-        if host != self.host or owner.get('pid_namespace', '') != self.namespace:
+        same_machine = (
+            host == self.host
+            and owner.get('boot_id') == self.boot_id
+            and owner.get('pid_namespace', '') == self.namespace
+        )
+        if not same_machine:  # its pids are not ours to look up: judge by the heartbeat
             return who if age < self.stale_seconds else None
         if not _pid_exists(pid):
             return None
@@ -245,8 +271,10 @@ class Claims:
         return who if start == owner.get('process_start') else None
 
     def _take_over(self, path: Path, judged: bytes | None) -> bool:
-        """Remove the stale claim at ``path`` if it is still the one judged; True if done."""
-        private = path.with_name(f'{path.name}.{self.host}.{self.pid}.recovering')
+        """Remove the claim at ``path`` if it is still the one judged (a stale one, or this
+        worker's own); True if removed. Any other claim found there is put back."""
+        worker = short_name(f'{self.host}\0{self.boot_id}\0{self.pid}')
+        private = path.with_name(f'{path.name}.{worker}.recovering')
         try:
             os.rename(path, private)
         except FileNotFoundError:  # another worker recovered it first
@@ -273,7 +301,7 @@ class Claims:
     def _beat(self) -> None:
         while not self._stop.wait(self.heartbeat_seconds):
             with self._lock:
-                paths = list(self._held.values())
+                paths = [path for path, _ in self._held.values()]
             for path in paths:
                 with suppress(OSError):  # released meanwhile, or storage trouble: next time
                     os.utime(path)

@@ -1,15 +1,17 @@
 """Segment every image of a folder: resumable, one failure never stops the run, shareable.
 
-Outputs for an input ``<stem>.<ext>`` (stems from :func:`~dynaseg.utils.image_io.output_stems`,
-so ``a.jpg`` and ``a.png`` never overwrite each other)::
+Outputs for an input ``<stem>.<ext>`` (stems from :func:`~dynaseg.utils.image_io.output_stems`:
+``a.jpg`` and ``a.png`` never overwrite each other, and adding an input never renames the
+outputs another input has)::
 
-    <out>/<stem>.png                 single-channel label map at the input size (the "done" marker)
+    <out>/<stem>.png                 single-channel label map at the input size (written last)
     <out>/<stem>.csv                 the same in Kim et al.'s CSV format (save_csv)
     <out>/vis/<stem>_color.png       colour rendering of the labels (visualize)
     <out>/vis/<stem>_overlay.jpg     labels blended over the image (visualize)
-    <out>/records/<stem>.json        iterations, label counts, seconds, stop reason, config, seed
-                                     (every field: :mod:`~dynaseg.apis.records`)
-    <out>/claims/<stem>.claim        while a worker segments the image (:mod:`~dynaseg.apis.claims`)
+    <out>/records/<stem>.json        iterations, label counts, seconds, stop reason, config, seed,
+                                     the input's fingerprint (every field: :mod:`~.records`)
+    <out>/config.json                the model config of every label map in the folder
+    <out>/claims/<hash>.claim        while a worker segments the image (:mod:`~dynaseg.apis.claims`)
 
 Label ids are stored as 0..n-1 in the order of the optimiser's ids (scribble-guided images keep
 theirs, the scribble classes).
@@ -19,11 +21,20 @@ With scribbles (``segment_folder(..., scribble=True)``), each image ``<stem>.<ex
 masks, never segmented themselves. A mask is read and validated once, here
 (:func:`~dynaseg.utils.scribble_io.read_scribble`); the model receives the checked array.
 
-Every file is written atomically and the label map last, so an image counts as done exactly when
-its label map exists: a rerun after a crash or Ctrl-C skips finished images and redoes the rest.
-Several processes started on the same folders share the work through claims; a torchrun or srun
-launch splits it by rank as well. A write error every further image would hit (a full disk, a
-read-only output, a permission error) stops the run at once (:class:`RunStopped`).
+Every file is written atomically and the label map last. An image counts as done when its label
+map exists and its record names the same input file, with the same size and content (SHA-256),
+made with the same model config and guidance (:func:`why_not_done`); anything else is redone,
+and the log says why. So a rerun after a crash or Ctrl-C skips finished images and redoes the
+rest, and a changed input is never taken for done. The input folder is never written to: an
+output folder that is the input folder, by any path (a link, a bind mount), is refused.
+
+The first worker records the model config in ``<out>/config.json`` (atomically); every later or
+concurrent worker with another config (or guidance) is refused before any work
+(:class:`OtherConfigError`). Several processes started on the same folders share the work
+through claims; a torchrun or srun launch splits it by rank as well. An image left to another
+worker's live claim ends the run with :data:`~.runtime.EXIT_LEFT_TO_OTHERS`. A write error every
+further image would hit (a full disk, a read-only output, a permission error) stops the run at
+once (:class:`RunStopped`).
 """
 
 from __future__ import annotations
@@ -36,27 +47,41 @@ from pathlib import Path
 
 from mmengine.config import Config
 
+from dynaseg.hierarchy import Cut
 from dynaseg.utils.dist import shard
-from dynaseg.utils.fileio import OutputStorageError, is_within
-from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS, list_images, output_stems
+from dynaseg.utils.fileio import OutputStorageError, same_file
+from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS, list_images, load_image, output_stems
 from dynaseg.utils.scribble_io import ScribbleError, is_scribble_file, scribble_path_for
 
-from .batching import ImageJob, segment_file, segment_jobs
+from .batching import FINEST, ImageJob, segment_file, segment_jobs
 from .claims import Claims
 from .inference import build_segmentor, config_name
 from .layout import OutputLayout, complete_side_outputs, discard_partial_outputs
-from .records import load_record, plain_json
-from .runtime import Progress, RunInterrupted, RunStopped, gather, one_line
+from .recut import recut_image, stems_to_recut
+from .resume import (
+    OtherConfigError,
+    RecordCache,
+    check_same_config,
+    claim_folder_config,
+    kept_stems,
+    name_refusal,
+    run_identity,
+    why_not_done,
+)
+from .runtime import Progress, RunInterrupted, RunStopped, gather, one_line, printable
 from .summary import FolderSummary, ImageOutcome
 
-# segment_file is defined with the other per-image paths in .batching; it is part of the folder API.
+# segment_file (defined with the other per-image paths in .batching) and what a run finds in its
+# output folder (.resume) are part of the folder API.
 __all__ = [
     'NoImagesError',
     'OtherConfigError',
     'check_folders',
     'check_same_config',
+    'claim_folder_config',
     'segment_file',
     'segment_folder',
+    'why_not_done',
 ]
 
 
@@ -67,52 +92,30 @@ class NoImagesError(ValueError):
 def check_folders(
     input_folder: str | os.PathLike[str], output_folder: str | os.PathLike[str]
 ) -> None:
-    """Refuse an output folder that is the input folder (``<stem>.png`` could be an input).
+    """Refuse an output folder that writes into the input folder: the output folder itself, or
+    one of the folders it writes in (``records/``, ``vis/``, ``claims/``), is the input folder.
 
-    An output folder inside the input folder is fine: the listing excludes it.
+    Folders are compared as files (device and inode), so every path to the input folder is
+    refused: a link, ``..``, or a bind mount (``docker -v dir:/in -v dir:/out``). An output
+    folder inside the input folder is fine: the listing excludes it.
+
+    Raises:
+        NotADirectoryError: no input folder.
+        ValueError: one line naming both folders.
     """
     if not Path(input_folder).is_dir():
         raise NotADirectoryError(
-            f'input folder {str(input_folder)!r} does not exist or is not a folder'
+            f'input folder {printable(str(input_folder))!r} does not exist or is not a folder'
         )
-    if is_within(input_folder, output_folder) and is_within(output_folder, input_folder):
-        raise ValueError(
-            f'output folder {str(output_folder)!r} is the input folder; label maps '
-            '<stem>.png could overwrite input images. Choose another folder '
-            '(a sub-folder of the input is fine).'
-        )
-
-
-class OtherConfigError(ValueError):
-    """The output folder holds label maps made with another model config."""
-
-
-def check_same_config(layout: OutputLayout, stems: list[str], cfg: Config) -> None:
-    """Refuse to resume into a folder whose finished images were made with another model
-    config: a rerun would otherwise skip them and leave a folder of two configs' labels.
-
-    A label map without a readable record (written by hand, or by a version before records
-    held the config) is taken as it is.
-
-    Raises:
-        OtherConfigError: naming how many, one of them, its config, and the two ways out.
-    """
-    wanted = plain_json(cfg.model.to_dict())
-    others = []
-    for stem in stems:
-        try:
-            record = load_record(layout.record(stem))
-        except (OSError, ValueError):
-            continue
-        if 'model_config' in record and plain_json(record['model_config']) != wanted:
-            others.append((stem, record.get('config', '?')))
-    if others:
-        stem, name = others[0]
-        raise OtherConfigError(
-            f'{len(others)} of the {len(stems)} label maps in {str(layout.root)!r} were made '
-            f'with another model config (e.g. {stem}.png, by {name}); rerun with --overwrite '
-            'to redo them with this one, or choose another --work-dir'
-        )
+    layout = OutputLayout(Path(output_folder))
+    for folder in layout.folders:
+        if same_file(folder, input_folder):
+            which = '' if folder == layout.root else f' (its {folder.name}/ folder)'
+            raise ValueError(
+                f'output folder {printable(str(output_folder))!r}{which} is the input folder '
+                f'{printable(str(input_folder))!r}; outputs could overwrite input images. '
+                'Choose another folder (a sub-folder of the input is fine).'
+            )
 
 
 def segment_folder(
@@ -132,6 +135,7 @@ def segment_folder(
     scribble: bool = False,
     scribble_folder: str | os.PathLike[str] | None = None,
     batch_size: int | None = None,
+    cut: Cut = FINEST,
 ) -> FolderSummary:
     """Segment the images of a folder (not its sub-folders), resuming where a run stopped.
 
@@ -147,7 +151,8 @@ def segment_folder(
         output_folder: created if missing; must not be ``input_folder`` (a sub-folder is fine).
         cfg: the DynaSeg config (see :func:`~dynaseg.apis.load_config`).
         device: ``'cpu'`` or ``'cuda'``.
-        overwrite: redo images whose label map exists (default: skip them).
+        overwrite: redo every image, and replace the folder's ``config.json`` (default: skip
+            the images that are done, see :func:`why_not_done`).
         save_csv: also write Kim-format CSV label maps.
         visualize: write ``vis/<stem>_color.png`` and ``vis/<stem>_overlay.jpg``.
         max_image_pixels: images with more pixels fail with a message naming the limit.
@@ -161,6 +166,10 @@ def segment_folder(
         batch_size: most same-size images optimised together (see
             :mod:`~dynaseg.apis.batching`); None: the config's ``batch_size`` (default 1, one
             image at a time). Each rank batches its own shard.
+        cut: which cut of each image's region hierarchy its label map is (when the config
+            builds hierarchies): exactly K regions, a level, or the finest level (default).
+            Finished images saved as another cut are re-cut from their saved hierarchies
+            (:mod:`~dynaseg.apis.recut`), without optimising again.
 
     Returns:
         The :class:`FolderSummary` (every rank gets the whole run's summary).
@@ -171,26 +180,58 @@ def segment_folder(
         RunStopped: a write failed in a way every further image would (a full disk, a
             read-only output, a permission error); raised at once, with the partial summary.
         NoImagesError: the input folder holds no image to segment.
-        OtherConfigError: without ``overwrite``, finished images of the output folder were
-            made with another model config (:func:`check_same_config`), before any work.
-        NotADirectoryError, ValueError, UnwritableDirectoryError: bad folders, before any work.
+        OtherConfigError: without ``overwrite``, the output folder holds label maps of another
+            model config or guidance (:func:`claim_folder_config`), before any work.
+        NotADirectoryError, ValueError, UnwritableDirectoryError: bad folders (an output
+            folder that is the input folder: :func:`check_folders`), or a ``cut`` some
+            finished image cannot give (no saved hierarchy, too few regions), before any work.
     """
     check_folders(input_folder, output_folder)
+    if not cut.finest and (cfg.get('hierarchy') is None or scribble or scribble_folder):
+        raise ValueError(
+            '--regions and --level cut a region hierarchy: the config must set one '
+            "(hierarchy = dict(type='MergeHierarchy'), as the default does) and scribbles "
+            'give none'
+        )
     images, not_images = list_images(input_folder, exclude=output_folder)
     guided = scribble or scribble_folder is not None
     if guided:
         images = [p for p in images if not is_scribble_file(p)]  # masks, not inputs
     if not images:
         others = f' (only {len(not_images)} files that are not images)' if not_images else ''
-        raise NoImagesError(f'no images to segment in {str(input_folder)!r}{others}')
+        raise NoImagesError(f'no images to segment in {printable(str(input_folder))!r}{others}')
     layout = OutputLayout(Path(output_folder))
     layout.create(visualize)
-    stems = output_stems(images)
+    records: RecordCache = {}
+    stems = output_stems(images, kept=kept_stems(layout, images, records))
+    if not overwrite and not layout.config.exists():  # a folder made before config.json
+        labelled = [stems[p] for p in images if layout.label_map(stems[p]).exists()]
+        check_same_config(layout, labelled, cfg, guided)
+    claim_folder_config(layout, cfg, guided, overwrite=overwrite)
+    identity = run_identity(cfg, guided)
+    path_of = {stem: path for path, stem in stems.items()}
+
+    def mask_path(path: Path) -> Path | None:
+        return scribble_path_for(path, scribble_folder) if guided else None
+
+    refused = {
+        path: reason
+        for path in images
+        if (reason := name_refusal(layout, stems[path], visualize=visualize, save_csv=save_csv))
+    }
+    # Why each image is not done: None when it is, '' when it has no label map, else the
+    # reason to redo it (logged). Under overwrite every image is to do.
+    redo = {
+        path: why_not_done(layout, path, stems[path], identity, mask_path(path), records)
+        for path in images
+        if path not in refused and not overwrite
+    }
     # Done images are set aside before sharding, so a resumed run balances the remaining work.
-    todo = [p for p in images if overwrite or not layout.label_map(stems[p]).exists()]
-    done_before = sorted(set(images) - set(todo))
-    check_same_config(layout, [stems[p] for p in done_before], cfg)
+    done_before = sorted(p for p, reason in redo.items() if reason is None)
+    recut = set(stems_to_recut(layout, [stems[p] for p in done_before], cut, records))
+    todo = [p for p in images if p not in refused and redo.get(p, '') is not None]
     my_done, my_todo = shard(done_before, rank, world_size), shard(todo, rank, world_size)
+    my_refused = shard(sorted(refused), rank, world_size)
     if world_size > 1:
         # Every rank must list the folder before any rank writes a label map.
         from mmengine.dist import barrier
@@ -200,28 +241,36 @@ def segment_folder(
     extra = {'config': config_name(cfg), 'device': device, 'model_config': cfg.model.to_dict()}
 
     is_main = rank == 0
-    bar = Progress(len(my_done) + len(my_todo), enabled=progress and is_main)
+    bar = Progress(len(my_done) + len(my_todo) + len(my_refused), enabled=progress and is_main)
     log = log or bar.write
     summary = FolderSummary(not_images=[str(p) for p in not_images])
     if is_main:
         for path in not_images:
-            log(f'skipped (not an image): {path}')
+            log(f'skipped (not an image): {printable(str(path))}')
+        for path in todo:
+            if redo.get(path):
+                log(f'redoing {printable(str(path))}: {redo[path]}')
     started = time.time()
 
     def is_done(stem: str) -> bool:
-        """Whether the label map exists (under ``overwrite``: was written during this run)."""
+        """Whether ``stem``'s outputs are its input's by this run's config (under
+        ``overwrite``: and were written during this run)."""
+        path = path_of[stem]
         try:
             written = layout.label_map(stem).stat().st_mtime
         except FileNotFoundError:
             return False
-        return not overwrite or written >= started
+        if overwrite and written < started:
+            return False
+        return why_not_done(layout, path, stem, identity, mask_path(path)) is None
 
-    claims = Claims(
-        layout.claims,
-        is_done,
-        # Only the claim holder writes an image's files: what a gone holder left is partial.
-        on_recovered=lambda stem: discard_partial_outputs(layout, stem, label_map=False),
-    )
+    def clear_earlier_outputs(stem: str, recovered: bool) -> None:
+        """Only the claim holder writes an image's files: what a gone holder, or an earlier
+        run from another input or config, left is removed before the image is redone."""
+        if recovered or layout.label_map(stem).exists():
+            discard_partial_outputs(layout, stem, label_map=True)
+
+    claims = Claims(layout.claims, is_done, on_claimed=clear_earlier_outputs)
     outcomes: list[ImageOutcome] = []
 
     def finished(outcome: ImageOutcome) -> None:
@@ -231,15 +280,28 @@ def segment_folder(
 
     def mask_for(path: Path) -> Callable[[], Path]:
         def find() -> Path:
-            mask_path = scribble_path_for(path, scribble_folder)
-            if not mask_path.is_file():
-                raise ScribbleError(mask_path, f'no such file (the scribble of {path.name})')
-            return mask_path
+            found = scribble_path_for(path, scribble_folder)
+            if not found.is_file():
+                raise ScribbleError(found, f'no such file (the scribble of {path.name})')
+            return found
 
         return find
 
     try:
+        for path in my_refused:
+            outcome = ImageOutcome(
+                image=str(path), stem=stems[path], status='failed', reason=refused[path]
+            )
+            log(f'failed: {printable(str(path))}: {outcome.reason}')
+            finished(outcome)
         for path in my_done:
+            if stems[path] in recut:
+                rgb = load_image(path, max_pixels=max_image_pixels) if visualize else None
+                outcome = recut_image(
+                    layout, path, stems[path], cut, visualize=visualize, save_csv=save_csv, rgb=rgb
+                )
+                finished(outcome)
+                continue
             finished(
                 _skip(
                     path,
@@ -276,12 +338,13 @@ def segment_folder(
                 on_start=bar.start,
                 on_iteration=bar.on_iteration,
                 log=log if is_main else None,
+                cut=cut,
             ):
                 if isinstance(result, Exception):
                     outcome = ImageOutcome(
                         image=str(job.path), stem=job.stem, status='failed', reason=one_line(result)
                     )
-                    log(f'failed: {job.path}: {outcome.reason}')
+                    log(f'failed: {printable(str(job.path))}: {outcome.reason}')
                 elif result.status == 'other' and not is_done(job.stem):
                     held.append((job, result))
                     continue
@@ -290,6 +353,7 @@ def segment_folder(
                 finished(outcome)
             if len(held) == len(pending):  # nothing was free this time: leave them to others
                 for _, outcome in held:
+                    outcome.status = 'held'
                     finished(outcome)
                 break
             pending = [job for job, _ in held]

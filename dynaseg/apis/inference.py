@@ -11,6 +11,7 @@ import torch
 from mmengine.config import Config
 
 from dynaseg.engine import OptimizationRecord
+from dynaseg.hierarchy import RegionHierarchy
 from dynaseg.models.segmentors import PerImageSegmentor
 from dynaseg.utils import register_all_modules
 
@@ -57,10 +58,13 @@ RENAMED_CONFIGS = {
 
 @dataclass
 class SegmentationResult:
-    """A label map (H, W) int64, segment ids from 0, and the record of its optimisation."""
+    """A label map (H, W) int64, segment ids from 0, the record of its optimisation and, when
+    the model builds one (``model.hierarchy``), the region hierarchy of the image: every coarser
+    segmentation is one of its cuts (``hierarchy.cut(regions=K)``, ``hierarchy.ucm2()``)."""
 
     labels: np.ndarray
     record: OptimizationRecord
+    hierarchy: RegionHierarchy | None = None
 
     @property
     def num_segments(self) -> int:
@@ -131,7 +135,8 @@ def config_name(cfg: Config) -> str:
 
 def build_segmentor(cfg: Config, device: str = 'cpu') -> PerImageSegmentor:
     """Build the segmentor of ``cfg`` on ``device``: DynaSeg (per-image or reference-image) or a
-    classical baseline (``dynaseg/models/segmentors/classical.py``)."""
+    classical baseline (``dynaseg/models/segmentors/classical.py``), with the builder of its
+    region hierarchy when the config has a top-level ``hierarchy``."""
     register_all_modules()
     from dynaseg.registry import MODELS
 
@@ -141,6 +146,8 @@ def build_segmentor(cfg: Config, device: str = 'cpu') -> PerImageSegmentor:
             f'config model type {cfg.model.get("type")!r} is not a per-image segmentor '
             '(DynaSeg or a classical baseline)'
         )
+    if cfg.get('hierarchy') is not None:
+        model.hierarchy = MODELS.build(cfg.hierarchy)
     return model.to(device).eval()
 
 
@@ -159,6 +166,8 @@ def segment_image(
     device: str = 'cpu',
     model: PerImageSegmentor | None = None,
     on_iteration=None,
+    regions: int | None = None,
+    level: float | None = None,
     **overrides,
 ) -> SegmentationResult:
     """Segment one image with a per-image segmentor (DynaSeg by default).
@@ -172,6 +181,12 @@ def segment_image(
         device: ``'cpu'`` or ``'cuda'``.
         model: an already built segmentor (skips building; ``config``/``overrides`` ignored).
         on_iteration: optional ``callback(iteration, num_labels)`` for progress display.
+        regions: return the cut of the region hierarchy with exactly this many connected
+            regions (the model must build a hierarchy, as the default does). Unlike
+            ``num_segments`` (K labels, each possibly in many pieces), one optimisation serves
+            every K.
+        level: return the cut of the hierarchy at this level in [0, 1] instead (every boundary
+            weaker than it gone).
         **overrides: settings by their plain names (:data:`~dynaseg.apis.overrides.KEYWORDS`:
             ``seed``, ``weighting``, ``mu``, ``channels``, ``num_convs``, ``max_iters``,
             ``min_labels``, ``patience``, ``num_segments``, ``lr``, ``scribble_weight``), and any
@@ -179,13 +194,17 @@ def segment_image(
             An unknown or misspelt key raises
             :class:`~dynaseg.apis.overrides.UnknownConfigKeyError` naming the closest valid one.
     Returns:
-        :class:`SegmentationResult` with ``labels`` (H, W) at the input's resolution and a
-        ``record`` (iterations, label count per iteration, loss per iteration, seconds).
+        :class:`SegmentationResult` with ``labels`` (H, W) at the input's resolution, a
+        ``record`` (iterations, label count per iteration, loss per iteration, seconds) and the
+        ``hierarchy`` when the model builds one.
+    Raises:
+        ValueError: ``regions`` or ``level`` without a hierarchy, or out of its range.
 
     Example:
         >>> from dynaseg.apis import segment_image
         >>> result = segment_image('photo.jpg', num_segments=5, max_iters=100)
         >>> result.labels.shape, result.record.iterations
+        >>> coarse = segment_image(rgb_array, regions=10).labels  # (H, W, 3) uint8 RGB
     """
     from dynaseg.utils.image_io import as_rgb_uint8, load_image
 
@@ -195,5 +214,13 @@ def segment_image(
         rgb = as_rgb_uint8(image_or_path)
     else:
         rgb = load_image(image_or_path)
-    labels, record = model.segment(image_to_tensor(rgb, model), on_iteration=on_iteration)
-    return SegmentationResult(labels=labels, record=record)
+    tensor = image_to_tensor(rgb, model)
+    if model.hierarchy is None:
+        if regions is not None or level is not None:
+            raise ValueError('regions and level cut a hierarchy: the config sets no `hierarchy`')
+        labels, record = model.segment(tensor, on_iteration=on_iteration)
+        return SegmentationResult(labels=labels, record=record)
+    labels, record, hierarchy = model.segment_hierarchy(tensor, on_iteration=on_iteration)
+    if regions is not None or level is not None:
+        labels = hierarchy.cut(regions=regions, level=level)
+    return SegmentationResult(labels=labels, record=record, hierarchy=hierarchy)

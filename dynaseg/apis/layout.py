@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from dynaseg.hierarchy import RegionHierarchy, save_hierarchy
 from dynaseg.utils.fileio import (
     ensure_writable_dir,
     leftover_temporaries,
@@ -67,14 +68,35 @@ class OutputLayout:
     def record(self, stem: str) -> Path:
         return self.root / 'records' / f'{stem}.json'
 
+    def hierarchy(self, stem: str) -> Path:
+        """The image's region hierarchy, a BSDS ucm2 (:mod:`dynaseg.hierarchy.io`)."""
+        return self.root / 'hierarchies' / f'{stem}.mat'
+
     @property
     def claims(self) -> Path:
         """Where workers sharing the folder claim images (:mod:`~dynaseg.apis.claims`)."""
         return self.root / 'claims'
 
+    @property
+    def config(self) -> Path:
+        """The model config and guidance of every label map in the folder
+        (:func:`~dynaseg.apis.folder.claim_folder_config`)."""
+        return self.root / 'config.json'
+
+    @property
+    def folders(self) -> list[Path]:
+        """Every folder a run writes in."""
+        return [self.root, self.root / 'records', self.root / 'vis', self.claims]
+
     def side_outputs(self, stem: str) -> list[Path]:
         """Every output of ``stem`` except its label map."""
-        return [self.record(stem), self.csv(stem), self.color(stem), self.overlay(stem)]
+        return [
+            self.record(stem),
+            self.hierarchy(stem),
+            self.csv(stem),
+            self.color(stem),
+            self.overlay(stem),
+        ]
 
     def create(self, visualize: bool = True) -> None:
         """Create the folders (proving each writable) before any work starts.
@@ -156,6 +178,7 @@ def write_image_outputs(
     save_csv: bool,
     contiguous_ids: bool = True,
     record_extra: dict | None = None,
+    hierarchy: RegionHierarchy | None = None,
 ) -> ImageOutcome:
     """Write one segmented image's record, side outputs and label map (last), atomically.
 
@@ -165,6 +188,7 @@ def write_image_outputs(
             image viewer); every score reads a relabelled map the same. False keeps the ids
             (scribble classes; dataset-level matching that pools ids across images).
         record_extra: extra fields for the JSON record (see :mod:`~dynaseg.apis.records`).
+        hierarchy: the image's region hierarchy, saved as ``hierarchies/<stem>.mat``.
 
     Raises:
         OutputStorageError: a write failed in a way every later image's would (a full disk,
@@ -179,6 +203,8 @@ def write_image_outputs(
             layout.record(out_stem),
             image_record(path, out_stem, labels, record, seed, record_extra),
         )
+        if hierarchy is not None:
+            save_hierarchy(layout.hierarchy(out_stem), hierarchy)
         write_side_outputs(layout, out_stem, rgb, labels, visualize=visualize, save_csv=save_csv)
         save_label_map(layout.label_map(out_stem), labels)  # last: marks the image as done
     except BaseException as err:  # a failure or an interrupt: leave nothing half-written

@@ -2,7 +2,7 @@
 
 Every way of changing a loaded config goes through :func:`apply_overrides`: ``--cfg-options``
 and the named flags of the tools (:mod:`dynaseg.cli`), ``segment_image(**overrides)``
-(:mod:`.inference`) and the settings of a search (:mod:`.tuning`). mmengine merges any key,
+(:mod:`.inference`) and the settings of a search (:mod:`dynaseg.tuning`). mmengine merges any key,
 so without a check a misspelt key is ignored silently, or ends in a traceback from the class
 that reads it once the model is built.
 
@@ -17,7 +17,9 @@ A key is valid if the loaded config holds it, or if what will read it accepts it
 - ``model.optimizer``: the arguments of its ``torch.optim`` class.
 
 An unknown key is refused in one line naming the closest valid key
-(:class:`UnknownConfigKeyError`). The settings users change most also have plain names
+(:class:`UnknownConfigKeyError`). A tool accepts only the keys it reads (:data:`KEY_READERS`):
+the folder tool refuses ``picture_pixels``, naming the dataset runners that read it, instead of
+ignoring it. The settings users change most also have plain names
 (:data:`KEYWORDS`), one table for ``segment_image(path, num_segments=5)`` and the tools' named
 flags (``--num-segments 5``).
 """
@@ -39,7 +41,10 @@ from dynaseg.engine.schedule import LossPlateau
 from dynaseg.models.losses.dynamic_weight import registered_weightings
 
 __all__ = [
+    'DATASET_RUNNERS',
+    'FOLDER_TOOL',
     'KEYWORDS',
+    'KEY_READERS',
     'SECTIONS',
     'WEIGHTINGS',
     'Keyword',
@@ -163,6 +168,42 @@ SECTIONS: dict[str, type | tuple[str, ...]] = {
 #: Top-level keys the runners read whether or not the config file sets them
 #: (``configs/_base_/default_runtime.py`` holds their defaults).
 RUNNER_KEYS = ('batch_size', 'picture_pixels')
+
+#: The tools that read config keys, as a refusal names them.
+FOLDER_TOOL = 'the folder tool (dynaseg-segment, tools/DynaSeg_SCF_BSD_VOC.py)'
+DATASET_RUNNERS = 'the dataset runners (tools/evaluate_config.py, tools/DynaSeg_COCO.py)'
+
+#: Which tools read each top-level config key (the keys below it go with it). A tool given
+#: to :func:`check_overrides` refuses a key it does not read, naming the tools that do.
+KEY_READERS: dict[str, tuple[str, ...]] = {
+    'model': (FOLDER_TOOL, DATASET_RUNNERS),
+    'batch_size': (FOLDER_TOOL, DATASET_RUNNERS),
+    'hierarchy': (FOLDER_TOOL, DATASET_RUNNERS),
+    'picture_pixels': (DATASET_RUNNERS,),
+    'data_root': (DATASET_RUNNERS,),
+    'split': (DATASET_RUNNERS,),
+    'dataset': (DATASET_RUNNERS,),
+    'evaluator': (DATASET_RUNNERS,),
+}
+
+
+def _check_reader(key: str, tool: str) -> None:
+    """Refuse ``key`` unless ``tool`` reads it (:data:`KEY_READERS`); the message names the
+    tools that read it, or the keys ``tool`` reads (a close one first)."""
+    top = key.split('.')[0]
+    readers = KEY_READERS.get(top, ())
+    if tool in readers:
+        return
+    own = [name for name, names in KEY_READERS.items() if tool in names]
+    shown = ', '.join(f'{name}.*' if name == 'model' else name for name in own)
+    if readers:
+        raise UnknownConfigKeyError(
+            f'config key {key!r} is read by {" and ".join(readers)}, not by {tool}, which '
+            f'reads {shown}'
+        )
+    close = difflib.get_close_matches(top, own, n=1, cutoff=0.6)
+    hint = f': did you mean {".".join([close[0], *key.split(".")[1:]])!r}?' if close else ''
+    raise UnknownConfigKeyError(f'unknown config key {key!r} ({tool} reads {shown}){hint}')
 
 
 def _engine_options(cls: type) -> set[str]:
@@ -337,17 +378,20 @@ def _check_section(path: str, value: Mapping, node: Any, tree: Mapping) -> None:
             _check_section(f'{path}.{part}', sub_value, _child(base, part), tree)
 
 
-def check_overrides(cfg: Config, *options: Mapping[str, Any]) -> None:
+def check_overrides(cfg: Config, *options: Mapping[str, Any], tool: str | None = None) -> None:
     """Raise :class:`UnknownConfigKeyError` (a ``ValueError``) for the first key of
     ``options`` (``--cfg-options`` form: dotted keys) that ``cfg`` does not accept.
 
     Several mappings are alternatives, each checked against ``cfg`` (a search's settings).
     Within one, a key is checked against the config with the keys before it set, so
-    ``model.type=FelzenszwalbSegmentor model.scale=100`` passes.
+    ``model.type=FelzenszwalbSegmentor model.scale=100`` passes. With ``tool`` (e.g.
+    :data:`FOLDER_TOOL`), a key that tool does not read is refused too (:data:`KEY_READERS`).
     """
     for option in options:
         tree = cfg.to_dict()
         for key, value in option.items():
+            if tool is not None:
+                _check_reader(str(key), tool)
             _check_key(str(key), value, tree)
             _set(tree, str(key).split('.'), value)
 
@@ -388,8 +432,11 @@ def keyword_options(settings: Mapping[str, Any]) -> dict[str, Any]:
 DATASET_COPIES = ('data_root', 'split')
 
 
-def apply_overrides(cfg: Config, options: Mapping[str, Any] | None) -> Config:
-    """Check ``options`` (:func:`check_overrides`) and merge them into ``cfg`` (returned).
+def apply_overrides(
+    cfg: Config, options: Mapping[str, Any] | None, tool: str | None = None
+) -> Config:
+    """Check ``options`` (:func:`check_overrides`, for ``tool`` if given) and merge them into
+    ``cfg`` (returned).
 
     ``data_root`` and ``split`` reach the dataset: the dataset configs copy them into
     ``dataset`` when the file is parsed, so merging the top-level key alone would not move it.
@@ -397,7 +444,7 @@ def apply_overrides(cfg: Config, options: Mapping[str, Any] | None) -> Config:
     """
     if not options:
         return cfg
-    check_overrides(cfg, options)
+    check_overrides(cfg, options, tool=tool)
     merged = dict(options)
     if isinstance(cfg.get('dataset'), Mapping):
         for key in DATASET_COPIES:

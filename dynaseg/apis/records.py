@@ -4,6 +4,8 @@ A record is ``<out>/records/<stem>.json`` (folder runs) or ``preds/records/<img_
 (dataset runs). Its fields, documented for users in ``docs/records.md``:
 
 - ``image``, ``stem``: the input file and the name of its outputs;
+- ``input``: the input file's ``bytes``, ``mtime_ns`` and ``sha256``, taken before it was read
+  (a folder run counts the image as done only while the file still matches);
 - ``height``, ``width``: the label map's size (the input's);
 - ``num_labels``: the distinct labels of the written label map;
 - ``seed``: the initialisation seed;
@@ -15,7 +17,8 @@ A record is ``<out>/records/<stem>.json`` (folder runs) or ``preds/records/<img_
 - ``host``, ``pid``, ``peak_rss_mb``: the process that wrote it and its peak resident memory
   so far (MiB), so a long run's memory can be followed image by image;
 - whatever the runner adds: ``config``, ``device``, ``model_config``, ``rank`` (both runners),
-  ``img_id`` (dataset runs), ``scribble`` and ``scribble_classes`` (scribble guidance),
+  ``img_id`` (dataset runs), ``scribble``, ``scribble_classes`` and ``scribble_input`` (the
+  mask's fingerprint, as ``input``) with scribble guidance,
   ``batch_size`` and ``batch_seconds`` (images optimised together).
 
 Records written before the per-iteration series took the engine's names hold them as

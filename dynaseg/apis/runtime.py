@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .summary import FolderSummary, ImageOutcome
 
 __all__ = [
+    'EXIT_LEFT_TO_OTHERS',
     'EXIT_OUTPUT_STOPPED',
     'Progress',
     'RunInterrupted',
@@ -23,12 +24,18 @@ __all__ = [
     'gather',
     'interrupt_on_sigterm',
     'one_line',
+    'printable',
 ]
 
 #: Exit code of a folder run stopped by a write error every further image would hit too
 #: (a full disk, a read-only output, a permission error): distinct from 1 (some images
 #: failed) and 2 (bad arguments or folders, before any work).
 EXIT_OUTPUT_STOPPED = 3
+
+#: Exit code of a folder run that left images to live claims of other workers (sharing the
+#: output folder): they may finish them, or may never, so the folder is not known to be done.
+#: Rerun (or wait for the others) to finish it; a scheduler must not read it as success.
+EXIT_LEFT_TO_OTHERS = 4
 
 # Redrawing the progress bar on every optimisation step would cost more than a tiny step.
 _PROGRESS_REFRESH_SECONDS = 0.5
@@ -64,8 +71,8 @@ class RunStopped(RuntimeError):
     def __init__(self, error: OutputStorageError, summary: FolderSummary) -> None:
         done = len(summary.done)
         super().__init__(
-            f'stopped: {error}; {done} image{"" if done == 1 else "s"} done in this run, '
-            'rerun to resume once the output can be written'
+            f'stopped: {printable(str(error))}; {done} image{"" if done == 1 else "s"} done in '
+            'this run, rerun to resume once the output can be written'
         )
         self.error = error
         self.summary = summary
@@ -88,12 +95,27 @@ def interrupt_on_sigterm() -> Callable[[], None]:
     return restore
 
 
+def printable(text: str) -> str:
+    """``text`` (a file name, or a line holding one) safe to print on any stream, on one line:
+    bytes that are not UTF-8 are shown as ``\\xNN``, control characters as escapes."""
+    try:  # a name the file system gave Python holds its non-UTF-8 bytes as surrogates
+        raw = text.encode('utf-8', 'surrogateescape')
+    except UnicodeEncodeError:
+        raw = text.encode('utf-8', 'backslashreplace')
+    shown = raw.decode('utf-8', 'backslashreplace')
+    return ''.join(
+        char if char.isprintable() else char.encode('unicode_escape').decode('ascii')
+        for char in shown
+    )
+
+
 def one_line(err: BaseException) -> str:
-    """A one-line reason for a failed image (ImageReadError already names the file)."""
+    """A one-line, printable reason for a failed image (ImageReadError already names the
+    file)."""
     if isinstance(err, ImageReadError):
-        return err.reason
+        return printable(err.reason)
     message = ' '.join(str(err).split())
-    return f'{type(err).__name__}: {message}' if message else type(err).__name__
+    return printable(f'{type(err).__name__}: {message}' if message else type(err).__name__)
 
 
 class Progress:
@@ -119,13 +141,13 @@ class Progress:
 
     def start(self, stem: str) -> None:
         """A new image: name it and show its first label count at once."""
-        self.stem, self._last = stem, 0.0
-        self.bar.set_description_str(stem)
+        self.stem, self._last = printable(stem), 0.0
+        self.bar.set_description_str(self.stem)
         self.bar.set_postfix_str('')
 
     def write(self, message: str) -> None:
-        """A line of text to stdout (above the bar, if one is drawn)."""
-        self.bar.write(message)
+        """A line of text to stdout (above the bar, if one is drawn), its names escaped."""
+        self.bar.write(printable(message))
 
     def on_iteration(self, iteration: int, num_labels: int) -> None:
         now = time.monotonic()

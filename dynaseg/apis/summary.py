@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .runtime import EXIT_LEFT_TO_OTHERS, printable
+
 __all__ = ['FolderSummary', 'ImageOutcome']
 
 
@@ -13,8 +15,10 @@ class ImageOutcome:
 
     image: str
     stem: str
-    #: 'done' | 'skipped' (label map already there) | 'failed' | 'other' (another worker
-    #: sharing the folder has it: done during this run, or still in progress)
+    #: 'done' | 'skipped' (its outputs are there, made from this input with this config) |
+    #: 'failed' | 'other' (another worker sharing the folder did it during this run) |
+    #: 'held' (left to another worker's live claim: not known to be done) | 'recut' (done
+    #: before; its label map rewritten as another cut of its saved hierarchy)
     status: str
     reason: str = ''
     seconds: float = 0.0
@@ -42,13 +46,23 @@ class FolderSummary:
         return self._with('skipped')
 
     @property
+    def recut(self) -> list[ImageOutcome]:
+        """Finished images whose label map was re-cut from their saved hierarchy."""
+        return self._with('recut')
+
+    @property
     def failed(self) -> list[ImageOutcome]:
         return self._with('failed')
 
     @property
     def other(self) -> list[ImageOutcome]:
-        """Images another worker sharing the output folder took (see :mod:`.claims`)."""
+        """Images another worker sharing the output folder did (see :mod:`.claims`)."""
         return self._with('other')
+
+    @property
+    def held(self) -> list[ImageOutcome]:
+        """Images left to live claims of other workers: this run cannot say they are done."""
+        return self._with('held')
 
     @property
     def mean_seconds(self) -> float | None:
@@ -58,6 +72,10 @@ class FolderSummary:
 
     @property
     def exit_code(self) -> int:
+        """0 every image done; 1 some failed (listed); :data:`~.runtime.EXIT_LEFT_TO_OTHERS`
+        some left to other workers' live claims (first: the folder is not finished)."""
+        if self.held:
+            return EXIT_LEFT_TO_OTHERS
         return 1 if self.failed else 0
 
     def format(self, interrupted: str | None = None) -> str:
@@ -67,10 +85,15 @@ class FolderSummary:
             f'{"Interrupted by " + interrupted + ": " if interrupted else ""}'
             f'{len(self.done)} done, {len(self.skipped)} skipped (already done), '
             f'{len(self.failed)} failed, {len(self.not_images)} not images'
+            + (f', {len(self.recut)} re-cut from their hierarchies' if self.recut else '')
             + (f', {len(self.other)} by other workers' if self.other else '')
+            + (f', {len(self.held)} left to live claims of other workers' if self.held else '')
             + (f'; {mean:.2f} s per image' if mean is not None else '')
         ]
         if self.failed:
             lines.append('Failed images:')
-            lines += [f'  {o.image}: {o.reason}' for o in self.failed]
+            lines += [f'  {printable(o.image)}: {printable(o.reason)}' for o in self.failed]
+        if self.held:
+            lines.append('Left to other workers (rerun once they are gone, or wait for them):')
+            lines += [f'  {printable(o.image)}: {printable(o.reason)}' for o in self.held]
         return '\n'.join(lines)

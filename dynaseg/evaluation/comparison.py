@@ -84,19 +84,32 @@ def paired_difference(
 
 
 def paired_mean_difference(
-    rows_a: Rows, rows_b: Rows, key: str, num_resamples: int = 2000, seed: int = 0
+    rows_a: Rows,
+    rows_b: Rows,
+    key: str,
+    num_resamples: int = 2000,
+    seed: int = 0,
+    weights: Mapping[str, float] | None = None,
 ) -> BootstrapInterval:
-    """Paired bootstrap interval of mean(a) - mean(b) of a per-image score ``key`` (a plain mean
-    over images, such as ``bsds/PRI`` or ``bsds/VOI``) on the images both runs scored it.
+    """Paired bootstrap interval of mean(a) - mean(b) of a per-image score ``key`` on the
+    images both runs scored it: a plain mean over images (``bsds/PRI``, ``bsds/VOI``), or with
+    ``weights`` (image id -> a weight both runs share) a weighted mean over the images that
+    have one: the ratio a score pooled over images is (``bsds/covering``, weighted by each
+    image's annotated area).
 
     Raises:
-        ValueError: no image where both runs have a finite ``key``.
+        ValueError: no image where both runs have a finite ``key`` (and a weight).
     """
     ids = common_images(rows_a, rows_b, keys=[key])
+    ids = ids if weights is None else [i for i in ids if i in weights]
     if not ids:
         raise ValueError(f'the two runs have no image with {key} in common')
     return paired_bootstrap_ci(
-        _column(rows_a, ids, key), _column(rows_b, ids, key), num_resamples=num_resamples, seed=seed
+        _column(rows_a, ids, key),
+        _column(rows_b, ids, key),
+        None if weights is None else [weights[i] for i in ids],
+        num_resamples=num_resamples,
+        seed=seed,
     )
 
 

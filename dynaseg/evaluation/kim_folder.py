@@ -51,10 +51,17 @@ class FolderPairs:
     missing_predictions: list[str] = field(default_factory=list)
 
 
-def _prediction_files(results_dir: Path) -> dict[str, Path]:
+def prediction_files(
+    results_dir: Path, suffixes: Sequence[str] = ('.png', '.csv')
+) -> dict[str, Path]:
+    """{image id: file} of the files in ``results_dir`` with one of ``suffixes``.
+
+    Raises:
+        LabelMapError: two files for one image id.
+    """
     found: dict[str, Path] = {}
     for path in sorted(results_dir.iterdir()):
-        if path.suffix.lower() not in ('.png', '.csv') or not path.is_file():
+        if path.suffix.lower() not in suffixes or not path.is_file():
             continue
         if path.stem in found:
             raise LabelMapError(
@@ -87,6 +94,13 @@ def _ground_truth_files(gt_dir: Path, dataset: str) -> dict[str, Path | list[Pat
     return found
 
 
+def check_folders(*folders: Path) -> None:
+    """Raise FileNotFoundError naming the first of ``folders`` that is not a folder."""
+    for folder in folders:
+        if not folder.is_dir():
+            raise FileNotFoundError(f'{folder}: no such folder')
+
+
 def pair_folders(
     results_dir: str | os.PathLike, ground_truth_dir: str | os.PathLike, dataset: str = 'bsd500'
 ) -> FolderPairs:
@@ -103,11 +117,14 @@ def pair_folders(
     if dataset not in DATASETS:
         raise ValueError(f'dataset must be one of {DATASETS}, got {dataset!r}')
     results_dir, ground_truth_dir = Path(results_dir), Path(ground_truth_dir)
-    for folder in (results_dir, ground_truth_dir):
-        if not folder.is_dir():
-            raise FileNotFoundError(f'{folder}: no such folder')
-    preds = _prediction_files(results_dir)
-    gts = _ground_truth_files(ground_truth_dir, dataset)
+    check_folders(results_dir, ground_truth_dir)
+    return match_files(
+        prediction_files(results_dir), _ground_truth_files(ground_truth_dir, dataset)
+    )
+
+
+def match_files(preds: dict[str, Path], gts: dict[str, Path | list[Path]]) -> FolderPairs:
+    """Pair predictions and ground truth by image id; the rest are reported as missing."""
     return FolderPairs(
         pairs=[(i, preds[i], gts[i]) for i in sorted(preds.keys() & gts.keys())],
         missing_ground_truth=sorted(preds.keys() - gts.keys()),

@@ -1,6 +1,21 @@
-"""Region hierarchies: any granularity of one image from one optimisation (``tree.py``)."""
+"""Region hierarchies: any granularity of one image from one optimisation.
 
+``regions.py``: the finest level, connected regions and their adjacency graph; ``tree.py``: the
+tree, its cuts and its BSDS ucm2; ``io.py``: its file; ``criteria.py``: the merge criterion
+(registered builders, a
+segmentor's ``model.hierarchy``).
+"""
+
+from .criteria import MergeHierarchy
+from .io import load_hierarchy, save_hierarchy
 from .regions import RegionGraph
-from .tree import RegionHierarchy
+from .tree import Cut, RegionHierarchy
 
-__all__ = ['RegionGraph', 'RegionHierarchy']
+__all__ = [
+    'Cut',
+    'MergeHierarchy',
+    'RegionGraph',
+    'RegionHierarchy',
+    'load_hierarchy',
+    'save_hierarchy',
+]

@@ -26,14 +26,15 @@ import numpy as np
 from .regions import RegionGraph
 
 
-def strict_levels(tree: hg.Tree, altitudes: np.ndarray) -> np.ndarray:
+def strict_levels(tree: hg.Tree, altitudes: np.ndarray, *, rescale: bool = True) -> np.ndarray:
     """Altitudes mapped into (0, 1] (leaves 0), never lower than a child's, all distinct.
 
     A linkage can produce inversions (a parent below its child); the parent is raised to its
     highest child, so the tree is an ultrametric. The inner altitudes are then scaled affinely
     onto (0, 1], and ties are broken by a step of 1e-9 per rank of (altitude, node index) - a
     parent always after its children - so every merge has a level of its own and a cut at a
-    round level is the cut of the raw altitudes.
+    round level is the cut of the raw altitudes. ``rescale=False`` keeps levels that are
+    already in [0, 1] (a saved ucm2's), breaking ties by steps of 1e-12 only.
     """
     levels = np.asarray(altitudes, np.float64).copy()
     leaves = tree.num_leaves()
@@ -44,12 +45,61 @@ def strict_levels(tree: hg.Tree, altitudes: np.ndarray) -> np.ndarray:
     for node in inner:  # higra numbers children before parents
         levels[node] = max(levels[node], levels[tree.children(node)].max())
     low, high = float(levels[inner].min()), float(levels[inner].max())
-    step = 1e-9
+    step = 1e-9 if rescale else 1e-12
     scale = (1.0 - step * (inner.size + 1)) / (high - low if high > low else 1.0)
+    if not rescale:
+        low, scale = 0.0, 1.0 - step * (inner.size + 1)
     rank = np.empty(inner.size, np.int64)
     rank[np.lexsort((inner, levels[inner]))] = np.arange(inner.size)
     levels[inner] = (levels[inner] - low) * scale + step * (rank + 1)
     return levels
+
+
+def log_levels(levels: np.ndarray, scale: float) -> np.ndarray:
+    """Levels in [0, 1] spread by ``log(1 + level / scale) / log(1 + 1 / scale)`` (0 and 1 stay).
+
+    A watershed hierarchy by volume does almost all its merges near 0 (the specks), so at the
+    benchmark's evenly spaced thresholds most of its useful cuts would fall between the first
+    two; this monotone map changes no cut, only which threshold reaches it.
+    """
+    if scale <= 0:
+        raise ValueError(f'the log scale must be > 0, got {scale}')
+    return np.log1p(np.asarray(levels, np.float64) / scale) / np.log1p(1.0 / scale)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Which segmentation of a hierarchy a tool writes: exactly ``regions`` connected regions,
+    or every boundary up to ``level`` gone, or (neither) the finest level.
+
+    Raises:
+        ValueError: both are set, ``regions`` < 1, or ``level`` outside [0, 1].
+    """
+
+    regions: int | None = None
+    level: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.regions is not None and self.level is not None:
+            raise ValueError('give a number of regions or a level, not both')
+        if self.regions is not None and self.regions < 1:
+            raise ValueError(f'the number of regions must be >= 1, got {self.regions}')
+        if self.level is not None and not 0.0 <= self.level <= 1.0:
+            raise ValueError(f'the level must be in [0, 1], got {self.level}')
+
+    @property
+    def finest(self) -> bool:
+        return self.regions is None and self.level is None
+
+    def of(self, hierarchy: RegionHierarchy) -> np.ndarray:
+        """The (H, W) labels of this cut of ``hierarchy``."""
+        return hierarchy.cut(regions=self.regions, level=self.level)
+
+    def to_json(self) -> dict[str, int | float]:
+        """``{'regions': K}``, ``{'level': t}`` or ``{}`` (the finest level), for records."""
+        if self.regions is not None:
+            return {'regions': self.regions}
+        return {} if self.level is None else {'level': self.level}
 
 
 @dataclass
@@ -87,19 +137,35 @@ class RegionHierarchy:
 
     @classmethod
     def from_tree(
-        cls, graph: RegionGraph, tree: hg.Tree, altitudes: np.ndarray, *, normalise: bool = True
+        cls,
+        graph: RegionGraph,
+        tree: hg.Tree,
+        altitudes: np.ndarray,
+        *,
+        normalise: bool = True,
+        log_scale: float | None = None,
     ) -> RegionHierarchy:
         """Wrap a higra tree over ``graph``'s regions.
 
         ``normalise``: map the altitudes into (0, 1] with :func:`strict_levels`; False keeps
-        them (they must already be levels, as a saved ucm2's are).
+        them (they must already be levels, as a saved ucm2's are), ties broken all the same.
+        ``log_scale``: then spread the levels with :func:`log_levels`.
         """
         if tree.num_leaves() != graph.num_regions:
             raise ValueError(
                 f'the tree has {tree.num_leaves()} leaves for {graph.num_regions} regions'
             )
         altitudes = np.asarray(altitudes, np.float64)
-        return cls(graph, tree, strict_levels(tree, altitudes) if normalise else altitudes)
+        if any(
+            tree.num_children(node) != 2 for node in range(tree.num_leaves(), tree.num_vertices())
+        ):
+            # A watershed hierarchy merges several regions at one altitude; the binary tree of
+            # its saliency (ties in boundary order) has the same cuts at every level and one
+            # merge per node, so every region count is a cut.
+            saliency = hg.saliency(tree, altitudes, handle_rag=False)
+            tree, altitudes = hg.bpt_canonical(graph.rag, saliency)
+        levels = strict_levels(tree, altitudes, rescale=normalise)
+        return cls(graph, tree, levels if log_scale is None else log_levels(levels, log_scale))
 
     @property
     def num_leaves(self) -> int:
@@ -132,6 +198,19 @@ class RegionHierarchy:
             float(level)
         )
         return self._pixel_labels(np.asarray(cut.labelisation_leaves(self.tree, handle_rag=False)))
+
+    def cut(self, *, regions: int | None = None, level: float | None = None) -> np.ndarray:
+        """(H, W) labels of one cut: exactly ``regions`` regions, or at ``level``; neither: the
+        finest level (the connected regions of the labels the tree was built from).
+
+        Raises:
+            ValueError: both are given, or either is out of range.
+        """
+        if regions is not None and level is not None:
+            raise ValueError('give a number of regions or a level, not both')
+        if regions is not None:
+            return self.cut_regions(regions)
+        return self.cut_level(0.0 if level is None else level)
 
     def _pixel_labels(self, leaf_labels: np.ndarray) -> np.ndarray:
         """Leaf labels -> (H, W) pixel labels renumbered 0..K-1 in raster order of first pixel."""

@@ -99,13 +99,14 @@ def is_dynaseg(model: dict[str, Any]) -> bool:
 
 
 def baseline_label(model: dict[str, Any]) -> str:
-    """A model that is not a DynaSeg variant: its type and parameters."""
+    """A model that is not a DynaSeg variant: its type and parameters, then its refiners."""
     params = [
         f'{k}={_value(v)}'
         for k, v in _flatten(model)
-        if k.split('.')[0] not in ('type', 'data_preprocessor')
+        if k.split('.')[0] not in ('type', 'data_preprocessor', 'refine')
     ]
-    return ' '.join([model.get('type', '?'), *params])
+    label = ' '.join([model.get('type', '?'), *params])
+    return f'{label}, {_refine_text(model["refine"])}' if model.get('refine') else label
 
 
 def levers_label(model: dict[str, Any]) -> str:

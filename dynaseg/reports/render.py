@@ -121,17 +121,23 @@ def status(
     return None
 
 
-def saved_note(run: Run, result: RunResult, args: argparse.Namespace) -> str | None:
-    """The note of a row computed from a saved result (None: from its work dir)."""
-    if not result.saved:
-        return None
-    return fill(
-        'saved-result',
-        name=run.name,
-        work_dir=repo_relative(run_work_dir(run, subset_for(run, args), args)),
-        document=repo_relative(result.saved),
-        machine=result.machine or 'not recorded',
-    )
+def saved_notes(runs: Sequence[Run], args: argparse.Namespace) -> list[str]:
+    """A note per machine naming the rows computed from the results this report saved there,
+    because their work dirs are not here ([] when every row is read from its work dir)."""
+    by_machine: dict[str, list[tuple[Run, RunResult]]] = {}
+    for run in runs:
+        if (result := run_result(run, args)).saved:
+            by_machine.setdefault(result.machine, []).append((run, result))
+    return [
+        fill(
+            'saved-results',
+            names=', '.join(f'`{run.name}`' for run, _ in saved),
+            folder=repo_relative(Path(saved[0][1].saved).parent),
+            work_dir=repo_relative(args.work_dir),
+            machine=machine or 'the machine this report names',
+        )
+        for machine, saved in by_machine.items()
+    ]
 
 
 def images_cell(result: RunResult, subset: ReportSubset, complete: bool) -> str:
@@ -146,7 +152,7 @@ def regenerate_command(args: argparse.Namespace) -> str:
     output = repo_relative(args.output)
     command = tool_command(
         'reproduce',
-        ('--data-root', args.data_root),
+        ('--data-root', args.data_root if args.data_root_given else None),
         ('--work-dir', args.work_dir),
         ('--ids', args.ids) if args.ids else ('--images', args.images),
         ('--device', None if args.device == 'cpu' else args.device),
@@ -177,7 +183,6 @@ def table_rows(
         model = model_config(run, args)
         note = status(run, result, subset, args)
         notes += [f'- `{run.name}`: {note}'] if note else []
-        notes += [saved] if (saved := saved_note(run, result, args)) else []
         cells = [labels.method_label(model), labels.extractor_label(model)]
         cells += [labels.silhouette_label(model), images_cell(result, subset, note is None)]
         cells += [score_text(c) for c in run.dataset_class.report_scores(result.metrics or {})]
@@ -185,7 +190,7 @@ def table_rows(
             result.mean('iterations'), result.mean('num_labels'), result.mean('seconds')
         )
         rows.append(markdown_row([*cells, timing, labels.schedule_text(model)]))
-    return rows, notes
+    return rows, notes + saved_notes([r for r in runs if r.dataset == dataset], args)
 
 
 def bootstrap_cells(result: RunResult, n: int) -> list[str]:
@@ -335,12 +340,25 @@ def table_row(run: Run, args: argparse.Namespace) -> tuple[str, list[str]]:
     cells += [images_cell(result, subset, note is None), *scores, fmt(result.mean('num_labels'), 1)]
     cells += [fmt(seconds, 2 if (seconds or 0) < 10 else 1), fmt(result.mean('iterations'), 0)]
     notes = [f'- `{run.name}`: {note}'] if note else []
-    notes += [saved] if (saved := saved_note(run, result, args)) else []
     return markdown_row([*cells, labels.schedule_text(model)]), notes
 
 
-#: Region metrics in the paired table: plain means over images (covering is a pooled ratio).
-PAIRED_REGION_METRICS = ('PRI', 'VOI')
+#: Region metrics in the paired table: PRI and VOI are plain means over images, covering a ratio
+#: pooled over images (:func:`annotated_areas` weighs them).
+PAIRED_REGION_METRICS = ('PRI', 'VOI', 'covering')
+
+
+def annotated_areas(run: Run, args: argparse.Namespace, ids: Sequence[str]) -> dict[str, float]:
+    """Each image's weight in BSDS covering, which pools covered over annotated area across
+    images and annotations: its annotated area summed over its annotations, read from the
+    ground truth of ``run``'s dataset for the images ``ids`` ({} where it is absent)."""
+    dataset = run_dataset(run, args.data_root)
+    wanted = set(ids)
+    return {
+        info['img_id']: float(sum(int((gt > 0).sum()) for gt in dataset.load_ground_truth(info)))
+        for info in dataset.list_samples()
+        if info['img_id'] in wanted and info.get('gt_path') is not None
+    }
 
 
 def seed_runs_and_comparisons(
@@ -363,7 +381,9 @@ def paired_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
     if not comparisons:  # e.g. ``--only`` the seed runs: nothing to pair the default with
         return ''
     base = run_result(runs[0], args).scored_rows()
-    rows = []
+    areas = annotated_areas(runs[0], args, [row['img_id'] for row in base])
+    default_refiners = model_config(runs[0], args).get('refine')
+    rows, without_optimisation = [], []
     for run in comparisons:
         model = model_config(run, args)
         label = f'{labels.method_label(model)}, levers: {labels.levers_label(model)}'
@@ -371,23 +391,63 @@ def paired_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
         if not base or not per_image:
             missing = 'the default' if not base else 'this run'
             rows.append(
-                markdown_row([label, *['n/a'] * 6, f'{missing} has no per-image scores here'])
+                markdown_row([label, *['n/a'] * 7, f'{missing} has no per-image scores here'])
             )
             continue
         diffs = [paired_difference(base, per_image, m, args.bootstrap) for m in MODES]
-        region = []  # PRI and VOI are plain means over images: their paired means
+        region = []  # their paired (weighted) means over images
         for metric in PAIRED_REGION_METRICS:
             # '<evaluator prefix>/PRI': the prefix is the config's (bsds in the shipped ones)
             key = next((k for k in base[0] if k.endswith(f'/{metric}')), None)
+            weights = areas if metric == 'covering' else None
             try:
                 region.append(
-                    paired_mean_difference(base, per_image, key, args.bootstrap) if key else None
+                    paired_mean_difference(base, per_image, key, args.bootstrap, weights=weights)
+                    if key
+                    else None
                 )
-            except ValueError:  # the comparison has no per-image region scores
+            except ValueError:  # no per-image region scores (or, for covering, no ground truth)
                 region.append(None)
         cells = [difference_text(d) for d in diffs] + [difference_text(d, 3) for d in region]
         rows.append(markdown_row([label, str(diffs[0].num_images), *cells]) + ' |')  # no note
-    return fill('default-paired', resamples=args.bootstrap, rows='\n'.join(rows))
+        same_refiners = default_refiners and model.get('refine') == default_refiners
+        if same_refiners and not labels.is_dynaseg(model):  # the default without optimisation
+            without_optimisation.append(verdicts(labels.levers_label(model), [*diffs, *region]))
+    paragraph = (
+        '\n\n' + fill('default-optimisation', rows='\n'.join(without_optimisation))
+        if without_optimisation
+        else ''
+    )
+    return fill('default-paired', resamples=args.bootstrap, rows='\n'.join(rows)) + paragraph
+
+
+#: The paired table's metrics in order, and whether a higher value is better.
+PAIRED_METRICS = (
+    ('all', True),
+    ('fine', True),
+    ('coarse', True),
+    ('PRI', True),
+    ('VOI', False),
+    ('covering', True),
+)
+
+
+def verdicts(label: str, differences: Sequence[Any]) -> str:
+    """One line of the paragraph on what the optimisation adds: against the comparison
+    ``label``, the metrics whose paired interval (default - it) favours the default, those it
+    cannot tell, and those that favour the comparison."""
+    groups: dict[str, list[str]] = {'better': [], 'cannot tell': [], 'worse': []}
+    for (metric, higher_better), d in zip(PAIRED_METRICS, differences, strict=True):
+        if d is None:
+            continue
+        digits = 4 if metric in KIM_MODES else 3
+        text = f'{metric} {difference_text(d, digits)}'
+        if d.low > 0 or d.high < 0:
+            groups['better' if (d.low > 0) == higher_better else 'worse'].append(text)
+        else:
+            groups['cannot tell'].append(text)
+    parts = [f'{verdict} in {", ".join(items)}' for verdict, items in groups.items() if items]
+    return f'- against {label}: ' + '; '.join(parts) + '.'
 
 
 def seeds_table(runs: Sequence[Run], args: argparse.Namespace) -> str:
@@ -432,6 +492,7 @@ def render_table_report(runs: Sequence[Run], args: argparse.Namespace, command: 
         row, row_notes = table_row(run, args)
         rows.append(row)
         notes += row_notes
+    notes += saved_notes(bsds, args)
     intervals = fill('warm-start-intervals', resamples=args.bootstrap) if args.bootstrap else ''
     extra = {}
     if args.spec.kind == 'default':

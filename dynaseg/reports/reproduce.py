@@ -1,17 +1,19 @@
 """``tools/reproduce.py``: run a report's configs, then write the report from their results.
 
-    python tools/reproduce.py --data-root /path/to/data [--report results|warm-start|default] \\
+    python tools/reproduce.py [--data-root /path/to/data] [--report results|baselines|...] \\
         [--work-dir work_dirs/reproduce] [--images N | --ids ID ...] [--only PATTERN ...] \\
         [--threads N] [--dry-run | --table-only | --figures-only | --score-only]
 
 A report is a spec, ``configs/reports/<name>.py`` (:mod:`.runs`): its runs (a config and per-run
 options each), its output and its defaults. ``--data-root`` holds ``bsds500/``, ``voc2012/`` and
-``cocostuff/``. Each run is one ``tools/evaluate_config.py`` run in its own work dir,
-``<work-dir>/<run name>/<subset>``; rerunning resumes (images already segmented are skipped, then
-everything present is re-scored). Then the report is written from the results found (a run without
-any is listed as "not run" with its command), each run's result is saved beside it
-(:mod:`.results`), and the results report's figures are drawn. Every command runs from the
-repository root, and every path the report prints is relative to it.
+``cocostuff/`` (default ``$DYNASEG_DATA_ROOT``, else ``data/``, as in every tool). Each run is one
+``tools/evaluate_config.py`` run in its own work dir, ``<work-dir>/<run name>/<subset>``, or, for
+a run refined from another, one ``tools/refine_predictions.py`` run on that run's label maps;
+rerunning resumes (images already segmented are skipped, then everything present is re-scored).
+Then the report is written from the results found (a run without any is listed as "not run" with
+its command), each run's result is saved beside it (:mod:`.results`), and the results report's
+figures are drawn. ``--table-only`` writes the report from those saved results alone. Every
+command runs from the repository root, and every path the report prints is relative to it.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .provenance import REPO_ROOT, machine_text, repo_relative, shell_line
+from .provenance import REPO_ROOT, data_root, machine_text, repo_relative, shell_line
 from .render import identity, render, render_table_report, run_result, shows_figures
 from .results import save_result, saved_path
 from .runs import (
     command_for,
+    execution_order,
     load_spec,
     report_names,
     selected_runs,
@@ -64,8 +67,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         '--data-root',
-        required=True,
-        help='folder holding bsds500/, voc2012/ and cocostuff/ (as the configs name them)',
+        help='folder holding bsds500/, voc2012/ and cocostuff/ (as the configs name them); '
+        'default: $DYNASEG_DATA_ROOT, else data/, and the run commands then name none',
     )
     parser.add_argument('--work-dir', default='work_dirs/reproduce')
     which = parser.add_mutually_exclusive_group()
@@ -120,8 +123,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         '--machine',
-        help='where the runs were made, for the report (default: this machine; give it when the '
-        'report is written elsewhere, e.g. with --table-only after copying the work dirs)',
+        help='where the runs were made, for the report (default: this machine; with '
+        "--table-only the report spec's machine, where its saved results were computed, if it "
+        'states one)',
     )
     parser.add_argument(
         '--cfg-options',
@@ -148,6 +152,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--assets', default='assets', help='where the figures go')
     args = parser.parse_args(argv)
     args.spec = load_spec(args.report)
+    args.data_root_given = args.data_root is not None
+    args.data_root = str(data_root()) if args.data_root is None else args.data_root
+    if args.table_only and args.machine is None:
+        args.machine = args.spec.machine or None
     args.images = args.spec.images if args.images is None else args.images
     args.bootstrap = args.spec.bootstrap if args.bootstrap is None else args.bootstrap
     args.output = args.output or args.spec.output
@@ -179,12 +187,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = selected_runs(args.spec, args.only)
     invocation = invocation_line(sys.argv[1:] if argv is None else argv)
     if args.dry_run:
-        for run in runs:
+        for run in execution_order(runs, args.spec):
             print(shell_line(command_for(run, subset_for(run, args), args)))
         return 0
     code = 0
     if not (args.table_only or args.figures_only):
-        for run in runs:
+        for run in execution_order(runs, args.spec):
             command = command_for(run, subset_for(run, args, write=True), args, args.score_only)
             print(f'$ {shell_line(command)}', flush=True)
             start = time.monotonic()

@@ -93,8 +93,8 @@ def save_result(
     subset) and the machine it was computed on."""
     from dynaseg.utils.fileio import save_text
 
-    payload = {**_plain(identity), 'machine': machine, **asdict(result)}
-    del payload['saved']
+    fields = {k: v for k, v in asdict(result).items() if k not in ('saved', 'machine')}
+    payload = {**_plain(identity), 'machine': machine, **fields}
     images = payload.pop('images')
     # One line per image keeps a 200-image file small and its diffs readable.
     head = json.dumps(payload, indent=1, ensure_ascii=False)[:-2]

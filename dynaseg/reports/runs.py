@@ -1,11 +1,14 @@
 """A report's runs: its spec (a config file under ``configs/reports/``), each run's config with
 its per-run options, the subset it covers, where it is run and the command that runs it.
 
-A spec lists its runs as ``dict(config=..., options=[...], by_default=True)``: ``options`` are
-``--cfg-options`` of that run alone (``model.seed=1`` for a seed run), so a run that differs from
-a config only in an option needs no config file of its own. A run's name, which names its work
-dir, is the config stem followed by ``_<last key part><value>`` per option
-(``..._bsds500`` + ``model.seed=1`` -> ``..._bsds500_seed1``).
+A spec lists its runs as ``dict(config=..., options=[...], by_default=True, refined_from='')``:
+``options`` are ``--cfg-options`` of that run alone (``model.seed=1`` for a seed run), so a run
+that differs from a config only in an option needs no config file of its own. A run's name, which
+names its work dir, is the config stem followed by ``_<last key part><value>`` per option
+(``..._bsds500`` + ``model.seed=1`` -> ``..._bsds500_seed1``). ``refined_from`` names another run
+of the spec whose model is this run's without ``model.refine``: this run is then made from that
+run's label maps by ``tools/refine_predictions.py`` (seconds per image) instead of segmenting
+every image again, and running it runs its source first.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
 
 SPEC_DIR = 'configs/reports'
 EVAL_TOOL = 'tools/evaluate_config.py'
+REFINE_TOOL = 'tools/refine_predictions.py'
 #: Report order of the datasets; each has a ``section-<name>`` block in the template.
 DATASETS = ('bsds500', 'voc2012', 'cocostuff27')
 _UNSAFE = re.compile(r'[^A-Za-z0-9.+-]+')
@@ -46,6 +50,7 @@ class Run:
     config: str  # relative to the repository root
     options: tuple[str, ...] = ()  # KEY=VALUE, this run's --cfg-options
     by_default: bool = True  # False: too slow for a CPU report; run only when --only names it
+    refined_from: str = ''  # the run whose label maps this run's refiners refine ('': none)
 
     @property
     def name(self) -> str:
@@ -100,6 +105,7 @@ class ReportSpec:
     images: int = 10  # BSDS500: the first N sorted test ids (0: all)
     bootstrap: int = 0  # resamples of the intervals (0: none)
     figure_runs: tuple[tuple[str, str], ...] = field(default=())  # (title, run name)
+    machine: str = ''  # where its committed results were computed ('': not stated)
 
     @property
     def is_table(self) -> bool:
@@ -119,8 +125,21 @@ def load_spec(name: str) -> ReportSpec:
 
     spec = Config.fromfile(str(REPO_ROOT / SPEC_DIR / f'{name}.py'))
     runs = tuple(
-        Run(r['config'], tuple(r.get('options', ())), r.get('by_default', True)) for r in spec.runs
+        Run(
+            r['config'],
+            tuple(r.get('options', ())),
+            r.get('by_default', True),
+            r.get('refined_from', ''),
+        )
+        for r in spec.runs
     )
+    names = {run.name for run in runs}
+    for run in runs:
+        if run.refined_from and run.refined_from not in names - {run.name}:
+            raise SystemExit(
+                f'error: {SPEC_DIR}/{name}.py: {run.name} is refined_from {run.refined_from!r}, '
+                'which is no other run of the report'
+            )
     return ReportSpec(
         name=name,
         kind=spec.kind,
@@ -130,6 +149,7 @@ def load_spec(name: str) -> ReportSpec:
         images=spec.get('images', 10),
         bootstrap=spec.get('bootstrap', 0),
         figure_runs=tuple(tuple(f) for f in spec.get('figure_runs', ())),
+        machine=spec.get('machine', ''),
     )
 
 
@@ -145,6 +165,21 @@ def selected_runs(spec: ReportSpec, only: Sequence[str] | None) -> list[Run]:
             + ' '.join(r.name for r in spec.runs)
         )
     return runs
+
+
+def source_run(run: Run, spec: ReportSpec) -> Run | None:
+    """The run of ``spec`` whose label maps ``run`` refines (None: ``run`` segments itself)."""
+    return next((r for r in spec.runs if run.refined_from and r.name == run.refined_from), None)
+
+
+def execution_order(runs: Sequence[Run], spec: ReportSpec) -> list[Run]:
+    """``runs`` in order, each refined run preceded by its source (once, selected or not): a
+    refined run needs its source's label maps, and a finished source only resumes (skips)."""
+    ordered: list[Run] = []
+    for run in runs:
+        source = source_run(run, spec)
+        ordered += [r for r in (source, run) if r is not None and r not in ordered]
+    return ordered
 
 
 def model_config(run: Run, args: argparse.Namespace) -> dict[str, Any]:
@@ -207,23 +242,32 @@ def run_options(args: argparse.Namespace) -> list[str]:
     return options + (['--batch-size', str(args.batch_size)] if args.batch_size else [])
 
 
+def data_root_option(run: Run, args: argparse.Namespace) -> list[str]:
+    """``--data-root <the run's dataset folder>`` when reproduce.py was given ``--data-root``;
+    without it none, so that every tool resolves the same default (``$DYNASEG_DATA_ROOT``, else
+    the configs' ``data/``) and no report prints a path of the machine it was made on."""
+    if not args.data_root_given:
+        return []
+    return ['--data-root', repo_relative(_dataset_folder(args.data_root, run.folder))]
+
+
 def command_for(
     run: Run, subset: ReportSubset, args: argparse.Namespace, score_only: bool = False
 ) -> list[str]:
-    """The tools/evaluate_config.py command of one run, to run from the repository root (what is
-    executed and, through :func:`~.provenance.shell_line`, what is reported); ``score_only``
-    adds ``--limit 0``: score the predictions present, segment nothing."""
-    command = [
-        'python',
-        EVAL_TOOL,
-        '--config',
-        run.config,
-        '--data-root',
-        repo_relative(_dataset_folder(args.data_root, run.folder)),
-        '--work-dir',
-        repo_relative(run_work_dir(run, subset, args)),
-    ]
-    command += run_options(args)
+    """The command of one run, to run from the repository root (what is executed and, through
+    :func:`~.provenance.shell_line`, what is reported): tools/evaluate_config.py, or for a run
+    ``refined_from`` another tools/refine_predictions.py on that run's work dir, which refines
+    and then scores. ``score_only`` is evaluate_config.py with ``--limit 0``: score the
+    predictions present, segment nothing."""
+    work_dir = ['--work-dir', repo_relative(run_work_dir(run, subset, args))]
+    source = None if score_only else source_run(run, args.spec)
+    if source is None:
+        command = ['python', EVAL_TOOL, '--config', run.config, *data_root_option(run, args)]
+        command += work_dir + run_options(args)
+    else:
+        source_dir = repo_relative(run_work_dir(source, subset, args))
+        command = ['python', REFINE_TOOL, '--config', run.config, '--source', source_dir]
+        command += data_root_option(run, args) + work_dir
     if score_only:
         command += ['--limit', '0']
     words = [*subset.options.items(), *(o.split('=', 1) for o in (*run.options, *args.cfg_options))]

@@ -2,7 +2,13 @@
 
 Every writer here goes through :func:`atomic_write`: the bytes land in a hidden temporary file in
 the target's folder and replace the target in one ``os.replace``, so a crash or Ctrl-C leaves
-either the old file or the new one, and a resumed run can trust any output file it finds.
+either the old file or the new one, and a resumed run can trust any output file it finds. The
+temporary file's name is short and derived from the target's (:func:`short_name`), so a target
+whose name is near the file system's limit can still be written.
+
+Names are whatever the file system holds: a name that is not UTF-8 reaches Python with
+surrogate escapes (``caf\\udce9.jpg``); :func:`save_json` writes it as a JSON escape, which reads
+back as the same name.
 
 Label maps are ``(H, W)`` arrays of non-negative integer segment ids, stored as single-channel
 PNG (8-bit when every id is below 256, else 16-bit) or as Kim et al.'s CSV (comma-separated
@@ -17,6 +23,7 @@ remaining image after optimising it.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
@@ -37,15 +44,20 @@ __all__ = [
     'OutputStorageError',
     'UnwritableDirectoryError',
     'atomic_write',
+    'create_json',
     'ensure_writable_dir',
+    'file_fingerprint',
     'is_within',
     'leftover_temporaries',
     'load_label_map',
+    'name_too_long',
     'repeating_write_error',
+    'same_file',
     'save_image',
     'save_json',
     'save_label_csv',
     'save_label_map',
+    'short_name',
 ]
 
 #: Suffixes :func:`save_image` can encode.
@@ -109,7 +121,8 @@ def repeating_write_error(err: BaseException) -> OutputStorageError | None:
 def atomic_write(path: str | os.PathLike[str], mode: str = 'wb') -> Iterator[IO[Any]]:
     """Open a file for writing that appears at ``path`` only when the block ends without error.
 
-    The data goes to ``.<name>.<random>.tmp`` in the same folder (same file system, so the final
+    The data goes to ``.<short name>.<random>.tmp`` in the same folder (:func:`short_name`;
+    same file system, so the final
     ``os.replace`` is atomic; the leading dot keeps :func:`~dynaseg.utils.image_io.list_images`
     from listing it), is flushed and fsynced, then replaces ``path``. If the block raises, the
     temporary file is removed and ``path`` is left as it was. The new file gets the usual
@@ -125,7 +138,9 @@ def atomic_write(path: str | os.PathLike[str], mode: str = 'wb') -> Iterator[IO[
     if mode not in ('wb', 'w'):
         raise ValueError(f"atomic_write mode must be 'wb' or 'w', got {mode!r}")
     target = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f'.{target.name}.', suffix='.tmp', dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f'.{short_name(target.name)}.', suffix='.tmp', dir=target.parent
+    )
     tmp = Path(tmp_name)
     try:
         handle: IO[Any] = (
@@ -151,14 +166,68 @@ def leftover_temporaries(path: str | os.PathLike[str]) -> list[Path]:
     look the same.
     """
     target = Path(path)
-    # mkstemp's random part: 8 characters of [a-z0-9_]; matching it exactly keeps
-    # 'a.png' from claiming the temporaries of 'a.png.png'.
-    pattern = re.compile(rf'\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.tmp')
+    # mkstemp's random part: 8 characters of [a-z0-9_]; matching it exactly keeps 'a.png' from
+    # claiming the temporaries of 'a.png.png'. Writers before short names used the full name.
+    prefixes = '|'.join(re.escape(name) for name in {short_name(target.name), target.name})
+    pattern = re.compile(rf'\.(?:{prefixes})\.[a-z0-9_]{{8}}\.tmp')
     try:
         names = os.listdir(target.parent)
     except OSError:  # no folder (or not one, or not readable): no temporaries to find there
         return []
     return [target.parent / name for name in names if pattern.fullmatch(name)]
+
+
+def short_name(name: str) -> str:
+    """A short stand-in for the file name ``name`` in the names of helper files (temporaries,
+    claims): 16 hex digits of its SHA-256 (of its bytes as the file system holds them).
+
+    Helper files add a prefix and a suffix to a name; a derived name of fixed length keeps
+    them within the file system's limit however long ``name`` is.
+    """
+    return hashlib.sha256(os.fsencode(name)).hexdigest()[:16]
+
+
+def name_too_long(folder: str | os.PathLike[str], name: str) -> str | None:
+    """Why ``name`` cannot be created in ``folder`` (its bytes over the file system's limit on
+    a name, usually 255), or None when it fits."""
+    try:
+        limit = os.pathconf(folder, 'PC_NAME_MAX')
+    except (OSError, ValueError):  # no such folder yet, or no answer: the usual limit
+        limit = 255
+    size = len(os.fsencode(name))
+    if size <= limit:
+        return None
+    return f'output name of {size} bytes is over the limit of {limit} of the output folder'
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths are the same file or folder (same device and inode), however each is
+    reached: links, ``..``, bind mounts. False when either does not exist."""
+    try:
+        return os.path.samestat(os.stat(a), os.stat(b))
+    except OSError:
+        return False
+
+
+def file_fingerprint(path: str | os.PathLike[str], known: dict | None = None) -> dict[str, Any]:
+    """What identifies a file's content: ``{'bytes', 'mtime_ns', 'sha256'}``.
+
+    Args:
+        path: the file.
+        known: a fingerprint taken earlier; when its size and modification time match, its
+            digest is reused instead of reading the file again (a resumed run of many large
+            images). A copied or moved file whose time changed is read, and matches by content.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    stat = os.stat(path)
+    fingerprint: dict[str, Any] = {'bytes': stat.st_size, 'mtime_ns': stat.st_mtime_ns}
+    if known and all(known.get(k) == v for k, v in fingerprint.items()) and known.get('sha256'):
+        return dict(fingerprint, sha256=known['sha256'])
+    with open(path, 'rb') as handle:
+        fingerprint['sha256'] = hashlib.file_digest(handle, 'sha256').hexdigest()
+    return fingerprint
 
 
 def _write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
@@ -324,16 +393,58 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f'object of type {type(obj).__name__} is not JSON serialisable')
 
 
+#: A lone surrogate: how Python holds a byte of a file name that is not UTF-8.
+_SURROGATE = re.compile('[\ud800-\udfff]')
+
+
 def save_json(path: str | os.PathLike[str], obj: Any) -> None:
     """Save ``obj`` as indented UTF-8 JSON, atomically.
 
     NumPy scalars and arrays and ``os.PathLike`` objects are converted; NaN and infinity are
     written as Python's ``json`` writes them (``NaN``, ``Infinity``), which ``json.load`` reads.
-    The text is built before the file is opened, so an unserialisable object leaves no file.
+    A file name that is not UTF-8 (lone surrogates) is written as ``\\udcXX`` escapes, so the
+    file stays UTF-8 and ``json.load`` gives the name back. The text is built before the file
+    is opened, so an unserialisable object leaves no file.
     """
     text = json.dumps(obj, indent=2, ensure_ascii=False, default=_json_default) + '\n'
+    # Surrogates only occur inside JSON strings, where an escape means the same character.
+    text = _SURROGATE.sub(lambda match: f'\\u{ord(match.group()):04x}', text)
     with atomic_write(path, 'w') as handle:
         handle.write(text)
+
+
+def create_json(path: str | os.PathLike[str], obj: Any) -> bool:
+    """Create ``path`` holding ``obj`` as :func:`save_json` writes it, unless it exists.
+
+    Atomic and exclusive: the whole file is written under a temporary name, then hard-linked
+    to ``path``, which fails if it exists. Of processes creating it at once, exactly one
+    succeeds, and no reader ever sees a partial file. On a file system without hard links the
+    file is created with ``O_EXCL`` and then written (still exclusive).
+
+    Returns:
+        True when this call created the file, False when it existed.
+    """
+    target = Path(path)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f'.{short_name(target.name)}.', suffix='.tmp', dir=target.parent
+    )
+    os.close(fd)
+    try:
+        save_json(tmp_name, obj)
+        os.link(tmp_name, target)
+    except FileExistsError:
+        return False
+    except OSError as err:
+        if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+        try:
+            with open(target, 'xb') as handle:
+                handle.write(Path(tmp_name).read_bytes())
+        except FileExistsError:
+            return False
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
+    return True
 
 
 def save_text(path: str | os.PathLike[str], text: str) -> None:

@@ -25,18 +25,19 @@ import os
 import threading
 import unicodedata
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from .fileio import is_within
+from .fileio import is_within, same_file, short_name
 
 __all__ = [
     'IMAGE_EXTENSIONS',
     'ImageReadError',
     'as_rgb_uint8',
+    'candidate_stems',
     'list_images',
     'load_image',
     'output_stems',
@@ -257,8 +258,9 @@ def list_images(
     excluded = Path(exclude).resolve() if exclude is not None else None
 
     def keep(path: Path) -> bool:
+        # The output folder may be reached by another path (a bind mount): compare files too.
         return not path.name.startswith('.') and not (
-            excluded is not None and is_within(path, excluded)
+            excluded is not None and (is_within(path, excluded) or same_file(path, excluded))
         )
 
     images: list[Path] = []
@@ -275,18 +277,38 @@ def list_images(
     return sorted(images), sorted(skipped)
 
 
-def output_stems(paths: Iterable[str | os.PathLike[str]]) -> dict[Path, str]:
-    """Choose an output file stem for each input so no two outputs overwrite each other.
+def candidate_stems(path: str | os.PathLike[str]) -> list[str]:
+    """The output stems :func:`output_stems` can give ``path``, in the order it tries them (all
+    but the numbered last resort): its stem, ``<stem>_<ext>``, ``<stem>_<ext>_<hash>``."""
+    path = Path(path)
+    ext = path.suffix[1:].lower()
+    base = f'{path.stem}_{ext}' if ext else f'{path.stem}_'
+    return [path.stem, base, f'{base}_{short_name(path.name)[:8]}']
 
-    A file keeps its stem when no other input shares it. Inputs that share a stem become
-    ``<stem>_<ext>`` (``a.jpg``, ``a.png`` -> ``a_jpg``, ``a_png``); if that name is still taken
-    (by another input's stem, or by ``x/a.jpg`` beside ``y/a.jpg``), ``_2``, ``_3``, ... is
-    appended. Names are compared case-insensitively and after Unicode NFC normalisation, so the
-    outputs are also distinct on case-insensitive file systems (Windows, macOS). The result does
-    not depend on the order of ``paths``.
+
+def output_stems(
+    paths: Iterable[str | os.PathLike[str]], kept: Mapping[Path, str] | None = None
+) -> dict[Path, str]:
+    """Choose an output file stem for each input so no two outputs overwrite each other, and so
+    adding an input never renames the outputs another input already has.
+
+    In order:
+
+    1. an input whose outputs exist keeps their stem (``kept``, read from their records);
+    2. an input keeps its own stem when no other input shares it and no kept stem is it;
+    3. inputs that share a stem become ``<stem>_<ext>`` (``a.jpg``, ``a.png`` -> ``a_jpg``,
+       ``a_png``) if that name is free, else ``<stem>_<ext>_<hash>`` with 8 hex digits derived
+       from the file name (:func:`~dynaseg.utils.fileio.short_name`), which no other file
+       name gives; only if that is taken too (``x/a.jpg`` beside ``y/a.jpg``), ``_2``,
+       ``_3``, ... is appended.
+
+    Names are compared case-insensitively and after Unicode NFC normalisation, so the outputs
+    are also distinct on case-insensitive file systems (Windows, macOS). The result does not
+    depend on the order of ``paths``.
 
     Args:
         paths: input files; duplicates are counted once.
+        kept: stems already given to some of ``paths`` (their outputs exist).
 
     Returns:
         A dict from each input path (as ``Path``) to its output stem (original case and
@@ -297,27 +319,30 @@ def output_stems(paths: Iterable[str | os.PathLike[str]]) -> dict[Path, str]:
     def key(name: str) -> str:
         return unicodedata.normalize('NFC', name).casefold()
 
+    result: dict[Path, str] = {}
+    taken: set[str] = set()
+    for path, stem in sorted((kept or {}).items(), key=lambda item: str(item[0])):
+        if Path(path) in unique_paths and key(stem) not in taken:
+            result[Path(path)] = stem
+            taken.add(key(stem))
     stem_count: dict[str, int] = {}
     for path in unique_paths:
         stem_count[key(path.stem)] = stem_count.get(key(path.stem), 0) + 1
-
-    result: dict[Path, str] = {}
-    # Stems that are unique among the inputs are reserved first, so a colliding file's
+    # Stems that are unique among the inputs are reserved next, so a colliding file's
     # fallback name can never take the plain name of another input.
-    taken: set[str] = set()
     for path in unique_paths:
-        if stem_count[key(path.stem)] == 1:
+        if path not in result and stem_count[key(path.stem)] == 1 and key(path.stem) not in taken:
             result[path] = path.stem
             taken.add(key(path.stem))
     for path in unique_paths:
         if path in result:
             continue
-        ext = path.suffix[1:].lower()
-        base = f'{path.stem}_{ext}' if ext else path.stem
-        candidate, number = base, 1
+        candidates = candidate_stems(path)[1:]
+        free = [stem for stem in candidates if key(stem) not in taken]
+        candidate, number = (free[0] if free else candidates[-1]), 1
         while key(candidate) in taken:
             number += 1
-            candidate = f'{base}_{number}'
+            candidate = f'{candidates[-1]}_{number}'
         result[path] = candidate
         taken.add(key(candidate))
     return result

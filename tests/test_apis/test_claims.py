@@ -16,16 +16,22 @@ from dynaseg.apis.claims import DONE_ELSEWHERE, UNREADABLE_GRACE_SECONDS, Claims
 
 
 def claims(folder: Path, done: set[str] | None = None, recovered: list | None = None, **kwargs):
+    def on_claimed(stem: str, was_stale: bool) -> None:
+        if was_stale and recovered is not None:
+            recovered.append(stem)
+
     return Claims(
-        folder / 'claims',
-        is_done=lambda stem: stem in (done or set()),
-        on_recovered=None if recovered is None else recovered.append,
+        folder / 'claims', is_done=lambda stem: stem in (done or set()), on_claimed=on_claimed,
         **kwargs,
-    )
+    )  # fmt: skip
+
+
+def claim_path(folder: Path, stem: str) -> Path:
+    return claims(folder).path(stem)
 
 
 def write_claim(folder: Path, stem: str, age: float = 0.0, **owner) -> Path:
-    path = folder / 'claims' / f'{stem}.claim'
+    path = claim_path(folder, stem)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(owner) if owner else '')
     then = time.time() - age
@@ -34,17 +40,30 @@ def write_claim(folder: Path, stem: str, age: float = 0.0, **owner) -> Path:
 
 
 def this_host(**owner):
-    return dict(host=socket.gethostname(), pid_namespace=os.readlink('/proc/self/ns/pid'), **owner)
+    boot_id = Path('/proc/sys/kernel/random/boot_id').read_text().strip()
+    return dict(
+        host=socket.gethostname(),
+        boot_id=boot_id,
+        pid_namespace=os.readlink('/proc/self/ns/pid'),
+        **owner,
+    )
+
+
+def dead_pid() -> int:
+    gone = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'], check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    return int(gone.stdout)
 
 
 def test_acquire_writes_the_owner_and_release_removes_it(tmp_path):
     book = claims(tmp_path)
     assert book.acquire('a') is None and book.acquire('a') is None  # ours: idempotent
-    owner = json.loads((tmp_path / 'claims' / 'a.claim').read_text())
+    owner = json.loads(claim_path(tmp_path, 'a').read_text())
     assert owner['pid'] == os.getpid() and owner['host'] == socket.gethostname()
+    assert owner['stem'] == 'a' and owner['boot_id'] == this_host()['boot_id']
     assert owner['process_start'] and owner['claimed_at'] <= time.time()
     book.release('a')
-    assert not (tmp_path / 'claims' / 'a.claim').exists()
+    assert not claim_path(tmp_path, 'a').exists()
     book.close()
     assert not (tmp_path / 'claims').exists()
 
@@ -54,20 +73,49 @@ def test_a_live_worker_keeps_its_claim_and_a_done_image_is_not_taken(tmp_path):
     assert first.acquire('a') is None
     assert second.acquire('a') == f'held by pid {os.getpid()} on {socket.gethostname()}'
     assert second.acquire('b') == DONE_ELSEWHERE
-    assert not (tmp_path / 'claims' / 'b.claim').exists()  # released at once
+    assert not claim_path(tmp_path, 'b').exists()  # released at once
     first.close()
     assert second.acquire('a') is None
     second.close()
 
 
 def test_claim_of_a_dead_process_on_this_host_is_recovered(tmp_path):
-    gone = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'], check=True,
-                          capture_output=True, text=True)  # fmt: skip
-    write_claim(tmp_path, 'a', **this_host(pid=int(gone.stdout), process_start='1'))
+    write_claim(tmp_path, 'a', **this_host(pid=dead_pid(), process_start='1'))
     recovered: list[str] = []
     book = claims(tmp_path, recovered=recovered)
     assert book.acquire('a') is None and recovered == ['a']
-    assert json.loads((tmp_path / 'claims' / 'a.claim').read_text())['pid'] == os.getpid()
+    assert json.loads(claim_path(tmp_path, 'a').read_text())['pid'] == os.getpid()
+    book.close()
+
+
+def test_another_machine_with_this_hostname_is_judged_by_heartbeat_not_by_our_pids(tmp_path):
+    """Same hostname and (root) pid namespace, another boot id: its pid means nothing here."""
+    other = dict(this_host(pid=dead_pid(), process_start='1'), boot_id='another-machine')
+    write_claim(tmp_path, 'young', age=5, **other)
+    write_claim(tmp_path, 'stale', age=120, **other)
+    book = claims(tmp_path, stale_seconds=60)
+    assert book.acquire('young') == f'held by pid {other["pid"]} on {socket.gethostname()}'
+    assert book.acquire('stale') is None
+    book.close()
+
+
+def test_release_removes_only_a_claim_it_owns(tmp_path):
+    book = claims(tmp_path)
+    assert book.acquire('a') is None
+    theirs = json.dumps(dict(this_host(pid=1, process_start='1'), boot_id='elsewhere'))
+    claim_path(tmp_path, 'a').write_text(theirs)  # taken over meanwhile by another worker
+    book.release('a')
+    assert claim_path(tmp_path, 'a').read_text() == theirs
+    assert [p.name for p in (tmp_path / 'claims').iterdir()] == [claim_path(tmp_path, 'a').name]
+    book.close()
+
+
+def test_claim_files_have_short_names_whatever_the_stem(tmp_path):
+    stem = os.fsdecode(b'\xe9' * 250)
+    book = claims(tmp_path)
+    assert book.acquire(stem) is None
+    assert len(book.path(stem).name) == len('0123456789abcdef.claim')
+    assert json.loads(book.path(stem).read_text())['stem'] == stem
     book.close()
 
 
@@ -94,7 +142,9 @@ def test_other_hosts_claims_are_judged_by_heartbeat_age(tmp_path):
     assert book.acquire('fresh') == 'held by pid 1 on elsewhere'
     assert book.acquire('stale') is None
     book.close()
-    assert sorted(p.name for p in (tmp_path / 'claims').iterdir()) == ['fresh.claim']
+    assert sorted(p.name for p in (tmp_path / 'claims').iterdir()) == [
+        claim_path(tmp_path, 'fresh').name
+    ]
 
 
 def test_unreadable_claim_is_stale_after_the_grace_period(tmp_path):
@@ -109,7 +159,7 @@ def test_unreadable_claim_is_stale_after_the_grace_period(tmp_path):
 def test_heartbeat_refreshes_held_claims(tmp_path):
     book = claims(tmp_path, heartbeat_seconds=0.05)
     book.acquire('a')
-    path = tmp_path / 'claims' / 'a.claim'
+    path = claim_path(tmp_path, 'a')
     os.utime(path, (1, 1))
     deadline = time.monotonic() + 30
     while path.stat().st_mtime == 1:
@@ -139,5 +189,5 @@ def test_recovering_never_removes_a_claim_it_did_not_judge(tmp_path, judged_firs
     assert book._take_over(stale, judged) is judged_first
     assert stale.exists() is not judged_first
     assert [p.name for p in (tmp_path / 'claims').iterdir()] == (
-        [] if judged_first else ['a.claim']
+        [] if judged_first else [stale.name]
     )

@@ -167,7 +167,11 @@ def test_visualize_false_leaves_no_vis_folder(tmp_path):
     write_image(tmp_path / 'in' / 'a.png')
     run(tmp_path / 'in', tmp_path / 'out', visualize=False)
     assert (tmp_path / 'out' / 'a.png').is_file()
-    assert sorted(p.name for p in (tmp_path / 'out').iterdir()) == ['a.png', 'records']
+    assert sorted(p.name for p in (tmp_path / 'out').iterdir()) == [
+        'a.png',
+        'config.json',
+        'records',
+    ]
 
 
 def test_auto_mode_label_ids_are_contiguous_and_score_the_same(tmp_path, monkeypatch):
@@ -441,7 +445,7 @@ def test_resuming_with_another_model_config_is_refused_before_any_work(tmp_path)
     (tmp_path / 'out' / 'b.png').unlink()  # b still to do: nothing may run
     before = digest(tmp_path / 'out')
     other = tiny_cfg(**{'model.seed': 7})
-    with pytest.raises(OtherConfigError, match=r'1 of the 1 label maps .* another model config'):
+    with pytest.raises(OtherConfigError, match=r'holds label maps of another model config'):
         run(tmp_path / 'in', tmp_path / 'out', cfg=other)
     assert digest(tmp_path / 'out') == before
     # The same config resumes; --overwrite redoes everything with the other one.
@@ -449,6 +453,17 @@ def test_resuming_with_another_model_config_is_refused_before_any_work(tmp_path)
     redone = run(tmp_path / 'in', tmp_path / 'out', cfg=other, overwrite=True)
     assert set(statuses(redone).values()) == {'done'}
     assert load_record(tmp_path / 'out' / 'records' / 'a.json')['seed'] == 7
+
+
+def test_a_folder_made_before_config_json_with_another_config_is_refused(tmp_path):
+    write_image(tmp_path / 'in' / 'a.png')
+    run(tmp_path / 'in', tmp_path / 'out')
+    (tmp_path / 'out' / 'config.json').unlink()  # as a version before it left the folder
+    other = tiny_cfg(**{'model.seed': 7})
+    with pytest.raises(OtherConfigError, match=r'1 of the 1 label maps .* another model config'):
+        run(tmp_path / 'in', tmp_path / 'out', cfg=other)
+    assert not (tmp_path / 'out' / 'config.json').exists()
+    assert statuses(run(tmp_path / 'in', tmp_path / 'out'))['a.png'] == 'skipped'
 
 
 def test_segment_tool_resuming_with_another_config_exits_2_with_one_line(tmp_path, capsys):

@@ -116,6 +116,7 @@ def test_repeating_write_error_stops_at_once_and_leaves_no_half_image(
     out = folder / 'out'
     assert files(out) == [
         *[f'{s}.png' for s in 'ab'],
+        'config.json',
         *[f'records/{s}.json' for s in 'ab'],
         *[f'vis/{s}_{kind}' for s in 'ab' for kind in ('color.png', 'overlay.jpg')],
     ]
@@ -184,9 +185,13 @@ def test_segment_tool_prints_one_line_and_exits_3(folder, monkeypatch, capsys):
 
 def test_full_disk_found_by_a_write_names_the_file(folder, monkeypatch):
     """write() and fsync() report ENOSPC without a file name; the stop line still has one."""
+    real_fsync, calls = os.fsync, []
 
     def full(fd):
-        raise OSError(errno.ENOSPC, 'No space left on device')
+        calls.append(fd)
+        if len(calls) > 1:  # the folder's config.json is written before any image
+            raise OSError(errno.ENOSPC, 'No space left on device')
+        real_fsync(fd)
 
     monkeypatch.setattr(os, 'fsync', full)
     with pytest.raises(RunStopped) as stopped:
@@ -194,4 +199,14 @@ def test_full_disk_found_by_a_write_names_the_file(folder, monkeypatch):
     assert str(folder / 'out' / 'records' / 'a.json') in str(stopped.value)
     assert '0 images done' in str(stopped.value)
     monkeypatch.undo()
-    assert files(folder / 'out') == []
+    assert files(folder / 'out') == ['config.json']
+
+
+def test_full_disk_before_any_image_is_refused_in_one_line(folder, monkeypatch, segmented):
+    def full(fd):
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(os, 'fsync', full)
+    with pytest.raises(UnwritableDirectoryError, match=r'cannot write .*config.json: No space'):
+        run(folder)
+    assert segmented == [] and files(folder / 'out') == []

@@ -16,6 +16,9 @@ from dynaseg.apis.dataset_runner import (
     dataset_folder,
 )
 from dynaseg.apis.overrides import (
+    DATASET_RUNNERS,
+    FOLDER_TOOL,
+    KEY_READERS,
     UnknownConfigKeyError,
     apply_overrides,
     check_overrides,
@@ -176,3 +179,36 @@ def test_a_model_only_config_takes_the_runner_keys():
     check_overrides(cfg, {'batch_size': 2})
     with pytest.raises(UnknownConfigKeyError, match="did you mean 'batch_size'"):
         check_overrides(cfg, {'batch_sise': 2})
+
+
+@pytest.mark.parametrize(
+    ('key', 'readers'),
+    [
+        ('picture_pixels', 'the dataset runners'),
+        ('data_root', 'the dataset runners'),
+        ('dataset.split', 'the dataset runners'),
+        ('evaluator.0.mode', 'the dataset runners'),
+    ],
+)
+def test_the_folder_tool_refuses_keys_other_tools_read(default_cfg, key, readers):
+    check_overrides(default_cfg, {key: 1})  # valid keys of the config, for the tools reading them
+    with pytest.raises(UnknownConfigKeyError, match=f'is read by {readers}.*not by the folder'):
+        check_overrides(default_cfg, {key: 1}, tool=FOLDER_TOOL)
+
+
+def test_the_folder_tool_takes_model_keys_and_the_batch_size(default_cfg):
+    check_overrides(default_cfg, {'model.seed': 1, 'batch_size': 2}, tool=FOLDER_TOOL)
+    with pytest.raises(UnknownConfigKeyError, match=r"did you mean 'model.seed'"):
+        check_overrides(default_cfg, {'modle.seed': 1}, tool=FOLDER_TOOL)
+    with pytest.raises(
+        UnknownConfigKeyError, match=r'\(the folder tool .* reads model\.\*, batch_size\)$'
+    ):
+        check_overrides(default_cfg, {'picture_pixel': 1}, tool=FOLDER_TOOL)
+
+
+def test_every_key_of_the_readers_table_is_read_by_some_tool():
+    assert set(KEY_READERS) >= {'model', 'batch_size', 'picture_pixels', 'data_root', 'split'}
+    assert all(
+        readers and set(readers) <= {FOLDER_TOOL, DATASET_RUNNERS}
+        for readers in KEY_READERS.values()
+    )

@@ -433,8 +433,9 @@ def test_warm_start_report(data_root: Path, tmp_path: Path) -> None:
     pooled_scf = sum((0.3111 + 0.02 * k) * (5 + k) for k in range(4)) / sum(5 + k for k in range(4))
     assert scf[4] == '4/4' and scf[5].startswith(f'{pooled_scf:.4f} [')
     assert scf[11:14] == ['4.0', '2.00', '52']
-    assert f'`{SCF}`: its work dir (`{relative(work / SCF / "test_all")}`) is not here' in text
-    assert f'the result this report saved, `{relative(saved)}`' in text
+    saved_note = next(line for line in text.splitlines() if line.startswith('- Rows computed'))
+    assert f'saved in `{relative(saved.parent)}/`' in saved_note
+    assert f'under `{relative(work)}/` not' in saved_note and saved_note.endswith(f'`{SCF}`')
     fsf = table_row(text, '| per image, random init | DynaSeg-FSF, mu=15')
     assert fsf[4] == 'not run' and fsf.count('n/a') == 9
     # A run under way (label maps, no eval_results.json yet) says so.
@@ -662,4 +663,9 @@ def test_a_small_real_report_is_regenerated_from_its_saved_results(
         return [line for line in text.splitlines() if line.startswith('| ')]
 
     assert table(again) == table(first) and ' [' in table(first)[-1]  # with its intervals
-    assert f'`{DEFAULT}_seed1`: its work dir' in again
+    assert 'not being here; their seconds were measured on ' in again
+    assert (
+        again.split('- Rows computed from the results')[1]
+        .split('\n')[0]
+        .endswith(f'`{DEFAULT}_seed1`')
+    )

@@ -15,14 +15,20 @@ from dynaseg.utils.fileio import (
     LabelMapError,
     UnwritableDirectoryError,
     atomic_write,
+    create_json,
     ensure_writable_dir,
+    file_fingerprint,
     is_within,
+    leftover_temporaries,
     load_label_map,
+    name_too_long,
+    same_file,
     save_image,
     save_json,
     save_label_csv,
     save_label_map,
     save_text,
+    short_name,
 )
 
 
@@ -251,3 +257,63 @@ def test_is_within(tmp_path: Path) -> None:
     assert not is_within(tmp_path / '..' / 'sibling', tmp_path)
     (tmp_path / 'link').symlink_to(tmp_path.parent)
     assert not is_within(tmp_path / 'link' / 'elsewhere', tmp_path)  # links are resolved
+
+
+def test_atomic_write_takes_a_name_at_the_file_systems_limit(tmp_path: Path) -> None:
+    """The temporary file's name is derived (short), not the target's name plus more."""
+    target = tmp_path / ('x' * 255)
+    with atomic_write(target) as handle:
+        handle.write(b'data')
+        (temporary,) = _leftovers(tmp_path)
+        assert temporary.startswith(f'.{short_name(target.name)}.')
+        assert leftover_temporaries(target) == [tmp_path / temporary]
+    assert target.read_bytes() == b'data' and _leftovers(tmp_path) == []
+
+
+def test_short_name_is_fixed_length_and_takes_any_name() -> None:
+    names = ['a.png', 'x' * 255, os.fsdecode(b'caf\xe9.jpg')]
+    assert [len(short_name(n)) for n in names] == [16, 16, 16]
+    assert len({short_name(n) for n in names}) == 3 and short_name('a.png') == short_name('a.png')
+
+
+def test_name_too_long_uses_the_folders_limit_in_bytes(tmp_path: Path) -> None:
+    assert name_too_long(tmp_path, 'x' * 255) is None
+    assert 'of 256 bytes is over the limit of 255' in (name_too_long(tmp_path, 'x' * 256) or '')
+    assert name_too_long(tmp_path, 'é' * 128) is not None  # 256 bytes in UTF-8
+
+
+def test_same_file_compares_files_not_paths(tmp_path: Path) -> None:
+    (tmp_path / 'dir').mkdir()
+    (tmp_path / 'alias').symlink_to(tmp_path / 'dir')
+    assert same_file(tmp_path / 'alias', tmp_path / 'dir')
+    assert same_file(tmp_path / 'dir' / '..' / 'dir', tmp_path / 'dir')
+    assert not same_file(tmp_path, tmp_path / 'dir')
+    assert not same_file(tmp_path / 'missing', tmp_path / 'missing')
+
+
+def test_file_fingerprint_is_size_time_and_content(tmp_path: Path) -> None:
+    path = tmp_path / 'a.bin'
+    path.write_bytes(b'content')
+    first = file_fingerprint(path)
+    assert first['bytes'] == 7 and len(first['sha256']) == 64
+    os.utime(path, (1, 1))  # a copy with another time: the content decides
+    assert file_fingerprint(path, first)['sha256'] == first['sha256']
+    path.write_bytes(b'CONTENT')
+    os.utime(path, ns=(first['mtime_ns'], first['mtime_ns']))
+    stale = file_fingerprint(path, first)  # same size and time: the known digest is trusted
+    assert stale == first and file_fingerprint(path)['sha256'] != first['sha256']
+
+
+def test_save_json_keeps_names_that_are_not_utf8(tmp_path: Path) -> None:
+    name = os.fsdecode(b'caf\xe9.jpg')
+    save_json(tmp_path / 'r.json', {'image': name, 'plain': 'café'})
+    text = (tmp_path / 'r.json').read_bytes().decode('utf-8')  # still UTF-8
+    assert '\\udce9' in text and 'café' in text
+    assert json.loads(text) == {'image': name, 'plain': 'café'}
+
+
+def test_create_json_creates_once(tmp_path: Path) -> None:
+    assert create_json(tmp_path / 'c.json', {'n': 1})
+    assert not create_json(tmp_path / 'c.json', {'n': 2})
+    assert json.loads((tmp_path / 'c.json').read_text()) == {'n': 1}
+    assert _leftovers(tmp_path) == []

@@ -13,6 +13,7 @@ from dynaseg.utils.image_io import (
     IMAGE_EXTENSIONS,
     ImageReadError,
     as_rgb_uint8,
+    candidate_stems,
     list_images,
     load_image,
     output_stems,
@@ -344,3 +345,29 @@ def test_output_stems_adversarial() -> None:
     assert stems[Path('a_png_2.bmp')] == 'a_png_2'
     shuffled = sorted(paths, key=lambda p: p.name, reverse=True)
     assert stems == output_stems(shuffled)
+
+
+def test_output_stems_keep_the_stems_of_existing_outputs() -> None:
+    """Adding a file never renames another input's outputs: stems in use are kept."""
+    alone = output_stems([Path('a.jpg')])
+    assert alone == {Path('a.jpg'): 'a'}  # one image per stem: its plain stem
+    both = output_stems([Path('a.jpg'), Path('a.png')], kept=alone)
+    assert both == {Path('a.jpg'): 'a', Path('a.png'): 'a_png'}
+    pair = output_stems([Path('a.jpg'), Path('a.png')])
+    assert pair == {Path('a.jpg'): 'a_jpg', Path('a.png'): 'a_png'}
+    three = output_stems([Path('a.jpg'), Path('a.png'), Path('a_png.bmp')], kept=pair)
+    assert three[Path('a.png')] == 'a_png' and three[Path('a.jpg')] == 'a_jpg'
+    assert three[Path('a_png.bmp')] == 'a_png_bmp'
+
+
+def test_output_stems_fall_back_to_a_suffix_of_the_file_name() -> None:
+    """``a_png`` is another input's own stem: ``a.png`` gets a suffix derived from its name,
+    the same whatever else the folder holds."""
+    from dynaseg.utils.fileio import short_name
+
+    stems = output_stems([Path('a.jpg'), Path('a.png'), Path('a_png.bmp')])
+    assert stems[Path('a_png.bmp')] == 'a_png'
+    assert stems[Path('a.png')] == f'a_png_{short_name("a.png")[:8]}'
+    more = output_stems([Path('a.jpg'), Path('a.png'), Path('a_png.bmp'), Path('a_jpg.gif')])
+    assert more[Path('a.png')] == stems[Path('a.png')]
+    assert candidate_stems(Path('a.png')) == ['a', 'a_png', stems[Path('a.png')]]

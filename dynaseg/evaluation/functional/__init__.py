@@ -8,7 +8,26 @@ from .bsds_bench import (
     rand_index_and_voi,
     region_benchmark,
     region_jaccard,
+    region_series,
+    summarise_regions,
     variation_of_information,
+)
+from .bsds_boundary import (
+    average_precision,
+    boundary_counts,
+    f_measure,
+    interpolated_max_f,
+    segmentation_boundaries,
+    summarise_boundaries,
+    thin_boundaries,
+)
+from .bsds_records import (
+    bsds_text_files,
+    evaluate_boundary_map,
+    evaluate_label_map,
+    evaluate_segmentation_set,
+    evaluate_ucm2,
+    summarise,
 )
 from .cocostuff import (
     NUM_CLASSES,
@@ -27,8 +46,11 @@ from .cocostuff import (
 from .frame import FRAME_SIDES, border_change_rates
 from .io import (
     LabelMapError,
+    load_boundary_map,
+    load_bsds_boundaries,
     load_bsds_ground_truth,
     load_cocostuff_ground_truth,
+    load_hierarchy_or_set,
     load_voc_ground_truth,
     read_label_map,
 )
@@ -39,6 +61,12 @@ from .kim_miou import (
     pooled_miou,
     select_annotations,
 )
+from .ucm import (
+    bsds_thresholds,
+    check_ucm2,
+    ucm2_boundary_strength,
+    ucm2_segmentation,
+)
 
 __all__ = [
     'BSDS_MODES',
@@ -46,20 +74,34 @@ __all__ = [
     'NUM_CLASSES',
     'PROTOCOLS',
     'LabelMapError',
+    'average_precision',
     'best_match_iou',
     'border_change_rates',
+    'boundary_counts',
+    'bsds_text_files',
+    'bsds_thresholds',
+    'check_ucm2',
     'cluster_confusion',
     'cocostuff27_meta',
     'cocostuff_scores',
     'contingency',
     'covering_counts',
     'dataset_level_scores',
+    'evaluate_boundary_map',
+    'evaluate_label_map',
+    'evaluate_segmentation_set',
+    'evaluate_ucm2',
+    'f_measure',
     'fine_to_coarse',
     'hungarian_match',
     'image_region_scores',
+    'interpolated_max_f',
     'kim_image_scores',
+    'load_boundary_map',
+    'load_bsds_boundaries',
     'load_bsds_ground_truth',
     'load_cocostuff_ground_truth',
+    'load_hierarchy_or_set',
     'load_voc_ground_truth',
     'matched_counts',
     'per_image_scores',
@@ -70,7 +112,15 @@ __all__ = [
     'read_label_map',
     'region_benchmark',
     'region_jaccard',
+    'region_series',
+    'segmentation_boundaries',
     'select_annotations',
+    'summarise',
+    'summarise_boundaries',
+    'summarise_regions',
+    'thin_boundaries',
     'thing_class_mask',
+    'ucm2_boundary_strength',
+    'ucm2_segmentation',
     'variation_of_information',
 ]

@@ -157,22 +157,107 @@ def image_region_scores(seg: np.ndarray, gts: Sequence[np.ndarray]) -> dict[str,
         ``pri``, ``voi`` and the covering counts ``cnt_r``, ``sum_r``, ``cnt_p``, ``sum_p``
         (see :func:`covering_counts`), all plain floats.
     """
+    return _scores_and_overlaps(seg, gts)[0]
+
+
+def _scores_and_overlaps(
+    seg: np.ndarray, gts: Sequence[np.ndarray]
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """:func:`image_region_scores` and the :func:`covering_counts` they were made from."""
     pairs = np.array([rand_index_and_voi(seg, g) for g in gts])
     counts = covering_counts(seg, gts)
-    return {
+    scores = {
         'pri': float(pairs[:, 0].mean()),
         'voi': float(pairs[:, 1].mean()),
         **{k: counts[k] for k in ('cnt_r', 'sum_r', 'cnt_p', 'sum_p')},
     }
+    return scores, counts
+
+
+def summarise_regions(
+    thresholds: np.ndarray,
+    counts: dict[str, np.ndarray],
+) -> dict[str, Any]:
+    """ODS and OIS of per-image, per-threshold region scores, as ``collect_eval_reg.m`` does.
+
+    Args:
+        thresholds: (T,) thresholds shared by every image.
+        counts: (N, T) arrays ``cnt_r``, ``sum_r``, ``cnt_p``, ``sum_p`` (covering counts,
+            see :func:`covering_counts`), ``pri`` and ``voi``, and (N,) ``cnt_r_best`` (each
+            annotation region's best overlap over all thresholds, weighted by its area).
+
+    Returns:
+        ``covering``: ``ods`` (threshold, value), ``ois`` (counts at each image's last best
+        threshold), ``best`` (per annotation region, the best threshold), ``per_threshold``
+        ((T, 2) rows threshold, covering) and ``per_image`` ((N, 3) rows threshold, covering,
+        reverse covering at the image's first best threshold); ``pri`` and ``voi``: ``ods``
+        (threshold, value: the best mean over images), ``ois`` (the mean of each image's
+        best) and ``per_threshold`` ((T, 2)). Ties go to the first threshold, as MATLAB's max.
+    """
+    t = np.asarray(thresholds, np.float64)
+    c = {k: np.asarray(counts[k], np.float64).reshape(-1, t.size) for k in _REGION_SERIES}
+    cover_r = bench_ratio(c['cnt_r'], c['sum_r'])
+    cover_p = bench_ratio(c['cnt_p'], c['sum_p'])
+    first_best = cover_r.argmax(axis=1)
+    last_best = t.size - 1 - cover_r[:, ::-1].argmax(axis=1)
+    rows = np.arange(first_best.size)
+    cover_t = bench_ratio(c['cnt_r'].sum(axis=0), c['sum_r'].sum(axis=0))
+    pri_t, voi_t = c['pri'].mean(axis=0), c['voi'].mean(axis=0)
+    best_total = float(np.sum(counts['cnt_r_best']))
+    return {
+        'covering': {
+            'ods': {'threshold': float(t[cover_t.argmax()]), 'value': float(cover_t.max())},
+            'ois': float(
+                bench_ratio(c['cnt_r'][rows, last_best].sum(), c['sum_r'][rows, last_best].sum())
+            ),
+            'best': float(bench_ratio(best_total, c['sum_r'][:, 0].sum())),
+            'per_threshold': np.stack([t, cover_t], 1).tolist(),
+            'per_image': np.stack(
+                [t[first_best], cover_r[rows, first_best], cover_p[rows, first_best]], 1
+            ).tolist(),
+        },
+        'pri': {
+            'ods': {'threshold': float(t[pri_t.argmax()]), 'value': float(pri_t.max())},
+            'ois': float(c['pri'].max(axis=1).mean()),
+            'per_threshold': np.stack([t, pri_t], 1).tolist(),
+        },
+        'voi': {
+            'ods': {'threshold': float(t[voi_t.argmin()]), 'value': float(voi_t.min())},
+            'ois': float(c['voi'].min(axis=1).mean()),
+            'per_threshold': np.stack([t, voi_t], 1).tolist(),
+        },
+    }
+
+
+def region_series(segs: Sequence[np.ndarray], gts: Sequence[np.ndarray]) -> dict[str, Any]:
+    """Region scores of one image's candidate segmentations (``evaluation_reg_image.m``).
+
+    Args:
+        segs: T segmentations of the image, each (H, W) with regions 1..max (0 unlabelled).
+        gts: the image's annotations, each (H, W).
+
+    Returns:
+        (T,) lists ``cnt_r``, ``sum_r``, ``cnt_p``, ``sum_p``, ``pri``, ``voi`` and
+        ``regions`` (each segmentation's region count), and the float ``cnt_r_best``.
+    """
+    series: dict[str, Any] = {k: [] for k in (*_REGION_SERIES, 'regions')}
+    gt_best = None
+    for seg in segs:
+        seg = np.asarray(seg, np.int64)
+        scores, counts = _scores_and_overlaps(seg, gts)
+        for key in _REGION_SERIES:
+            series[key].append(scores[key])
+        series['regions'].append(int(np.count_nonzero(np.bincount(seg.ravel())[1:])))
+        gt_best = counts['gt_best'] if gt_best is None else np.maximum(gt_best, counts['gt_best'])
+    # "Best" covering: every annotation region keeps its best overlap over all thresholds.
+    series['cnt_r_best'] = float(counts['gt_area'] @ gt_best) if segs else 0.0
+    return series
 
 
 def region_benchmark(
     segs_per_image: Sequence[Sequence[np.ndarray]], gts_per_image: Sequence[Sequence[np.ndarray]]
 ) -> dict[str, Any]:
-    """Run the BSDS500 region benchmark on a set of images.
-
-    Every image must supply the same number T of candidate segmentations
-    ("thresholds" 1..T in the benchmark's output).
+    """Run the BSDS500 region benchmark on a set of images (segmentation sets, thresholds 1..T).
 
     Args:
         segs_per_image: per image, T segmentations, each (H, W) with regions 1..max.
@@ -191,56 +276,26 @@ def region_benchmark(
     num_thr = len(segs_per_image[0])
     if any(len(s) != num_thr for s in segs_per_image):
         raise ValueError('every image must have the same number of candidate segmentations')
-    ri = np.zeros((len(segs_per_image), num_thr))
-    voi = np.zeros_like(ri)
-    cnt_r, sum_r, cnt_p, sum_p = (np.zeros_like(ri) for _ in range(4))
-    best_total = 0.0
-    for i, (segs, gts) in enumerate(zip(segs_per_image, gts_per_image)):
-        gt_best = None
-        for t, seg in enumerate(segs):
-            pairs = np.array([rand_index_and_voi(seg, g) for g in gts])
-            ri[i, t], voi[i, t] = pairs.mean(axis=0)
-            counts = covering_counts(seg, gts)
-            cnt_r[i, t], sum_r[i, t] = counts['cnt_r'], counts['sum_r']
-            cnt_p[i, t], sum_p[i, t] = counts['cnt_p'], counts['sum_p']
-            gt_best = (
-                counts['gt_best'] if gt_best is None else np.maximum(gt_best, counts['gt_best'])
-            )
-        # "Best" covering: every annotation region keeps its best overlap over all thresholds.
-        best_total += float(counts['gt_area'] @ gt_best)
+    series = [region_series(segs, gts) for segs, gts in zip(segs_per_image, gts_per_image)]
+    counts = {k: np.array([s[k] for s in series]) for k in (*_REGION_SERIES, 'cnt_r_best')}
+    summary = summarise_regions(np.arange(1, num_thr + 1), counts)
+    result: dict[str, Any] = {'num_images': len(series)}
+    for metric in ('pri', 'voi', 'covering'):
+        ods = summary[metric]['ods']
+        result[f'{metric}_ods'] = ods['value']
+        result[f'{metric}_ods_threshold'] = int(ods['threshold'])
+        result[f'{metric}_ois'] = summary[metric]['ois']
+        result[f'{metric}_per_threshold'] = [v for _, v in summary[metric]['per_threshold']]
+    result['covering_best'] = summary['covering']['best']
+    result['covering_per_image'] = [(int(t), r, p) for t, r, p in summary['covering']['per_image']]
+    return result
 
-    def ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a / np.where(b == 0, 1, b)
 
-    thresholds = np.arange(1, num_thr + 1)
-    cover_r = ratio(cnt_r, sum_r)
-    cover_p = ratio(cnt_p, sum_p)
-    # Per image, ties go to the first threshold reaching the best covering.
-    img_best = cover_r.argmax(axis=1)
-    rows = np.arange(len(img_best))
-    # OIS covering sums the counts at each image's last best threshold (ties -> last).
-    img_best_last = num_thr - 1 - cover_r[:, ::-1].argmax(axis=1)
-    ois_cover = cnt_r[rows, img_best_last].sum() / max(sum_r[rows, img_best_last].sum(), 1)
-    cover_thr = ratio(cnt_r.sum(axis=0), sum_r.sum(axis=0))
-    pri_thr = ri.mean(axis=0)
-    voi_thr = voi.mean(axis=0)
-    return {
-        'pri_ods': float(pri_thr.max()),
-        'pri_ods_threshold': int(thresholds[pri_thr.argmax()]),
-        'pri_ois': float(ri.max(axis=1).mean()),
-        'voi_ods': float(voi_thr.min()),
-        'voi_ods_threshold': int(thresholds[voi_thr.argmin()]),
-        'voi_ois': float(voi.min(axis=1).mean()),
-        'covering_ods': float(cover_thr.max()),
-        'covering_ods_threshold': int(thresholds[cover_thr.argmax()]),
-        'covering_ois': float(ois_cover),
-        'covering_best': float(best_total / max(sum_r[:, 0].sum(), 1)),
-        'num_images': len(segs_per_image),
-        'pri_per_threshold': pri_thr.tolist(),
-        'voi_per_threshold': voi_thr.tolist(),
-        'covering_per_threshold': cover_thr.tolist(),
-        'covering_per_image': [
-            (int(thresholds[t]), float(cover_r[i, t]), float(cover_p[i, t]))
-            for i, t in enumerate(img_best)
-        ],
-    }
+#: The per-threshold series of a region record, in the benchmark's order.
+_REGION_SERIES = ('cnt_r', 'sum_r', 'cnt_p', 'sum_p', 'pri', 'voi')
+
+
+def bench_ratio(count: Any, total: Any) -> Any:
+    """``count / total`` with 0 where ``total`` is 0, as the benchmark divides."""
+    count, total = np.asarray(count, np.float64), np.asarray(total, np.float64)
+    return count / (total + (total == 0))

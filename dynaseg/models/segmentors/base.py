@@ -16,6 +16,7 @@ from torch import Tensor, nn
 
 from dynaseg.engine import DEFAULT_OPTIMIZER, EngineSettings, OptimizationRecord
 from dynaseg.engine.weights import load_extractor_weights
+from dynaseg.hierarchy import MergeHierarchy, RegionHierarchy
 from dynaseg.models.losses import DynaSegLoss
 from dynaseg.models.refiners import apply_refiners, build_refiners
 from dynaseg.registry import MODELS
@@ -52,6 +53,12 @@ class PerImageSegmentor(BaseSegmentor):
             None or empty: none.
         data_preprocessor: mmseg's ``SegDataPreProcessor``; images reach :meth:`segment`
             normalised by it.
+
+    :attr:`hierarchy`: the builder of a region hierarchy over the finished labels
+    (``dynaseg/hierarchy``), which :meth:`segment_hierarchy` returns beside them; None: none.
+    It is the config's top-level ``hierarchy`` key, not a ``model`` key, set by
+    :func:`dynaseg.apis.build_segmentor`: it never changes the labels, so the model config that
+    records and reports compare stays the one that made them.
     """
 
     def __init__(
@@ -66,6 +73,7 @@ class PerImageSegmentor(BaseSegmentor):
         self.seed = seed
         self.relabel = relabel
         self.refiners = build_refiners(refine)
+        self.hierarchy: MergeHierarchy | None = None
         self.align_corners = False
         self.records: list[OptimizationRecord] = []
 
@@ -78,6 +86,41 @@ class PerImageSegmentor(BaseSegmentor):
         scribble: np.ndarray | Tensor | None = None,
     ) -> tuple[np.ndarray, OptimizationRecord]:
         """Label one normalised image (1, 3, H, W): labels (H, W) int64 and the record."""
+
+    def segment_hierarchy(
+        self, image: Tensor, *, on_iteration: Callable[[int, int], None] | None = None
+    ) -> tuple[np.ndarray, OptimizationRecord, RegionHierarchy]:
+        """:meth:`segment`, and the region hierarchy over the labels' connected regions.
+
+        Raises:
+            ValueError: the model has no ``hierarchy``, or its builder needs a response this
+                segmentor does not have.
+        """
+        if self.hierarchy is None:
+            raise ValueError(
+                f'{type(self).__name__} builds no hierarchy: the config sets no `hierarchy` '
+                "(e.g. hierarchy = dict(type='MergeHierarchy'))"
+            )
+        if not self.hierarchy.needs_response:
+            labels, record = self.segment(image, on_iteration=on_iteration)
+            return labels, record, self.hierarchy(labels, self.to_rgb(image))
+        labels, record, response = self.segment_keeping_response(image, on_iteration)
+        # The labels are the argmax of the response resized bilinearly; the regions' features
+        # are read from the same resized response.
+        full = nn.functional.interpolate(
+            response.float(), size=labels.shape, mode='bilinear', align_corners=False
+        )[0]
+        features = full.permute(1, 2, 0).cpu().numpy()
+        return labels, record, self.hierarchy(labels, self.to_rgb(image), features)
+
+    def segment_keeping_response(
+        self, image: Tensor, on_iteration: Callable[[int, int], None] | None
+    ) -> tuple[np.ndarray, OptimizationRecord, Tensor]:
+        """:meth:`segment` and the response (1, C, h, w) its labels come from."""
+        raise ValueError(
+            f'{type(self).__name__} has no response to build a hierarchy from: use '
+            "hierarchy.features='colour'"
+        )
 
     def batch_unsupported_reason(self) -> str | None:
         """Why several images cannot be labelled together (None: :meth:`segment_batch` works)."""

@@ -75,6 +75,14 @@ class DynaSeg(DynaSegBase):
             raise ValueError('the final response is not kept under a consensus of seeds')
         return self._consensus(image, consensus.seeds_from(first), on_iteration, mask)
 
+    def segment_keeping_response(
+        self, image: Tensor, on_iteration: Callable[[int, int], None] | None
+    ) -> tuple[np.ndarray, OptimizationRecord, Tensor]:
+        """:meth:`segment` and the final response (1, q_max, h, w) its labels come from."""
+        kept: list[Tensor] = []
+        labels, record = self.segment(image, on_iteration=on_iteration, on_response=kept.append)
+        return labels, record, kept[0]
+
     def _segment_seed(
         self,
         image: Tensor,
