@@ -24,11 +24,13 @@ import numpy as np
 try:
     from dynaseg.evaluation.functional import FRAME_SIDES, border_change_rates, read_label_map
     from dynaseg.reports.provenance import repo_relative
+    from dynaseg.reports.stamp import stamp_text
     from dynaseg.utils.fileio import save_text
 except ImportError:  # run from a clone without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from dynaseg.evaluation.functional import FRAME_SIDES, border_change_rates, read_label_map
     from dynaseg.reports.provenance import repo_relative
+    from dynaseg.reports.stamp import stamp_text
     from dynaseg.utils.fileio import save_text
 
 
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             'the fraction of pixels of that line whose label differs from the adjacent inner '
             'line (interior: averaged over all adjacent interior pairs), mean over the maps.'
         )
-        save_text(args.out, f'{header}\n\n{table}{kept_notes(args.out)}')
+        save_text(args.out, stamp_text(f'{header}\n\n{table}{kept_notes(args.out)}'))
     return 0
 
 

@@ -1,17 +1,17 @@
 """``tools/benchmark_batched.py --tool``: the tools' path on real images at full size.
 
-What ``--batch-size`` does to the default fast config and to the authors' protocol, on
+What ``--batch-size`` does to DynaSeg-SCF on the fast schedule and to the authors' protocol, on
 ``--device cpu|cuda``, written as JSON with ``--out`` (rows already there are kept, so a rerun
 continues where a time limit stopped it):
 
-* ``fast``: the default config over the BSDS500 test images (``--images``, 0 = all 200),
-  one row per setting: batch size, precision (fp32 / tf32 / bf16), ``check_every`` (fewer host
-  syncs), ``torch.compile``. Each row: images/s, peak GPU memory, and the agreement of its label
-  maps with the unbatched fp32 run (mean best-match IoU and equal pixels). The noise floor is the
-  unbatched fp32 run with NCHW instead of channels-last layout: equivalent arithmetic, as the
-  A-vs-A thread-count floor of ``tools/benchmark.py``. A setting is *accepted* when its
-  best-match agreement is at least the floor's; the fastest accepted one is ``recommended``,
-  then timed over ``--headline-images`` (0 = all) as the headline images/s.
+* ``fast``: DynaSeg-SCF on the fast schedule (``FAST_CONFIG``) over the BSDS500 test images
+  (``--images``, 0 = all 200), one row per setting: batch size, precision (fp32 / tf32 / bf16),
+  ``check_every`` (fewer host syncs), ``torch.compile``. Each row: images/s, peak GPU memory, and
+  the agreement of its label maps with the unbatched fp32 run (mean best-match IoU and equal
+  pixels). The noise floor is the unbatched fp32 run with NCHW instead of channels-last layout:
+  equivalent arithmetic, as the A-vs-A thread-count floor of ``tools/benchmark.py``. A setting is
+  *accepted* when its best-match agreement is at least the floor's; the fastest accepted one is
+  ``recommended``, then timed over ``--headline-images`` (0 = all) as the headline images/s.
 * ``faithful``: the authors' protocol (full size, no early stop) timed over ``--faithful-iters``
   iterations per image for the batch sizes and accepted precisions; image-runs/s extrapolates
   to 1000 iterations (the loop rarely stops before). The fastest is ``recommended_faithful``.

@@ -8,7 +8,7 @@ Parts, each printed as a table (and all saved with --out):
   setting) separates what B saves in page faults (A's system time) from what it saves in
   compute (user time).
 * ``whole``: time to a finished image. A = the authors' settings (1000 iterations or q <= 3,
-  run at ``--scale`` to stay affordable); B = the project's default fast config. Both are
+  run at ``--scale`` to stay affordable); B = the default config (``DEFAULT_CONFIG``). Both are
   scored with Kim's best-match mIoU (mode 1) against BSDS500 ground truth at full resolution.
   A's label maps are cached in ``--cache`` so B variants can be rescored without rerunning A.
   Beside B, the ``--modes`` configs (default: the warm start and the one pass) run

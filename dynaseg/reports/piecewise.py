@@ -29,6 +29,7 @@ from dynaseg.testing import random_piecewise_image
 from dynaseg.utils.fileio import save_text
 
 from .provenance import machine_text, repo_relative
+from .stamp import stamp_text
 
 TARGET = 0.90  # the default's best-match IoU on held-out piecewise-constant images
 
@@ -123,5 +124,5 @@ def main(argv: list[str] | None = None) -> int:
     text = table(results, args, argv)
     print(text)
     if args.out:
-        save_text(args.out, text)
+        save_text(args.out, stamp_text(text))
     return 0

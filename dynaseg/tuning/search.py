@@ -20,6 +20,7 @@ from dynaseg.apis.overrides import apply_overrides, check_overrides
 from dynaseg.apis.runtime import one_line
 from dynaseg.reports.provenance import fmt, machine_text, repo_relative, tool_command
 from dynaseg.reports.results import RunResult, save_result, saved_path
+from dynaseg.reports.stamp import stamp_text
 
 from .grid import (
     canonical_overrides,
@@ -257,7 +258,7 @@ def run_search(
             text = render_table(info, rows)
             if args.paired_with:
                 text += render_paired(paired, args.paired_with, args.bootstrap)
-            save_text(args.table, text)
+            save_text(args.table, stamp_text(text))
         save_json(
             root / ROWS_JSON,
             {

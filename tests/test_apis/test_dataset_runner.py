@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 from conftest import require_data
+from PIL import Image
 
 from dynaseg.apis.dataset_runner import run_dataset
 from dynaseg.apis.layout import DatasetLayout
@@ -23,7 +24,7 @@ from dynaseg.evaluation.functional import (
     pooled_miou,
     read_label_map,
 )
-from dynaseg.testing import make_bsds, make_cocostuff
+from dynaseg.testing import make_bsds, make_cocostuff, piecewise_image
 from dynaseg.testing.runs import BSDS_CONFIG, COCO_CONFIG, read_results, tiny_config
 
 pytestmark = pytest.mark.usefixtures('one_thread')
