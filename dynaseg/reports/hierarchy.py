@@ -185,12 +185,12 @@ def _interval(value: float, low: float, high: float, digits: int = 3) -> str:
     return f'{value:.{digits}f} [{low:.{digits}f}, {high:.{digits}f}]'
 
 
-def _baseline(name: str) -> dict[str, dict[str, Any]]:
-    rows = json.loads((BASELINES / f'{name}.json').read_text())['images']
+def _baseline(name: str, baselines: Path) -> dict[str, dict[str, Any]]:
+    rows = json.loads((baselines / f'{name}.json').read_text())['images']
     return {str(r['img_id']): r for r in rows}
 
 
-def val_level_table(results: Path = RESULTS) -> list[str]:
+def val_level_table(results: Path = RESULTS, baselines: Path = BASELINES) -> list[str]:
     """The default's hierarchy cut, for each metric, at the level its ODS picked on val, scored
     on test with a bootstrap interval, and paired with the FH label maps chosen on val for that
     metric (setting minus FH; covering weighted by each image's annotated area)."""
@@ -212,7 +212,7 @@ def val_level_table(results: Path = RESULTS) -> list[str]:
         else:
             values, weights = at[metric], None
         ci = bootstrap_ci(values, weights)
-        fh = _baseline(FH_PER_METRIC[metric])
+        fh = _baseline(FH_PER_METRIC[metric], baselines)
         fh_values = np.array([fh[i][FH_KEYS[metric]] for i in ids], np.float64)
         fh_ci = bootstrap_ci(fh_values, weights)
         diff = paired_bootstrap_ci(values, fh_values, weights)
@@ -224,7 +224,7 @@ def val_level_table(results: Path = RESULTS) -> list[str]:
     return lines
 
 
-def render(results: Path = RESULTS) -> str:
+def render(results: Path = RESULTS, baselines: Path = BASELINES) -> str:
     """The whole page (Markdown)."""
     from dynaseg.apis.inference import DEFAULT_CONFIG
 
@@ -255,7 +255,7 @@ def render(results: Path = RESULTS) -> str:
         'applied to test. FH rows: the label maps chosen on the first 50 val images for that '
         'metric (docs/results/baselines.md), paired image by image.',
         '',
-        *val_level_table(results),
+        *val_level_table(results, baselines),
         '',
     ]
     return '\n'.join(parts)
