@@ -23,6 +23,8 @@ from dynaseg.evaluation.bootstrap import bootstrap_ci, paired_bootstrap_ci
 from dynaseg.evaluation.bsds_folder import load_records
 from dynaseg.evaluation.functional.bsds_records import summarise
 
+from .stamp import stamp_text
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS = REPO_ROOT / 'docs' / 'results' / 'hierarchy'
 BASELINES = REPO_ROOT / 'docs' / 'results' / 'baselines'
@@ -236,9 +238,10 @@ def render(results: Path = RESULTS, baselines: Path = BASELINES) -> str:
         '`docs/results/hierarchy/` (`dynaseg-miou --bsds-bench`: region metrics at 99 '
         'thresholds on every image of a row; boundary matching within 0.0075 of the diagonal, '
         'by pyEdgeEval, on the first 50 test images at 9 thresholds, since it costs about 35 '
-        'CPU s per image at 25; regions 8-connected as in the benchmark). Config: '
-        f'`{default}` (`DEFAULT_CONFIG`), its hierarchy `configs/_base_/hierarchies/merge.py`. '
-        'Machine: 2-core x86 CPU.',
+        'CPU s per image at 25; regions 8-connected as in the benchmark). Machine: 2-core x86 '
+        'CPU.',
+        '',
+        f'- Config: `{default}`, its hierarchy `configs/_base_/hierarchies/merge.py`',
         '',
         '## The benchmark, ODS and OIS',
         '',
@@ -258,4 +261,4 @@ def render(results: Path = RESULTS, baselines: Path = BASELINES) -> str:
         *val_level_table(results, baselines),
         '',
     ]
-    return '\n'.join(parts)
+    return stamp_text('\n'.join(parts))
