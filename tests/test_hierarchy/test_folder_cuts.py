@@ -116,3 +116,22 @@ def test_folder_tool_refuses_impossible_cuts_in_one_line(tmp_path: Path, capsys)
     capsys.readouterr()
     assert segment_main([*no_tree, '--regions', '2', '--cfg-options', *tiny]) == 2
     assert 'no saved hierarchy' in capsys.readouterr().err
+
+
+def test_regions_export_as_coco_rle_that_decodes_back(tmp_path: Path):
+    from pycocotools import mask as coco_mask
+
+    from dynaseg.utils.rle import save_region_masks
+
+    labels = np.zeros((5, 7), np.int64)
+    labels[1:4, 2:6] = 3
+    labels[4, :] = 1
+    save_region_masks(tmp_path / 'x.json', labels, 'x.png')
+    saved = json.loads((tmp_path / 'x.json').read_text())
+    assert (saved['height'], saved['width'], saved['image']) == (5, 7, 'x.png')
+    assert [r['id'] for r in saved['regions']] == [0, 1, 3]
+    for region in saved['regions']:
+        rle = dict(region['segmentation'], counts=region['segmentation']['counts'].encode())
+        np.testing.assert_array_equal(coco_mask.decode(rle), labels == region['id'])
+        assert region['area'] == int((labels == region['id']).sum())
+    assert saved['regions'][2]['bbox'] == [2, 1, 4, 3]
