@@ -198,12 +198,14 @@ def test_the_folder_tool_refuses_keys_other_tools_read(default_cfg, key, readers
 
 def test_the_folder_tool_takes_model_keys_and_the_batch_size(default_cfg):
     check_overrides(default_cfg, {'model.seed': 1, 'batch_size': 2}, tool=FOLDER_TOOL)
+    check_overrides(default_cfg, {'hierarchy.tree': 'area'}, tool=FOLDER_TOOL)  # the default's
     with pytest.raises(UnknownConfigKeyError, match=r"did you mean 'model.seed'"):
         check_overrides(default_cfg, {'modle.seed': 1}, tool=FOLDER_TOOL)
     with pytest.raises(UnknownConfigKeyError, match=r"did you mean 'model.num_segments'\?$"):
         check_overrides(default_cfg, {'num_segments': 3}, tool=FOLDER_TOOL)
     with pytest.raises(
-        UnknownConfigKeyError, match=r'\(the folder tool .* reads model\.\*, batch_size\)$'
+        UnknownConfigKeyError,
+        match=r'\(the folder tool .* reads model\.\*, batch_size, hierarchy\)$',
     ):
         check_overrides(default_cfg, {'picture_pixel': 1}, tool=FOLDER_TOOL)
 
