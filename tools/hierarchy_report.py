@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dynaseg.reports.hierarchy import OUTPUT, collect, render
+from dynaseg.reports.hierarchy import OUTPUT, collect, figure, render
 
 
 def main() -> int:
@@ -21,7 +21,18 @@ def main() -> int:
         'default_test=work_dirs/hier_bench_test',
     )
     parser.add_argument('--output', default=str(OUTPUT))
+    parser.add_argument(
+        '--figure',
+        nargs=3,
+        metavar=('IMAGE', 'HIERARCHY', 'PNG'),
+        help='instead: draw one photo cut at four levels from its saved hierarchy (.mat)',
+    )
     args = parser.parse_args()
+    if args.figure:
+        image, tree, png = (Path(p) for p in args.figure)
+        figure(image, tree, png)
+        print(f'wrote {png}')
+        return 0
     for item in args.collect:
         key, _, folder = item.partition('=')
         name, _, split = key.rpartition('_')

@@ -252,6 +252,12 @@ def render(results: Path = RESULTS, baselines: Path = BASELINES) -> str:
         '',
         *benchmark_table(results),
         '',
+        '![one test photo cut at four levels](../../assets/hierarchy_levels.png)',
+        '',
+        'One test photo, one optimisation, cut to 3, 8 and 30 regions and at the finest level '
+        '(`python tools/hierarchy_report.py --figure data/bsds500/images/test/100007.jpg '
+        '<work-dir>/preds/hierarchies/100007.mat assets/hierarchy_levels.png`).',
+        '',
         '## The honest operating point: levels chosen on val',
         '',
         "For each metric, the level the default's ODS picked on the 100 BSDS500 val images, "
@@ -262,3 +268,37 @@ def render(results: Path = RESULTS, baselines: Path = BASELINES) -> str:
         '',
     ]
     return stamp_text('\n'.join(parts))
+
+
+def figure(
+    image: Path, hierarchy: Path, output: Path, counts: tuple[int, ...] = (3, 8, 30)
+) -> None:
+    """One photo and its hierarchy cut to each of ``counts`` regions and at the finest level:
+    each region drawn in its mean colour, its boundaries in white."""
+    import matplotlib
+
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from skimage.color import label2rgb
+    from skimage.segmentation import mark_boundaries
+
+    from dynaseg.hierarchy import load_hierarchy
+    from dynaseg.utils.image_io import load_image
+
+    rgb = load_image(image)
+    tree = load_hierarchy(hierarchy)
+    cuts = [(f'{k} regions', tree.cut_regions(k)) for k in counts]
+    cuts.append((f'finest level: {tree.num_leaves} regions', tree.cut_level(0.0)))
+    fig, axes = plt.subplots(1, len(cuts) + 1, figsize=(3.2 * (len(cuts) + 1), 2.6))
+    axes[0].imshow(rgb)
+    axes[0].set_title(image.stem, fontsize=9)
+    for ax, (title, labels) in zip(axes[1:], cuts):
+        mean = label2rgb(labels, rgb, kind='avg', bg_label=-1)
+        ax.imshow(mark_boundaries(mean.astype(np.uint8), labels, color=(1, 1, 1)))
+        ax.set_title(title, fontsize=9)
+    for ax in axes:
+        ax.axis('off')
+    fig.tight_layout()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(output, dpi=90)
+    plt.close(fig)
