@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import errno
 import os
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     'DatasetLayout',
+    'all_or_nothing',
     'OutputLayout',
     'complete_side_outputs',
     'discard_partial_outputs',
@@ -198,7 +200,7 @@ def write_image_outputs(
     """
     if contiguous_ids:
         labels = to_consecutive(labels)
-    try:
+    with all_or_nothing(layout, out_stem):
         save_json(
             layout.record(out_stem),
             image_record(path, out_stem, labels, record, seed, record_extra),
@@ -207,12 +209,6 @@ def write_image_outputs(
             save_hierarchy(layout.hierarchy(out_stem), hierarchy)
         write_side_outputs(layout, out_stem, rgb, labels, visualize=visualize, save_csv=save_csv)
         save_label_map(layout.label_map(out_stem), labels)  # last: marks the image as done
-    except BaseException as err:  # a failure or an interrupt: leave nothing half-written
-        discard_partial_outputs(layout, out_stem, label_map=True)
-        stop = repeating_write_error(err)
-        if stop is None:
-            raise
-        raise stop from err
     return ImageOutcome(
         image=str(path),
         stem=out_stem,
@@ -221,6 +217,25 @@ def write_image_outputs(
         num_labels=int(len(np.unique(labels))),
         iterations=record.iterations,
     )
+
+
+@contextmanager
+def all_or_nothing(layout: OutputLayout, stem: str) -> Iterator[None]:
+    """A block that writes ``stem``'s outputs: if it fails or is interrupted, every output of
+    ``stem`` (its label map too) is removed, so the image counts as not done.
+
+    Raises:
+        OutputStorageError: the failure would repeat for every later image
+            (:func:`~dynaseg.utils.fileio.repeating_write_error`); else the failure itself.
+    """
+    try:
+        yield
+    except BaseException as err:  # a failure or an interrupt: leave nothing half-written
+        discard_partial_outputs(layout, stem, label_map=True)
+        stop = repeating_write_error(err)
+        if stop is None:
+            raise
+        raise stop from err
 
 
 def discard_partial_outputs(layout: OutputLayout, stem: str, *, label_map: bool) -> None:

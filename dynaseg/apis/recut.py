@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from dynaseg.hierarchy import Cut, load_hierarchy
-from dynaseg.utils.fileio import repeating_write_error, save_json, save_label_map
+from dynaseg.utils.fileio import save_json, save_label_map
 from dynaseg.utils.labels import to_consecutive
 
-from .layout import OutputLayout, discard_partial_outputs, write_side_outputs
+from .layout import OutputLayout, all_or_nothing, write_side_outputs
 from .resume import RecordCache, read_record
 from .summary import ImageOutcome
 
@@ -83,18 +83,12 @@ def recut_image(
     record = read_record(layout, stem) or {}
     record['hierarchy'] = dict(record.get('hierarchy', {}), cut=cut.to_json())
     record['num_labels'] = int(len(np.unique(labels)))
-    try:
+    with all_or_nothing(layout, stem):
         save_json(layout.record(stem), record)
         write_side_outputs(
             layout, stem, rgb, labels, visualize=visualize and rgb is not None, save_csv=save_csv
         )
         save_label_map(layout.label_map(stem), labels)
-    except BaseException as err:
-        discard_partial_outputs(layout, stem, label_map=True)
-        stop = repeating_write_error(err)
-        if stop is None:
-            raise
-        raise stop from err
     return ImageOutcome(
         image=str(path),
         stem=stem,
