@@ -7,7 +7,7 @@ temporary file's name is short and derived from the target's (:func:`short_name`
 whose name is near the file system's limit can still be written.
 
 Names are whatever the file system holds: a name that is not UTF-8 reaches Python with
-surrogate escapes (``caf\\udce9.jpg``); :func:`save_json` writes it as a JSON escape, which reads
+surrogate escapes (``photo\\udce9.jpg``); :func:`save_json` writes it as a JSON escape, which reads
 back as the same name.
 
 Label maps are ``(H, W)`` arrays of non-negative integer segment ids, stored as single-channel
