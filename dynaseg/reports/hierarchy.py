@@ -62,6 +62,18 @@ ROWS = (
         'tools/hierarchy_baselines.py --method colour-tree --leaves fh',
     ),
     Row(
+        'colour-kmeans-refined-leaves',
+        "the same colour tree on k-means (8 colours) + the default's FH refiners: no optimisation",
+        'tools/hierarchy_baselines.py --method colour-tree '
+        '--leaves <kmeans_bsds500_fh-refined preds>',
+    ),
+    Row(
+        'colour-fh-refined-leaves',
+        "the same colour tree on FH 300/0.5/30 + the default's FH refiners: no optimisation",
+        'tools/hierarchy_baselines.py --method colour-tree '
+        '--leaves <felzenszwalb_bsds500_fh-refined preds>',
+    ),
+    Row(
         'watershed-colour',
         'watershed hierarchy by volume of the pixels on the Lab gradient (higra)',
         'tools/hierarchy_baselines.py --method watershed-colour',
