@@ -32,8 +32,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def tool_argv(input_folder: Path, work_dir: Path, *extra: str, config: Path = TINY_CONFIG):
+    # One thread: the tool's note on a busy machine would otherwise add a line to stderr.
     argv = ['--input-folder', str(input_folder), '--work-dir', str(work_dir), '--no-progress']
-    argv += ['--config', str(config), *extra]
+    argv += ['--threads', '1', '--config', str(config), *extra]
     return argv + ['--cfg-options', *(f'{k}={v}' for k, v in TINY_OPTIONS.items())]
 
 
