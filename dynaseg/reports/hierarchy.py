@@ -264,6 +264,11 @@ def render(results: Path = RESULTS, baselines: Path = BASELINES) -> str:
         '',
         *benchmark_table(results),
         '',
+        'The thresholds column says how many levels a row was scored at: the colour trees at 25 '
+        '(to fit the machine), the default at 99, which favours its OIS and, a little, its ODS; '
+        'a set is scored at each of its segmentations. A "not run" row has no committed records '
+        'yet: its command above makes them.',
+        '',
         '![one test photo cut at four levels](../../assets/hierarchy_levels.png)',
         '',
         'One test photo, one optimisation, cut to 3, 8 and 30 regions and at the finest level '
