@@ -75,8 +75,8 @@ ROWS = (
     ),
     Row(
         'watershed-colour',
-        'watershed hierarchy by volume of the pixels on the Lab gradient (higra)',
-        'tools/hierarchy_baselines.py --method watershed-colour',
+        'watershed hierarchy by volume of the pixels on the Lab gradient (higra), first 50 images',
+        'tools/hierarchy_baselines.py --method watershed-colour --images 50',
     ),
 )
 
