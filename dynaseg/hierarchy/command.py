@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _leaves(leaves: str, img_id: str, rgb: np.ndarray) -> np.ndarray:
     if leaves == 'fh':
-        return fh_segmentation_set(rgb, [FH_LEAVES['scale']], FH_LEAVES['sigma'], 100)[0]
+        scale, sigma, min_size = FH_LEAVES['scale'], FH_LEAVES['sigma'], FH_LEAVES['min_size']
+        return fh_segmentation_set(rgb, [scale], sigma, int(min_size))[0]
     path = Path(leaves) / f'{img_id}.png'
     if not path.is_file():
         raise FileNotFoundError(f'no leaves label map {path}')

@@ -106,8 +106,7 @@ class MergeHierarchy:
             raise ValueError(f'image {rgb.shape[:2]} and labels {graph.shape} differ in size')
         weights = self.boundary_weights(graph, rgb, response)
         if self.tree == 'single':
-            tree, altitudes = hg.bpt_canonical(graph.rag, weights)
-            return RegionHierarchy.from_tree(graph, tree, altitudes, log_scale=self.log_scale)
+            return RegionHierarchy.from_boundary_weights(graph, weights, log_scale=self.log_scale)
         build = getattr(hg, f'watershed_hierarchy_by_{self.tree}')
         if self.tree == 'dynamics':
             tree, altitudes = build(graph.rag, weights)

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import higra as hg
 import numpy as np
 
+from dynaseg.evaluation.functional.ucm import check_ucm2, ucm2_segmentation
+
 from .regions import RegionGraph
 
 
@@ -42,13 +44,18 @@ def strict_levels(tree: hg.Tree, altitudes: np.ndarray, *, rescale: bool = True)
     inner = np.arange(leaves, tree.num_vertices())
     if inner.size == 0:
         return levels
-    for node in inner:  # higra numbers children before parents
-        levels[node] = max(levels[node], levels[tree.children(node)].max())
-    low, high = float(levels[inner].min()), float(levels[inner].max())
+    # Each node raised to its highest child, from the leaves up (higra's sequential pass).
+    levels = np.asarray(
+        hg.accumulate_and_max_sequential(tree, levels, levels[:leaves], hg.Accumulators.max),
+        np.float64,
+    )
     step = 1e-9 if rescale else 1e-12
-    scale = (1.0 - step * (inner.size + 1)) / (high - low if high > low else 1.0)
+    room = 1.0 - step * (inner.size + 1)  # what the tie-break steps leave below 1
+    low, high = float(levels[inner].min()), float(levels[inner].max())
     if not rescale:
-        low, scale = 0.0, 1.0 - step * (inner.size + 1)
+        low, scale = 0.0, room
+    else:
+        scale = room / (high - low if high > low else 1.0)
     rank = np.empty(inner.size, np.int64)
     rank[np.lexsort((inner, levels[inner]))] = np.arange(inner.size)
     levels[inner] = (levels[inner] - low) * scale + step * (rank + 1)
@@ -119,9 +126,15 @@ class RegionHierarchy:
 
     @classmethod
     def from_boundary_weights(
-        cls, graph: RegionGraph, boundary_weights: np.ndarray, *, normalise: bool = True
+        cls,
+        graph: RegionGraph,
+        boundary_weights: np.ndarray,
+        *,
+        normalise: bool = True,
+        log_scale: float | None = None,
     ) -> RegionHierarchy:
-        """Single-linkage tree of a RAG whose boundaries carry ``boundary_weights`` (B,).
+        """Single-linkage tree of a RAG whose boundaries carry ``boundary_weights`` (B,); the
+        levels as in :meth:`from_tree`.
 
         Any merge criterion that can be written as a dissimilarity per boundary, recomputed or
         not after each merge, ends here or in a higra linkage; see ``criteria.py``.
@@ -133,7 +146,7 @@ class RegionHierarchy:
                 f'got shape {boundary_weights.shape}'
             )
         tree, altitudes = hg.bpt_canonical(graph.rag, boundary_weights)
-        return cls.from_tree(graph, tree, altitudes, normalise=normalise)
+        return cls.from_tree(graph, tree, altitudes, normalise=normalise, log_scale=log_scale)
 
     @classmethod
     def from_tree(
@@ -246,20 +259,11 @@ class RegionHierarchy:
         """The hierarchy a BSDS ``ucm2`` (2H+1, 2W+1) holds, its leaves the level-0 regions.
 
         Raises:
-            ValueError: not a (2H+1, 2W+1) map with values in [0, 1].
+            ValueError: not a (2H+1, 2W+1) map of finite values in [0, 1] (:func:`check_ucm2`).
         """
-        ucm2 = np.asarray(ucm2, np.float64)
-        if ucm2.ndim != 2 or ucm2.shape[0] % 2 == 0 or ucm2.shape[1] % 2 == 0:
-            raise ValueError(f'a ucm2 has odd sides (2H+1, 2W+1), got shape {ucm2.shape}')
-        if ucm2.size and (ucm2.min() < 0 or ucm2.max() > 1):
-            raise ValueError('ucm2 levels must lie in [0, 1]')
-        shape = ((ucm2.shape[0] - 1) // 2, (ucm2.shape[1] - 1) // 2)
-        pixels, pixel_edges = hg.khalimsky_2_graph_4_adjacency(ucm2, extra_border=True)
-        leaves = np.asarray(
-            hg.labelisation_horizontal_cut_from_threshold(
-                *hg.bpt_canonical(pixels, pixel_edges), 0.0
-            )
-        ).reshape(shape)
-        graph = RegionGraph.from_labels(leaves)
+        ucm2 = check_ucm2(ucm2)
+        _, pixel_edges = hg.khalimsky_2_graph_4_adjacency(ucm2, extra_border=True)
+        # The leaves are the benchmark's own cut at level 0, with this module's 4-connectivity.
+        graph = RegionGraph.from_labels(ucm2_segmentation(ucm2, 0.0, connectivity=4))
         # Every pixel edge of one boundary carries the same level: the mean is that level.
         return cls.from_boundary_weights(graph, graph.boundary_means(pixel_edges), normalise=False)
