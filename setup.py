@@ -49,9 +49,9 @@ setup(
     install_requires=[],
     entry_points={
         'console_scripts': [
-            'dynaseg-segment=dynaseg.cli:segment_main',
-            'dynaseg-evaluate=dynaseg.cli:evaluate_main',
-            'dynaseg-miou=dynaseg.cli:miou_main',
+            'dynaseg-segment=dynaseg.cli.segment:main',
+            'dynaseg-evaluate=dynaseg.cli.evaluate:main',
+            'dynaseg-miou=dynaseg.cli.miou:main',
         ]
     },
     zip_safe=False,

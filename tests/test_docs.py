@@ -53,7 +53,7 @@ def test_the_index_lists_every_page() -> None:
 @pytest.mark.parametrize('page', generated_pages(DOCS), ids=lambda p: str(p.relative_to(DOCS)))
 def test_every_generated_page_is_stamped_against_todays_default(page: Path) -> None:
     """Fails after DEFAULT_CONFIG changes or a tool rewrote a page, until
-    ``python -m dynaseg.reports.stamp`` is run."""
+    ``python tools/stamp_docs.py`` is run."""
     text = page.read_text(encoding='utf-8')
     assert stamp_text(text) == text
     assert '> Generated for `' in text

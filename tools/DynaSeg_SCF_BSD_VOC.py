@@ -1,3 +1,4 @@
+#!/usr/bin/env python
 """Segment a folder of images with DynaSeg (the authors' BSD/VOC script name and flags).
 
 Usage (installed as ``dynaseg-segment``, the same flags):
@@ -14,16 +15,18 @@ by dynaseg.apis.segment_folder.
 Exit codes: 0 every image done, 1 some failed, 2 bad arguments or folders (before any work),
 3 stopped at a repeating output write error, 4 images left to live claims of other workers,
 130/143 interrupted.
+
+Flags and behaviour: :mod:`dynaseg.cli.segment` (``--help``).
 """
 
 import sys
 from pathlib import Path
 
 try:
-    from dynaseg.cli import segment_main
+    from dynaseg.cli.segment import main
 except ImportError:  # run from a clone without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from dynaseg.cli import segment_main
+    from dynaseg.cli.segment import main
 
 if __name__ == '__main__':
-    sys.exit(segment_main())
+    sys.exit(main())

@@ -2,12 +2,17 @@
 """Batched per-image optimisation against one image at a time (and, with --tool, the tools'
 batch sizes and precisions on real images): see :mod:`dynaseg.benchmarks.batched_command`.
 
-    python tools/benchmark_batched.py --help
+Flags and behaviour: :mod:`dynaseg.cli.benchmark_batched` (``--help``).
 """
 
-from __future__ import annotations
+import sys
+from pathlib import Path
 
-from dynaseg.benchmarks.batched_command import main
+try:
+    from dynaseg.cli.benchmark_batched import main
+except ImportError:  # run from a clone without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from dynaseg.cli.benchmark_batched import main
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

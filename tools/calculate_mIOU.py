@@ -1,3 +1,4 @@
+#!/usr/bin/env python
 """Kim et al.'s best-match segment mIoU of a folder of label maps (BSDS500 or PASCAL VOC 2012).
 
 Usage (installed as ``dynaseg-miou``, the same flags):
@@ -17,16 +18,18 @@ of hierarchies (ucm2), segmentation sets or label maps, against ``<id>.mat`` gro
         [--bsds-input auto|ucm2|segs|label-map|boundary-map] [--thresholds 99] \
         [--bench-parts boundary region] [--connectivity 8|4] [--workers N] [--bench-out DIR]
 It prints a table (docs/metrics.md) and, with --bench-out, saves one JSON record per image.
+
+Flags and behaviour: :mod:`dynaseg.cli.miou` (``--help``).
 """
 
 import sys
 from pathlib import Path
 
 try:
-    from dynaseg.cli import miou_main
+    from dynaseg.cli.miou import main
 except ImportError:  # run from a clone without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from dynaseg.cli import miou_main
+    from dynaseg.cli.miou import main
 
 if __name__ == '__main__':
-    sys.exit(miou_main())
+    sys.exit(main())

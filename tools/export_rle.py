@@ -1,34 +1,17 @@
+#!/usr/bin/env python
 """Write every label map of a finished output folder as per-region masks in COCO's RLE JSON.
 
-    python tools/export_rle.py --work-dir out     # out/regions/<stem>.json per out/<stem>.png
-
-Run it after any cut (``dynaseg-segment ... --regions 10`` re-cuts the folder first); the
-format is :mod:`dynaseg.utils.rle`'s.
+Flags and behaviour: :mod:`dynaseg.cli.export_rle` (``--help``).
 """
 
-import argparse
 import sys
 from pathlib import Path
 
-from dynaseg.utils.fileio import load_label_map
-from dynaseg.utils.rle import save_region_masks
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--work-dir', required=True, help='a finished dynaseg-segment folder')
-    args = parser.parse_args()
-    folder = Path(args.work_dir)
-    maps = sorted(folder.glob('*.png'))
-    if not maps:
-        print(f'error: no label maps (<stem>.png) in {folder}', file=sys.stderr)
-        return 2
-    (folder / 'regions').mkdir(exist_ok=True)
-    for path in maps:
-        save_region_masks(folder / 'regions' / f'{path.stem}.json', load_label_map(path), path.name)
-    print(f'{len(maps)} files in {folder / "regions"}')
-    return 0
-
+try:
+    from dynaseg.cli.export_rle import main
+except ImportError:  # run from a clone without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from dynaseg.cli.export_rle import main
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -1,49 +1,17 @@
+#!/usr/bin/env python
 """Render docs/results/hierarchy.md from committed records (dynaseg/reports/hierarchy.py).
 
-python tools/hierarchy_report.py [--collect ROW_SPLIT=BENCH_DIR ...] [--output PATH]
+Flags and behaviour: :mod:`dynaseg.cli.hierarchy_report` (``--help``).
 """
 
-import argparse
 import sys
 from pathlib import Path
 
-from dynaseg.reports.hierarchy import OUTPUT, collect, figure, render
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument(
-        '--collect',
-        nargs='*',
-        default=[],
-        metavar='ROW_SPLIT=DIR',
-        help='first copy the records of a dynaseg-miou --bench-out folder, e.g. '
-        'default_test=work_dirs/hier_bench_test',
-    )
-    parser.add_argument('--output', default=str(OUTPUT))
-    parser.add_argument(
-        '--figure',
-        nargs=3,
-        metavar=('IMAGE', 'HIERARCHY', 'PNG'),
-        help='instead: draw one photo cut at four levels from its saved hierarchy (.mat)',
-    )
-    args = parser.parse_args()
-    if args.figure:
-        image, tree, png = (Path(p) for p in args.figure)
-        figure(image, tree, png)
-        print(f'wrote {png}')
-        return 0
-    for item in args.collect:
-        key, _, folder = item.partition('=')
-        name, _, split = key.rpartition('_')
-        if not (name and split and folder):
-            print(f'error: --collect takes ROW_SPLIT=DIR, got {item!r}', file=sys.stderr)
-            return 2
-        print(f'collected {collect(name, split, Path(folder))}')
-    Path(args.output).write_text(render())
-    print(f'wrote {args.output}')
-    return 0
-
+try:
+    from dynaseg.cli.hierarchy_report import main
+except ImportError:  # run from a clone without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from dynaseg.cli.hierarchy_report import main
 
 if __name__ == '__main__':
     sys.exit(main())

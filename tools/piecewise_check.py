@@ -2,15 +2,17 @@
 """Held-out piecewise-constant pictures: does a config find the 3-5 regions a user sees? See
 :mod:`dynaseg.reports.piecewise`.
 
-    python tools/piecewise_check.py [--config FILE ...] [--images 20] [--first-seed 1000] \\
-        [--threads 1] [--out docs/log/piecewise.md]
+Flags and behaviour: :mod:`dynaseg.cli.piecewise_check` (``--help``).
 """
 
-from __future__ import annotations
-
 import sys
+from pathlib import Path
 
-from dynaseg.reports.piecewise import main
+try:
+    from dynaseg.cli.piecewise_check import main
+except ImportError:  # run from a clone without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from dynaseg.cli.piecewise_check import main
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -1,16 +1,18 @@
+#!/usr/bin/env python
 """Run a report's configs and write the report from their results: see
 :mod:`dynaseg.reports.reproduce` (the report specs are ``configs/reports/*.py``).
 
-    python tools/reproduce.py [--data-root /path/to/data] [--report results|baselines|...] \\
-        [--work-dir work_dirs/reproduce] [--images N | --ids ID ...] [--only PATTERN ...] \\
-        [--threads N] [--dry-run | --table-only | --figures-only | --score-only]
+Flags and behaviour: :mod:`dynaseg.cli.reproduce` (``--help``).
 """
 
-from __future__ import annotations
-
 import sys
+from pathlib import Path
 
-from dynaseg.reports.reproduce import main
+try:
+    from dynaseg.cli.reproduce import main
+except ImportError:  # run from a clone without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from dynaseg.cli.reproduce import main
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -2,15 +2,17 @@
 """Soak test of workers sharing one folder: many tiny images, hard kills, then a resume; see
 :mod:`dynaseg.reports.soak`.
 
-    python tools/soak_folder.py --work-dir work_dirs/soak  # 2,000 images, 3 workers, 5 kills
-    python tools/soak_folder.py --work-dir work_dirs/soak --images 200 --kills 2  # a quick one
+Flags and behaviour: :mod:`dynaseg.cli.soak_folder` (``--help``).
 """
 
-from __future__ import annotations
-
 import sys
+from pathlib import Path
 
-from dynaseg.reports.soak import main
+try:
+    from dynaseg.cli.soak_folder import main
+except ImportError:  # run from a clone without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from dynaseg.cli.soak_folder import main
 
 if __name__ == '__main__':
     sys.exit(main())

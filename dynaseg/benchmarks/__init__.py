@@ -4,7 +4,8 @@ Modules: :mod:`.loops` (the authors' loop A and A', the engine doing the same wo
 plain-loop iteration that is the unit of the speed target), :mod:`.per_iteration` (time per
 iteration, agreement of A and B, every config's extractor cost), :mod:`.whole` (time to a
 finished image, A against B), :mod:`.time_to_result` (configs end to end on the same pictures),
-:mod:`.memory` (peak memory), :mod:`.command` (``tools/benchmark.py``); :mod:`.batched` (small
-images, one at a time against batches), :mod:`.batched_full_size` (the tools' path at full size,
-batch sizes and precisions) and :mod:`.batched_command` (``tools/benchmark_batched.py``).
+:mod:`.memory` (peak memory); :mod:`.batched` (small images, one at a time against batches) and
+:mod:`.batched_full_size` (the tools' path at full size, batch sizes and precisions). Their
+command lines are :mod:`dynaseg.cli.benchmark` (``tools/benchmark.py``) and
+:mod:`dynaseg.cli.benchmark_batched` (``tools/benchmark_batched.py``).
 """

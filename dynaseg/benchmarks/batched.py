@@ -41,7 +41,7 @@ Modes = dict[str, Callable[[], list[np.ndarray]]]
 def load_images(args: argparse.Namespace) -> tuple[list[torch.Tensor], str]:
     """N tensors (1, 3, size, size) in [0, 1] and a description of where they came from."""
     folder = Path(args.data_root) / 'images' / 'test'
-    paths = sorted(folder.glob('*.jpg'))[: args.num_images] if folder.is_dir() else []
+    paths = sorted(folder.glob('*.jpg'))[: args.images] if folder.is_dir() else []
     arrays: list[np.ndarray] = []
     if paths and not args.synthetic:
         for path in paths:
@@ -53,8 +53,8 @@ def load_images(args: argparse.Namespace) -> tuple[list[torch.Tensor], str]:
             left, top = (width - args.size) // 2, (height - args.size) // 2
             arrays.append(np.asarray(image.crop((left, top, left + args.size, top + args.size))))
         source = f'BSDS500 test ({folder}), first {len(arrays)} ids'
-    # Top up (or replace) with synthetic images so there are always num_images.
-    for seed in range(len(arrays), args.num_images):
+    # Top up (or replace) with synthetic images so there are always --images of them.
+    for seed in range(len(arrays), args.images):
         arrays.append(piecewise_image(args.size, args.size, seed=seed)[0])
     if not paths or args.synthetic:
         source = 'synthetic piecewise images'

@@ -281,7 +281,7 @@ def full_size_benchmark(args: argparse.Namespace) -> None:
         split=args.split,
         images_available=len(paths),
     )
-    ids = paths[: args.num_images] if args.num_images > 0 else paths
+    ids = paths[: args.images] if args.images > 0 else paths
     # Warm-up: CUDA context, cuDNN algorithm choice, registry imports.
     bench.run(FAST_CONFIG, ids[:2], 2, **{'model.schedule.max_iters': 3})
     print(f'[tool] {len(ids)} BSDS500 {args.split} images on {args.device}', flush=True)

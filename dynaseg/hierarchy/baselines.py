@@ -11,11 +11,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import higra as hg
 import numpy as np
 from skimage.segmentation import felzenszwalb
+
+from dynaseg.utils.fileio import atomic_write, load_label_map
+from dynaseg.utils.image_io import load_image
 
 from .criteria import LAB_UNIT, MergeHierarchy, lab_image
 from .regions import RegionGraph
@@ -60,3 +64,45 @@ def watershed_colour_hierarchy(
     weights = graph.boundary_means(gradient)
     tree, altitudes = hg.watershed_hierarchy_by_volume(graph.rag, weights)
     return RegionHierarchy.from_tree(graph, tree, altitudes, log_scale=log_scale)
+
+
+#: The rows of ``tools/hierarchy_baselines.py``, each written per image by :func:`image_output`.
+METHODS = ('fh-set', 'colour-tree', 'watershed-colour')
+#: FH's fine regions, the leaves of ``colour-tree --leaves fh``: the finest scale of the set.
+FH_LEAVES = dict(scale=100.0, sigma=0.8, min_size=100)
+
+
+def leaves_of(leaves: str, img_id: str, rgb: np.ndarray) -> np.ndarray:
+    if leaves == 'fh':
+        scale, sigma, min_size = FH_LEAVES['scale'], FH_LEAVES['sigma'], FH_LEAVES['min_size']
+        return fh_segmentation_set(rgb, [scale], sigma, int(min_size))[0]
+    path = Path(leaves) / f'{img_id}.png'
+    if not path.is_file():
+        raise FileNotFoundError(f'no leaves label map {path}')
+    return load_label_map(path)
+
+
+def image_output(method: str, img_id: str, rgb: np.ndarray, leaves: str) -> dict[str, np.ndarray]:
+    """What ``method`` writes for one image: ``segs`` or ``ucm2``."""
+    if method == 'fh-set':
+        return {'segs': np.stack(fh_segmentation_set(rgb)).astype(np.uint16) + 1}
+    if method == 'colour-tree':
+        return {'ucm2': colour_hierarchy(leaves_of(leaves, img_id, rgb), rgb).ucm2()}
+    return {'ucm2': watershed_colour_hierarchy(rgb).ucm2()}
+
+
+def write_image_outputs(
+    method: str, images: Sequence[Path], out: Path, leaves: str = 'fh'
+) -> Iterator[tuple[int, str]]:
+    """Write ``<out>/<id>.npz`` (:func:`image_output`) for each image, all or nothing; yields
+    (position from 1, id) of each one written. Resumable: an image whose file exists is
+    skipped."""
+    out.mkdir(parents=True, exist_ok=True)
+    for index, path in enumerate(images, 1):
+        target = out / f'{path.stem}.npz'
+        if target.exists():
+            continue
+        output = image_output(method, path.stem, load_image(path), leaves)
+        with atomic_write(target, 'wb') as handle:
+            np.savez_compressed(handle, **output)  # type: ignore[arg-type]  # numpy stub: ** may fill allow_pickle
+        yield index, path.stem

@@ -31,9 +31,9 @@ def draw_figures(
     dataset = run_dataset(figure_runs[0][1], args.data_root)
     samples = {sample['img_id']: sample for sample in dataset.list_samples()}
     listed = list(samples)
-    subset = dataset.report_subset(args.images, args.ids, Path(args.work_dir), False)
+    subset = dataset.report_subset(args.images, args.image_ids, Path(args.work_dir), False)
     layouts = {t: DatasetLayout(run_work_dir(run, subset, args)) for t, run in figure_runs}
-    in_subset = args.ids or (listed[: args.images] if args.images > 0 else listed)
+    in_subset = args.image_ids or (listed[: args.images] if args.images > 0 else listed)
     ids = [
         i
         for i in listed

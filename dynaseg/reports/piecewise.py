@@ -1,8 +1,5 @@
-"""``tools/piecewise_check.py``: does a config find the 3-5 regions a user sees in held-out
-piecewise-constant pictures?
-
-    python tools/piecewise_check.py [--config FILE ...] [--images 20] [--first-seed 1000] \\
-        [--threads 1] [--out docs/log/piecewise.md]
+"""Does a config find the 3-5 regions a user sees in held-out piecewise-constant pictures?
+(``tools/piecewise_check.py``, :mod:`dynaseg.cli.piecewise_check`)
 
 Each image is :func:`dynaseg.testing.random_piecewise_image` (3-5 flat Voronoi regions, a gentle
 illumination gradient, mild noise, 90-128 px a side) for seeds ``--first-seed`` on; nothing in
@@ -16,35 +13,18 @@ more, mean labels and seconds, and the command that regenerates it.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from dynaseg.apis import DEFAULT_CONFIG, build_segmentor, image_to_tensor, load_config
+from dynaseg.apis import build_segmentor, image_to_tensor, load_config
 from dynaseg.evaluation.functional import best_match_iou
 from dynaseg.testing import random_piecewise_image
-from dynaseg.utils.fileio import save_text
 
 from .provenance import machine_text, repo_relative
-from .stamp import stamp_text
 
 TARGET = 0.90  # the default's best-match IoU on held-out piecewise-constant images
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0].replace('``', ''))
-    p.add_argument('--config', nargs='+', default=[str(DEFAULT_CONFIG)], help='configs to score')
-    p.add_argument('--images', type=int, default=20, help='how many seeds (images)')
-    p.add_argument('--first-seed', type=int, default=1000, help='seed of the first image')
-    p.add_argument('--threads', type=int, default=1, help='torch CPU threads')
-    p.add_argument('--out', help='write the Markdown table here (atomically)')
-    args = p.parse_args(argv)
-    if args.images < 1:
-        p.error('--images must be at least 1')
-    return args
 
 
 def score_config(config: str, seeds: range) -> list[dict]:
@@ -124,23 +104,3 @@ def table(results: dict[str, list[dict]], args: argparse.Namespace, argv: list[s
             f'| {seed} | {results[configs[0]][k]["regions"]} | ' + ' | '.join(cells) + ' |'
         )
     return '\n'.join(lines) + '\n'
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    args = parse_args(argv)
-    for config in args.config:
-        if not Path(config).is_file():
-            raise SystemExit(f'error: config file not found: {config}')
-    torch.set_num_threads(args.threads)
-    seeds = range(args.first_seed, args.first_seed + args.images)
-    results = {}
-    for config in args.config:
-        results[config] = score_config(config, seeds)
-        iou = np.array([r['iou'] for r in results[config]])
-        print(f'{config}: mean best-match IoU {iou.mean():.3f} (min {iou.min():.3f})', flush=True)
-    text = table(results, args, argv)
-    print(text)
-    if args.out:
-        save_text(args.out, stamp_text(text))
-    return 0

@@ -154,7 +154,7 @@ def regenerate_command(args: argparse.Namespace) -> str:
         'reproduce',
         ('--data-root', args.data_root if args.data_root_given else None),
         ('--work-dir', args.work_dir),
-        ('--ids', args.ids) if args.ids else ('--images', args.images),
+        ('--image-ids', args.image_ids) if args.image_ids else ('--images', args.images),
         ('--device', None if args.device == 'cpu' else args.device),
         ('--threads', args.threads),
         ('--batch-size', args.batch_size),

@@ -216,7 +216,7 @@ def subset_for(run: Run, args: argparse.Namespace, write: bool = False) -> Repor
     """The fixed subset every run on ``run``'s dataset uses, as its dataset class defines it."""
     dataset = run_dataset(run, args.data_root)
     try:
-        return dataset.report_subset(args.images, args.ids, Path(args.work_dir), write)
+        return dataset.report_subset(args.images, args.image_ids, Path(args.work_dir), write)
     except NotImplementedError as err:  # a dataset class no report knows how to subset
         raise SystemExit(f'error: {run.name}: {err}') from None
 

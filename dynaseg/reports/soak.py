@@ -14,9 +14,9 @@ resume). Then it checks the folder:
   far (``peak_rss_mb``); for each worker that wrote at least ``--rss-from`` images, the peak at
   its last image is within ``--rss-tolerance`` of the peak at image ``--rss-from``.
 
-``tools/soak_folder.py`` is its command line. It prints the numbers, writes them to
-``<work-dir>/soak.json`` and exits 0 when every check holds, else 1. Not part of the test suite
-(it takes minutes)::
+``tools/soak_folder.py`` (:mod:`dynaseg.cli.soak_folder`) is its command line. It prints the
+numbers, writes them to ``<work-dir>/soak.json`` and exits 0 when every check holds, else 1.
+Not part of the test suite at its full size (it takes minutes)::
 
     python tools/soak_folder.py --work-dir work_dirs/soak  # 2,000 images, 3 workers, 5 kills
     python tools/soak_folder.py --work-dir work_dirs/soak --images 200 --kills 2  # a quick one
@@ -51,20 +51,6 @@ OPTIONS = [
     'model.silhouette.enabled=False',
 ]
 DONE_LINE = re.compile(r'^\[\d+/\d+\] (?P<stem>.+): done, ')
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--work-dir', required=True, help='emptied, then holds in/, out/, logs/')
-    parser.add_argument('--images', type=int, default=2000)
-    parser.add_argument('--size', type=int, default=16, help='image height and width (pixels)')
-    parser.add_argument('--max-iters', type=int, default=2, help='iterations per image')
-    parser.add_argument('--workers', type=int, default=3)
-    parser.add_argument('--kills', type=int, default=5)
-    parser.add_argument('--seed', type=int, default=0, help='images, kill times and victims')
-    parser.add_argument('--rss-from', type=int, default=100, help='first image of the RSS check')
-    parser.add_argument('--rss-tolerance', type=float, default=0.10)
-    return parser.parse_args(argv)
 
 
 def write_images(folder: Path, count: int, size: int, rng: np.random.Generator) -> list[str]:
@@ -213,8 +199,10 @@ def check(args: argparse.Namespace, work_dir: Path, stems: list[str]) -> dict:
     return results
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def run_soak(args: argparse.Namespace) -> dict:
+    """Empty ``args.work_dir``, run the workers with their kills and the resume, check the
+    folder; the results (also written to ``<work-dir>/soak.json``), ``ok`` when every check
+    holds."""
     work_dir = Path(args.work_dir)
     shutil.rmtree(work_dir, ignore_errors=True)
     work_dir.mkdir(parents=True)
@@ -225,8 +213,4 @@ def main(argv: list[str] | None = None) -> int:
     results = {'settings': vars(args), 'load_average_at_start': load, **run}
     results |= check(args, work_dir, stems)
     (work_dir / 'soak.json').write_text(json.dumps(results, indent=2) + '\n')
-    print(json.dumps({k: v for k, v in results.items() if k != 'rss_per_worker'}, indent=2))
-    for worker in results['rss_per_worker']:
-        print(f'worker {worker}')
-    print('soak OK' if results['ok'] else 'soak FAILED')
-    return 0 if results['ok'] else 1
+    return results

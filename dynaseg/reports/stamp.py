@@ -6,7 +6,7 @@ A page of docs/ written by a tool (``tools/reproduce.py``, ``tools/tune.py``,
 changes: it says so itself, in a line worked out here from
 :data:`~dynaseg.apis.inference.DEFAULT_CONFIG`, never written by hand::
 
-    python -m dynaseg.reports.stamp [docs]    # restamp every generated page under docs/
+    python tools/stamp_docs.py [docs]    # restamp every generated page under docs/
 
 The config a page was generated for is read from the page: the config its stamp already names,
 else the first ``--config`` (or the ``Config:`` line of a tuning table, or a report's work dir
@@ -16,12 +16,8 @@ else the first ``--config`` (or the ``Config:`` line of a tuning table, or a rep
 
 from __future__ import annotations
 
-import argparse
 import re
-from collections.abc import Sequence
 from pathlib import Path
-
-from .provenance import REPO_ROOT
 
 __all__ = ['STAMP', 'generated_pages', 'page_config', 'stamp_line', 'stamp_text']
 
@@ -101,24 +97,3 @@ def generated_pages(root: Path) -> list[Path]:
         for path in root.rglob('*.md')
         if 'templates' not in path.parts and GENERATED.search(path.read_text(encoding='utf-8'))
     )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Restamp every generated page under the folders given (default: docs/)."""
-    from dynaseg.utils.fileio import save_text
-
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('folders', nargs='*', default=[str(REPO_ROOT / 'docs')])
-    args = parser.parse_args(argv)
-    for folder in args.folders:
-        for path in generated_pages(Path(folder)):
-            text = path.read_text(encoding='utf-8')
-            stamped = stamp_text(text)
-            if stamped != text:
-                save_text(path, stamped)
-                print(f'stamped {path}')
-    return 0
-
-
-if __name__ == '__main__':
-    raise SystemExit(main())

@@ -42,11 +42,10 @@ What it does:
 
 Modules: :mod:`.grid` (the settings and their names), :mod:`.rows` (a setting's row, read from
 its work dir or its saved results), :mod:`.table` (the Markdown table), :mod:`.paired` (each
-setting against ``--paired-with``), :mod:`.search` (running or reading every setting) and
-:mod:`.command` (the flags of ``tools/tune.py``).
+setting against ``--paired-with``), :mod:`.search` (running or reading every setting);
+the flags of ``tools/tune.py`` are :mod:`dynaseg.cli.tune`'s.
 """
 
-from .command import build_tune_parser, tune_main
 from .grid import TestSplitError, check_split, expand_grid, parse_axes, sample_grid, setting_names
 from .rows import SettingRow, best_row, read_row
 from .search import prepare_search, run_search
@@ -55,7 +54,6 @@ __all__ = [
     'SettingRow',
     'TestSplitError',
     'best_row',
-    'build_tune_parser',
     'check_split',
     'expand_grid',
     'parse_axes',
@@ -64,5 +62,4 @@ __all__ = [
     'run_search',
     'sample_grid',
     'setting_names',
-    'tune_main',
 ]

@@ -14,7 +14,9 @@ from PIL import Image
 from dynaseg.apis import build_segmentor, load_config, segment_folder
 from dynaseg.apis.batching import ImageJob, batch_fallback_reason, header_size, segment_jobs
 from dynaseg.apis.dataset_runner import run_dataset
-from dynaseg.cli import build_dataset_parser, build_segment_parser, segment_main
+from dynaseg.cli.evaluate import build_parser as build_dataset_parser
+from dynaseg.cli.segment import build_parser as build_segment_parser
+from dynaseg.cli.segment import main as segment_main
 from dynaseg.engine import NonFiniteBatchError
 from dynaseg.models.segmentors.dynaseg import DynaSeg
 from dynaseg.testing import piecewise_image

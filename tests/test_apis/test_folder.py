@@ -214,7 +214,7 @@ def test_empty_input_folder_is_an_error_naming_it(tmp_path):
 
 
 def test_segment_tool_on_an_empty_folder_exits_2_with_one_line(tmp_path, capsys):
-    from dynaseg.cli import segment_main
+    from dynaseg.cli.segment import main as segment_main
 
     (tmp_path / 'in').mkdir()
     code = segment_main(
@@ -467,7 +467,7 @@ def test_a_folder_made_before_config_json_with_another_config_is_refused(tmp_pat
 
 
 def test_segment_tool_resuming_with_another_config_exits_2_with_one_line(tmp_path, capsys):
-    from dynaseg.cli import segment_main
+    from dynaseg.cli.segment import main as segment_main
 
     write_image(tmp_path / 'in' / 'a.png')
     run(tmp_path / 'in', tmp_path / 'out')

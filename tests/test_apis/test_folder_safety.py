@@ -24,7 +24,8 @@ from dynaseg.apis.folder import OtherConfigError
 from dynaseg.apis.records import load_record
 from dynaseg.apis.runtime import EXIT_LEFT_TO_OTHERS
 from dynaseg.apis.summary import FolderSummary
-from dynaseg.cli import build_segment_parser, segment_main
+from dynaseg.cli.segment import build_parser as build_segment_parser
+from dynaseg.cli.segment import main as segment_main
 from dynaseg.models.segmentors.dynaseg import DynaSeg
 from dynaseg.utils.fileio import load_label_map
 

@@ -167,7 +167,8 @@ def test_full_disk_while_claiming_stops_before_optimising(folder, monkeypatch, s
 
 
 def test_segment_tool_prints_one_line_and_exits_3(folder, monkeypatch, capsys):
-    from dynaseg.cli import build_segment_parser, segment_main
+    from dynaseg.cli.segment import build_parser as build_segment_parser
+    from dynaseg.cli.segment import main as segment_main
 
     fail_label_map_after(monkeypatch, 1, errno.ENOSPC)
     code = segment_main(

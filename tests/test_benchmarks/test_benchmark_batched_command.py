@@ -1,4 +1,4 @@
-"""tools/benchmark_batched.py through dynaseg.benchmarks.batched_command.main: --tool end to end
+"""tools/benchmark_batched.py through dynaseg.cli.benchmark_batched.main: --tool end to end
 on a tiny BSDS500 layout, and the small-image comparison (timings not asserted)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dynaseg.benchmarks.batched_command import main
+from dynaseg.cli.benchmark_batched import main
 from dynaseg.testing import make_bsds
 
 pytestmark = pytest.mark.usefixtures('one_thread')
@@ -23,7 +23,7 @@ TINY = [
 
 
 def test_tool_mode_rows_floor_recommendation_and_resume(tmp_path: Path, capsys) -> None:
-    root = make_bsds(tmp_path / 'bsds', ['1', '2', '3'])
+    root = make_bsds(tmp_path / 'data' / 'bsds500', ['1', '2', '3']).parent  # holds bsds500/
     out = tmp_path / 'bench.json'
     common = ['--tool', '--data-root', str(root), '--threads', '1', '--out', str(out)]
     common += ['--tool-batch-sizes', '2', '--precisions', 'fp32', 'bf16', '--check-every', '2']

@@ -1,4 +1,4 @@
-"""tools/benchmark.py through dynaseg.benchmarks.command.main, end to end on a tiny synthetic
+"""tools/benchmark.py through dynaseg.cli.benchmark.main, end to end on a tiny synthetic
 BSDS500 layout (timings are not asserted)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dynaseg.benchmarks import command
+from dynaseg.cli import benchmark as command
 from dynaseg.reports import provenance
 from dynaseg.testing import make_bsds
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from dynaseg.apis import load_config
 from dynaseg.apis.inference import build_segmentor
-from dynaseg.cli import segment_main
+from dynaseg.cli.segment import main as segment_main
 from dynaseg.engine import EngineSettings, Schedule, SilhouetteConfig
 from dynaseg.engine.consensus import Consensus
 from dynaseg.models.segmentors import DynaSeg, DynaSegReferenceImage, reference_image_config

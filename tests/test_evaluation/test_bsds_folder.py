@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from dynaseg.cli import miou_main
+from dynaseg.cli.miou import main as miou_main
 from dynaseg.evaluation.bsds_folder import load_records
 from dynaseg.evaluation.functional import segmentation_boundaries, summarise
 

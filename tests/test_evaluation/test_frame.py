@@ -1,16 +1,13 @@
 """Border-frame rates: a one-pixel frame segment shows, a frameless map does not."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from dynaseg.cli import frame_check
 from dynaseg.evaluation.functional import border_change_rates
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_rates_by_hand():
@@ -27,7 +24,7 @@ def test_rates_by_hand():
         border_change_rates(np.zeros((3, 9), np.int64))
 
 
-def test_tool_tells_a_framed_folder_from_a_clean_one(tmp_path: Path):
+def test_tool_tells_a_framed_folder_from_a_clean_one(tmp_path: Path, capsys):
     rng = np.random.default_rng(0)
     clean, framed = tmp_path / 'clean', tmp_path / 'framed'
     clean.mkdir()
@@ -38,20 +35,10 @@ def test_tool_tells_a_framed_folder_from_a_clean_one(tmp_path: Path):
         labels[0, :] = labels[-1, :] = labels[:, 0] = labels[:, -1] = 7  # a frame segment
         Image.fromarray(labels).save(framed / f'{k}.png')
     out = tmp_path / 'frame.md'
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / 'tools/frame_check.py'),
-            str(clean),
-            str(framed),
-            '--out',
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    rows = {line.split('|')[1].strip(): line for line in done.stdout.splitlines()[2:]}
+    argv = [str(clean), str(framed), '--out', str(out)]
+    assert frame_check.main(argv) == 0
+    stdout = capsys.readouterr().out
+    rows = {line.split('|')[1].strip(): line for line in stdout.splitlines()[2:]}
     cells = lambda row: [float(c) for c in row.strip('|').split('|')[2:]]  # noqa: E731
     clean_rates = cells(next(r for n, r in rows.items() if n.endswith('clean`')))
     framed_rates = cells(next(r for n, r in rows.items() if n.endswith('framed`')))
@@ -63,7 +50,12 @@ def test_tool_tells_a_framed_folder_from_a_clean_one(tmp_path: Path):
     # A rerun rewrites the table and keeps the hand-written notes below the marker.
     notes = '<!-- notes -->\nWhy the frame appears: zero padding.\n'
     out.write_text(out.read_text() + '\n' + notes)
-    subprocess.run(done.args, capture_output=True, check=True)
+    assert frame_check.main(argv) == 0
     text = out.read_text()
     assert text.endswith(notes) and text.count('<!-- notes -->') == 1
     assert text.count('| label maps |') == 1
+
+
+def test_a_folder_without_label_maps_is_refused(tmp_path: Path, capsys):
+    assert frame_check.main([str(tmp_path)]) == 2
+    assert f'no *.png label map in {tmp_path}' in capsys.readouterr().err

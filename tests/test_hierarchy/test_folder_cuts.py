@@ -12,7 +12,7 @@ from PIL import Image
 
 from dynaseg.apis import load_config, segment_folder, segment_image
 from dynaseg.apis.inference import DEFAULT_CONFIG
-from dynaseg.cli import segment_main
+from dynaseg.cli.segment import main as segment_main
 from dynaseg.hierarchy import Cut, load_hierarchy
 from dynaseg.testing import piecewise_image
 from dynaseg.utils.fileio import load_label_map

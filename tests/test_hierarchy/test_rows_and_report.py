@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from dynaseg.cli.hierarchy_baselines import main
 from dynaseg.evaluation.functional.bsds_records import evaluate_ucm2
 from dynaseg.evaluation.functional.io import load_bsds_ground_truth
 from dynaseg.hierarchy import RegionHierarchy
-from dynaseg.hierarchy.command import main
 from dynaseg.reports import hierarchy as report
 from dynaseg.testing import make_bsds
 

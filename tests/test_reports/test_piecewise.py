@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dynaseg.reports import piecewise as piecewise_check
+from dynaseg.cli import piecewise_check
+from dynaseg.reports.piecewise import score_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +28,7 @@ def test_scores_each_config_on_the_same_seeds_and_writes_the_table(tmp_path: Pat
     mean, low = float(cells[1]), float(cells[2])
     assert 0 < low <= mean <= 1 and cells[3].endswith('/2')
     assert 'seeds 1000-1001' in text and '| 1000 | 4 |' in text  # seed 1000 has 4 regions
-    rows = piecewise_check.score_config(str(short), range(1001, 1002))
+    rows = score_config(str(short), range(1001, 1002))
     assert rows[0]['seed'] == 1001 and rows[0]['iterations'] <= 3 and rows[0]['labels'] >= 1
     with pytest.raises(SystemExit):
         piecewise_check.main(['--config', str(tmp_path / 'missing.py')])

@@ -14,7 +14,8 @@ import pytest
 import scipy.io
 
 from dynaseg.apis.refine_run import unrefined_model
-from dynaseg.reports import render, reproduce, runs
+from dynaseg.cli import reproduce
+from dynaseg.reports import render, runs
 from dynaseg.testing import make_bsds
 
 BASELINES = runs.load_spec('baselines')

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dynaseg.reports import labels, render, reproduce, runs
+from dynaseg.cli import reproduce
+from dynaseg.reports import labels, render, runs
 from dynaseg.reports.provenance import REPO_ROOT, shell_line
 from dynaseg.testing import make_bsds
 

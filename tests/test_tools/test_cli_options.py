@@ -6,16 +6,11 @@ import argparse
 
 import pytest
 
-from dynaseg.cli import (
-    add_cfg_options,
-    add_data_root,
-    add_device_options,
-    add_launcher,
-    build_dataset_parser,
-    build_miou_parser,
-    build_segment_parser,
-    build_train_reference_parser,
-)
+from dynaseg.cli.evaluate import build_parser as build_dataset_parser
+from dynaseg.cli.miou import build_parser as build_miou_parser
+from dynaseg.cli.options import add_cfg_options, add_data_root, add_device_options, add_launcher
+from dynaseg.cli.segment import build_parser as build_segment_parser
+from dynaseg.cli.train_reference import build_parser as build_train_reference_parser
 
 SEGMENT = ['--input_folder', 'in', '--output_folder', 'out']
 DATASET = ['--config', 'c.py']

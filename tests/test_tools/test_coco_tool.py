@@ -11,7 +11,7 @@ from pathlib import Path
 
 from paused_tool import finish, start_paused, wait_until_paused
 
-from dynaseg.cli import dataset_main
+from dynaseg.cli.evaluate import dataset_main
 from dynaseg.testing import make_bsds, make_cocostuff
 from dynaseg.testing.runs import BSDS_CONFIG, COCO_CONFIG, free_port, read_results, tiny_cfg_options
 
@@ -192,7 +192,7 @@ def test_evaluate_takes_the_default_config_and_a_split(tmp_path: Path, capsys) -
     """``dynaseg-evaluate`` without --config runs the default config (as every tool does);
     --split moves it to another split, here one the data root does not hold."""
     from dynaseg.apis.inference import DEFAULT_CONFIG
-    from dynaseg.cli import evaluate_main
+    from dynaseg.cli.evaluate import main as evaluate_main
 
     make_bsds(tmp_path / 'data' / 'bsds500', ['300'])
     argv = ['--data-root', str(tmp_path / 'data'), '--images', '0']
@@ -206,7 +206,7 @@ def test_evaluate_takes_the_default_config_and_a_split(tmp_path: Path, capsys) -
 def test_stream_output_flushes_every_line_into_a_pipe(monkeypatch) -> None:
     import io
 
-    from dynaseg.cli import stream_output
+    from dynaseg.cli.options import stream_output
 
     piped = io.TextIOWrapper(io.BytesIO())
     monkeypatch.setattr(sys, 'stdout', piped)

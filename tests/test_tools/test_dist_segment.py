@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from dynaseg.cli import segment_main
+from dynaseg.cli.segment import main as segment_main
 from dynaseg.testing import piecewise_image
 from dynaseg.testing.runs import free_port
 

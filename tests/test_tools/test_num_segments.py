@@ -10,7 +10,10 @@ import pytest
 from PIL import Image
 
 from dynaseg.apis.inference import build_segmentor, load_config
-from dynaseg.cli import build_dataset_parser, build_segment_parser, config_from_args, segment_main
+from dynaseg.cli.evaluate import build_parser as build_dataset_parser
+from dynaseg.cli.segment import build_parser as build_segment_parser
+from dynaseg.cli.segment import config_from_args
+from dynaseg.cli.segment import main as segment_main
 from dynaseg.testing import piecewise_image
 from dynaseg.utils.fileio import load_label_map
 

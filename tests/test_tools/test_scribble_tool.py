@@ -9,7 +9,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from dynaseg.cli import segment_main, train_reference_main
+from dynaseg.cli.segment import main as segment_main
+from dynaseg.cli.train_reference import main as train_reference_main
 from dynaseg.testing import piecewise_image
 from dynaseg.utils.fileio import load_label_map
 

@@ -13,7 +13,9 @@ import pytest
 from paused_tool import finish, start_paused, wait_until_paused
 from PIL import Image
 
-from dynaseg.cli import build_segment_parser, config_from_args, segment_main
+from dynaseg.cli.segment import build_parser as build_segment_parser
+from dynaseg.cli.segment import config_from_args
+from dynaseg.cli.segment import main as segment_main
 from dynaseg.testing import piecewise_image
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

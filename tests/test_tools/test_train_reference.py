@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from dynaseg.apis.reference_training import intermediate_checkpoint, training_images
-from dynaseg.cli import train_reference_main
+from dynaseg.cli.train_reference import main as train_reference_main
 from dynaseg.testing import piecewise_image
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

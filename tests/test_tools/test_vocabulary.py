@@ -5,7 +5,8 @@ texts name the real defaults."""
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -14,28 +15,20 @@ import torch
 
 from dynaseg.apis.inference import DEFAULT_CONFIG, list_configs, resolve_config
 from dynaseg.apis.overrides import KEYWORDS
-from dynaseg.cli import (
-    build_dataset_parser,
-    build_miou_parser,
-    build_segment_parser,
-    build_train_reference_parser,
-    busy_cpu_note,
-    torch_threads,
-)
+from dynaseg.cli.evaluate import build_parser as build_dataset_parser
+from dynaseg.cli.miou import build_parser as build_miou_parser
+from dynaseg.cli.options import busy_cpu_note, torch_threads
+from dynaseg.cli.segment import build_parser as build_segment_parser
+from dynaseg.cli.train_reference import build_parser as build_train_reference_parser
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def tool_module(name: str) -> ModuleType:
-    """A script of tools/ imported as a module (its ``main`` not run)."""
-    spec = importlib.util.spec_from_file_location(f'tool_{name}', REPO_ROOT / 'tools' / name)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def command(name: str) -> ModuleType:
+    return importlib.import_module(f'dynaseg.cli.{name}')
 
 
-#: Every parser of the tools this module owns, with the arguments it requires.
+#: Every command's parser, with the arguments it requires.
 PARSERS = {
     'segment': (build_segment_parser, ['--input-folder', 'in', '--work-dir', 'out']),
     'evaluate': (lambda: build_dataset_parser('Score.', DEFAULT_CONFIG), []),
@@ -45,12 +38,56 @@ PARSERS = {
         ['--config', 'c.py', '--train-folder', 't', '--out', 'o.pth'],
     ),
     'miou': (build_miou_parser, ['--results-dir', 'r', '--ground-truth-dir', 'g']),
-    'demo': (lambda: tool_module('demo.py').build_parser(), ['--work-dir', 'out']),
+    'demo': (lambda: command('demo').build_parser(), ['--work-dir', 'out']),
     'scribble_figure': (
-        lambda: tool_module('scribble_figure.py').build_parser(),
+        lambda: command('scribble_figure').build_parser(),
         ['--image', 'i.png', '--scribble', 's.png', '--out', 'f.png'],
     ),
+    'refine_predictions': (
+        lambda: command('refine_predictions').build_parser(),
+        ['--config', 'c.py', '--source', 's', '--work-dir', 'w'],
+    ),
+    'tune': (
+        lambda: command('tune').build_parser(),
+        ['--config', 'c.py', '--split', 'val', '--work-dir', 'w'],
+    ),
+    'reproduce': (lambda: command('reproduce').build_parser(), []),
+    'benchmark': (lambda: command('benchmark').build_parser(), []),
+    'benchmark_batched': (lambda: command('benchmark_batched').build_parser(), []),
+    'piecewise_check': (lambda: command('piecewise_check').build_parser(), []),
+    'frame_check': (lambda: command('frame_check').build_parser(), ['folder']),
+    'soak_folder': (lambda: command('soak_folder').build_parser(), ['--work-dir', 'w']),
+    'hierarchy_baselines': (
+        lambda: command('hierarchy_baselines').build_parser(),
+        ['--method', 'fh-set', '--out', 'o'],
+    ),
+    'hierarchy_report': (lambda: command('hierarchy_report').build_parser(), []),
+    'export_rle': (lambda: command('export_rle').build_parser(), ['--work-dir', 'w']),
+    'stamp_docs': (lambda: command('stamp_docs').build_parser(), []),
 }
+#: Commands whose parser has sub-commands (each sub-parser uses the shared options).
+SUBCOMMANDS = {'hierarchy_probe'}
+
+
+def test_every_tool_file_calls_its_own_command_module():
+    """tools/<name>.py runs dynaseg.cli.<module>.main and nothing else; every command module is
+    some tool's, has a parser and a main, and is listed here."""
+    modules = {p.stem for p in (REPO_ROOT / 'dynaseg' / 'cli').glob('*.py')} - {
+        '__init__',
+        'options',
+    }
+    used = set()
+    for tool in (REPO_ROOT / 'tools').glob('*.py'):
+        text = tool.read_text(encoding='utf-8')
+        names = re.findall(r'from dynaseg\.cli\.(\w+) import main$', text, re.MULTILINE)
+        assert len(set(names)) == 1, f'{tool.name} calls {names}'
+        used.add(names[0])
+    assert used == modules
+    assert modules == set(PARSERS) | SUBCOMMANDS
+    for name in modules:
+        module = command(name)
+        assert callable(module.main) and callable(module.build_parser), name
+
 
 #: Options several tools share and a value each: same spelling, same meaning.
 SHARED_VALUES = {
@@ -84,18 +121,17 @@ def parsers() -> dict[str, tuple[argparse.ArgumentParser, list[str]]]:
     return {name: (build(), required) for name, (build, required) in PARSERS.items()}
 
 
-def tune_parser() -> tuple[argparse.ArgumentParser, list[str]]:
-    from dynaseg.tuning import build_tune_parser
-
-    return build_tune_parser(), ['--config', 'c.py', '--split', 'val', '--work-dir', 'w']
+#: Options a command takes in a plural sense, on purpose: reproduce.py hands --cfg-options word
+#: for word to every run's command; the piecewise check scores several configs side by side.
+PLURAL = {('reproduce', '--cfg-options'), ('piecewise_check', '--config')}
 
 
 @pytest.mark.parametrize('option', sorted(SHARED_VALUES))
 def test_a_shared_option_parses_alike_in_every_tool_that_has_it(option, parsers):
     """The same option, spelt the same way, gives the same value in every tool with it."""
     values = {}
-    for name, (parser, required) in {**parsers, 'tune': tune_parser()}.items():
-        if option not in option_map(parser):
+    for name, (parser, required) in parsers.items():
+        if option not in option_map(parser) or (name, option) in PLURAL:
             continue
         args = parser.parse_args([*required, option, SHARED_VALUES[option]])
         action = option_map(parser)[option]
@@ -255,17 +291,15 @@ def test_busy_machine_note(monkeypatch):
     assert busy_cpu_note(2) is None
 
 
-def test_console_scripts_are_the_cli_functions():
+def test_console_scripts_are_the_command_modules():
     text = (REPO_ROOT / 'setup.py').read_text(encoding='utf-8')
-    import dynaseg.cli
-
-    for script, function in (
-        ('dynaseg-segment', 'segment_main'),
-        ('dynaseg-evaluate', 'evaluate_main'),
-        ('dynaseg-miou', 'miou_main'),
+    for script, name in (
+        ('dynaseg-segment', 'segment'),
+        ('dynaseg-evaluate', 'evaluate'),
+        ('dynaseg-miou', 'miou'),
     ):
-        assert f'{script}=dynaseg.cli:{function}' in text
-        assert callable(getattr(dynaseg.cli, function))
+        assert f'{script}=dynaseg.cli.{name}:main' in text
+        assert callable(command(name).main)
 
 
 # ----------------------------------------------------------------------------- overrides
@@ -280,7 +314,8 @@ def test_console_scripts_are_the_cli_functions():
 )
 @pytest.mark.parametrize('tool', ['segment', 'evaluate'])
 def test_a_misspelt_override_exits_2_in_one_line(tool, options, expected, tmp_path, capsys):
-    from dynaseg.cli import dataset_main, segment_main
+    from dynaseg.cli.evaluate import dataset_main
+    from dynaseg.cli.segment import main as segment_main
 
     argv = ['--threads', '1', '--cfg-options', *options]
     if tool == 'segment':
@@ -296,7 +331,7 @@ def test_a_misspelt_override_exits_2_in_one_line(tool, options, expected, tmp_pa
 
 
 def test_data_root_and_cfg_options_reach_the_dataset():
-    from dynaseg.cli import load_config_from_args
+    from dynaseg.cli.options import load_config_from_args
 
     parser = build_dataset_parser('x.')
     config = ['--config', DEFAULT_CONFIG.stem]
@@ -320,7 +355,9 @@ def test_data_root_defaults_to_the_environment(monkeypatch):
 @pytest.mark.parametrize('tool', ['segment', 'evaluate', 'train_reference'])
 def test_threads_flag_restores_torch_threads_when_main_returns(tool, tmp_path):
     """A main called from Python leaves the process's thread count as it found it."""
-    from dynaseg.cli import dataset_main, segment_main, train_reference_main
+    from dynaseg.cli.evaluate import dataset_main
+    from dynaseg.cli.segment import main as segment_main
+    from dynaseg.cli.train_reference import main as train_reference_main
 
     before = torch.get_num_threads()
     threads = '1' if before != 1 else '2'

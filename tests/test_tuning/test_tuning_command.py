@@ -1,4 +1,4 @@
-"""tools/tune.py through dynaseg.tuning.tune_main: tiny searches end to end, their table, the
+"""tools/tune.py through dynaseg.cli.tune.main: tiny searches end to end, their table, the
 paired intervals, resuming, reading saved results back, and the test-split refusal."""
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 
 from dynaseg.apis.records import load_record
+from dynaseg.cli.tune import build_parser as build_tune_parser
+from dynaseg.cli.tune import main as tune_main
 from dynaseg.evaluation.comparison import MODES, paired_difference
 from dynaseg.reports.results import read_work_dir
 from dynaseg.testing import make_bsds
 from dynaseg.testing.runs import tiny_cfg_options
-from dynaseg.tuning import build_tune_parser, parse_axes, sample_grid, setting_names, tune_main
+from dynaseg.tuning import parse_axes, sample_grid, setting_names
 from dynaseg.tuning.grid import parse_setting
 
 pytestmark = pytest.mark.usefixtures('one_thread')

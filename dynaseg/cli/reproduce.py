@@ -1,19 +1,20 @@
-"""``tools/reproduce.py``: run a report's configs, then write the report from their results.
+"""Run a report's configs, then write the report from their results.
 
     python tools/reproduce.py [--data-root /path/to/data] [--report results|baselines|...] \\
         [--work-dir work_dirs/reproduce] [--images N | --ids ID ...] [--only PATTERN ...] \\
         [--threads N] [--dry-run | --table-only | --figures-only | --score-only]
 
-A report is a spec, ``configs/reports/<name>.py`` (:mod:`.runs`): its runs (a config and per-run
-options each), its output and its defaults. ``--data-root`` holds ``bsds500/``, ``voc2012/`` and
-``cocostuff/`` (default ``$DYNASEG_DATA_ROOT``, else ``data/``, as in every tool). Each run is one
-``tools/evaluate_config.py`` run in its own work dir, ``<work-dir>/<run name>/<subset>``, or, for
-a run refined from another, one ``tools/refine_predictions.py`` run on that run's label maps;
-rerunning resumes (images already segmented are skipped, then everything present is re-scored).
-Then the report is written from the results found (a run without any is listed as "not run" with
-its command), each run's result is saved beside it (:mod:`.results`), and the results report's
-figures are drawn. ``--table-only`` writes the report from those saved results alone. Every
-command runs from the repository root, and every path the report prints is relative to it.
+A report is a spec, ``configs/reports/<name>.py`` (:mod:`dynaseg.reports.runs`): its runs (a
+config and per-run options each), its output and its defaults. ``--data-root`` holds
+``bsds500/``, ``voc2012/`` and ``cocostuff/`` (default ``$DYNASEG_DATA_ROOT``, else ``data/``, as
+in every tool). Each run is one ``tools/evaluate_config.py`` run in its own work dir,
+``<work-dir>/<run name>/<subset>``, or, for a run refined from another, one
+``tools/refine_predictions.py`` run on that run's label maps; rerunning resumes (images already
+segmented are skipped, then everything present is re-scored). Then the report is written from
+the results found (a run without any is listed as "not run" with its command), each run's result
+is saved beside it (:mod:`dynaseg.reports.results`), and the results report's figures are drawn.
+``--table-only`` writes the report from those saved results alone. Every command runs from the
+repository root, and every path the report prints is relative to it.
 """
 
 from __future__ import annotations
@@ -26,10 +27,22 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .provenance import REPO_ROOT, data_root, machine_text, repo_relative, shell_line
-from .render import identity, render, render_table_report, run_result, shows_figures
-from .results import save_result, saved_path
-from .runs import (
+from dynaseg.reports.provenance import (
+    REPO_ROOT,
+    data_root,
+    machine_text,
+    repo_relative,
+    shell_line,
+)
+from dynaseg.reports.render import (
+    identity,
+    render,
+    render_table_report,
+    run_result,
+    shows_figures,
+)
+from dynaseg.reports.results import save_result, saved_path
+from dynaseg.reports.runs import (
     command_for,
     execution_order,
     load_spec,
@@ -37,6 +50,8 @@ from .runs import (
     selected_runs,
     subset_for,
 )
+
+from .options import add_flag
 
 #: reproduce.py's options that take a path: printed relative to the repository root.
 PATH_OPTIONS = ('--data-root', '--work-dir', '--output', '--assets')
@@ -60,28 +75,30 @@ def invocation_line(argv: Sequence[str]) -> str:
     return shlex.join(['python', 'tools/reproduce.py', *words])
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        description=__doc__.split('\n\n')[0].replace('``', ''),
+        description=__doc__.split('\n\n')[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        '--data-root',
+    add_flag(
+        parser,
+        'data-root',
         help='folder holding bsds500/, voc2012/ and cocostuff/ (as the configs name them); '
         'default: $DYNASEG_DATA_ROOT, else data/, and the run commands then name none',
     )
-    parser.add_argument('--work-dir', default='work_dirs/reproduce')
+    add_flag(parser, 'work-dir', default='work_dirs/reproduce')
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
         '--images',
         type=int,
         help="BSDS500: the first N sorted test ids (0: all 200; default: the report spec's)",
     )
-    which.add_argument(
-        '--image-ids',
+    add_flag(
+        which,
+        'image-ids',
         '--image_ids',
         '--ids',
-        dest='ids',
+        dest='image_ids',
         nargs='+',
         help='BSDS500: exactly these test ids (--ids: the old spelling)',
     )
@@ -99,8 +116,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help='the report spec configs/reports/<REPORT>.py (default: results, '
         'docs/results/authors_settings.md)',
     )
-    parser.add_argument(
-        '--run-dir',
+    add_flag(
+        parser,
+        'run-dir',
         nargs='+',
         default=[],
         metavar='NAME=DIR',
@@ -109,8 +127,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument('--threads', type=int, help='torch CPU threads per run')
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu', help='for every run')
-    parser.add_argument(
-        '--batch-size',
+    add_flag(
+        parser,
+        'batch-size',
         type=int,
         help='same-size images optimised together in every run (evaluate_config.py --batch-size)',
     )
@@ -127,29 +146,38 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--table-only the report spec's machine, where its saved results were computed, if it "
         'states one)',
     )
-    parser.add_argument(
-        '--cfg-options',
+    add_flag(
+        parser,
+        'cfg-options',
         nargs='+',
         default=[],
         metavar='KEY=VALUE',
         help='extra config overrides for every run (e.g. model.schedule.max_pixels=160000)',
     )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument('--dry-run', action='store_true', help='print the commands, run nothing')
-    mode.add_argument(
-        '--table-only',
+    add_flag(mode, 'dry-run', action='store_true', help='print the commands, run nothing')
+    add_flag(
+        mode,
+        'table-only',
         action='store_true',
         help='write the report from the results present; run nothing, no figures',
     )
-    mode.add_argument('--figures-only', action='store_true', help='only draw the figures')
-    mode.add_argument(
-        '--score-only',
+    add_flag(mode, 'figures-only', action='store_true', help='only draw the figures')
+    add_flag(
+        mode,
+        'score-only',
         action='store_true',
         help='score the predictions present (evaluate_config.py --limit 0), segment '
         'nothing, then write the report and figures',
     )
     parser.add_argument('--output', help="the report to write (default: the report spec's)")
     parser.add_argument('--assets', default='assets', help='where the figures go')
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The flags, completed from the report's spec (its images, bootstrap, output, machine)."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     args.spec = load_spec(args.report)
     args.data_root_given = args.data_root is not None
@@ -220,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         save_results(runs, args)
         print(f'wrote {args.output}')
     if not args.table_only and shows_figures(runs, args):
-        from .figures import draw_figures
+        from dynaseg.reports.figures import draw_figures
 
         for path in draw_figures(args, Path(args.assets)):
             print(f'wrote {path} ({path.stat().st_size // 1024} KB)')

@@ -6,24 +6,21 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from dynaseg.apis.runtime import one_line
+from .options import (
+    add_cfg_options,
+    add_config,
+    add_data_root,
+    add_device_options,
+    add_flag,
+    add_launcher,
+    add_split,
+    torch_threads,
+)
 
-from .rows import SELECT_CRITERIA
-from .search import prepare_search, run_search
 
-__all__ = ['build_tune_parser', 'tune_main']
-
-
-def build_tune_parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     """The flags of ``tools/tune.py`` (see the module doc)."""
-    from dynaseg.cli import (
-        add_cfg_options,
-        add_config,
-        add_data_root,
-        add_device_options,
-        add_flag,
-        add_launcher,
-    )
+    from dynaseg.tuning.rows import SELECT_CRITERIA
 
     parser = argparse.ArgumentParser(
         description='Grid or random search over config keys on a train/val subset, one '
@@ -33,7 +30,7 @@ def build_tune_parser() -> argparse.ArgumentParser:
     )
     add_config(parser, what='the base config (model, dataset, evaluator)')
     add_data_root(parser)
-    parser.add_argument('--split', required=True, help='train or val (test needs --report-test)')
+    add_split(parser, required='Required: train or val (test needs --report-test)')
     parser.add_argument(
         '--images', type=int, help='the first N images of the sorted split (default: all)'
     )
@@ -58,9 +55,10 @@ def build_tune_parser() -> argparse.ArgumentParser:
         dest='seed',
         help='seed of the --random draw (default 0; --seed is the old spelling)',
     )
-    parser.add_argument('--work-dir', required=True, help='one sub-folder per setting')
-    parser.add_argument(
-        '--refine-from',
+    add_flag(parser, 'work-dir', required=True, help='one sub-folder per setting')
+    add_flag(
+        parser,
+        'refine-from',
         metavar='DIR',
         help='settings that change only model.refine: refine the predictions of this finished '
         'run of the same model (tools/refine_predictions.py) instead of segmenting again',
@@ -73,8 +71,9 @@ def build_tune_parser() -> argparse.ArgumentParser:
         default='mean',
         help='criterion of the best row (default: mean of all/fine/coarse)',
     )
-    parser.add_argument(
-        '--paired-with',
+    add_flag(
+        parser,
+        'paired-with',
         metavar='SETTING',
         help="add a table of each setting minus this one (a setting's name, e.g. base: "
         '--setting alone) per Kim mode, with paired bootstrap intervals and the speed-up',
@@ -86,11 +85,12 @@ def build_tune_parser() -> argparse.ArgumentParser:
         metavar='N',
         help='resamples of the --paired-with intervals (default 2000)',
     )
-    parser.add_argument(
-        '--table-only', action='store_true', help='only re-render from finished work dirs'
+    add_flag(
+        parser, 'table-only', action='store_true', help='only re-render from finished work dirs'
     )
-    parser.add_argument(
-        '--report-test',
+    add_flag(
+        parser,
+        'report-test',
         action='store_true',
         help='allow the test split to report final settings (no best row is picked)',
     )
@@ -100,13 +100,13 @@ def build_tune_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def tune_main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """``tools/tune.py``: parse the flags, run the search; returns the exit code."""
-    from dynaseg.apis.runtime import RunInterrupted, interrupt_on_sigterm
-    from dynaseg.cli import torch_threads
+    from dynaseg.apis.runtime import RunInterrupted, interrupt_on_sigterm, one_line
+    from dynaseg.tuning.search import prepare_search, run_search
     from dynaseg.utils.dist import finalize_distributed
 
-    args = build_tune_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:  # every argument, config and dataset error is reported before any setting runs
         search = prepare_search(args)
     except (ValueError, KeyError, FileNotFoundError, SyntaxError) as err:
@@ -114,7 +114,7 @@ def tune_main(argv: Sequence[str] | None = None) -> int:
         return 2
     restore_sigterm = interrupt_on_sigterm()
     try:
-        with torch_threads(args.threads, args.device):  # restored when tune_main returns
+        with torch_threads(args.threads, args.device):  # restored when main returns
             return run_search(search, args, log=lambda m: print(m, flush=True))[1]
     except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM as RunInterrupted
         print(f'Interrupted; rerun the same command to resume ({args.work_dir}).', file=sys.stderr)

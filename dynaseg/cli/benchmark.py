@@ -1,4 +1,4 @@
-"""``tools/benchmark.py``: DynaSeg's engine (B) against a plain mirror of the authors' loop (A).
+"""DynaSeg's engine (B) against a plain mirror of the authors' loop (A).
 
 Parts, each printed as a table (and all saved with --out):
 
@@ -41,19 +41,10 @@ import sys
 import time
 from collections.abc import Sequence
 
-import torch
-
 from dynaseg.apis import DEFAULT_CONFIG as DEFAULT_CONFIG_PATH
-from dynaseg.apis.dataset_runner import dataset_folder
-from dynaseg.cli import add_data_root, add_flag
 from dynaseg.reports.provenance import REPO_ROOT as REPO
-from dynaseg.reports.provenance import data_root
-from dynaseg.utils.fileio import save_text
 
-from .memory import part_memory
-from .per_iteration import part_agreement, part_configs, part_per_iter
-from .time_to_result import part_time_to_result
-from .whole import part_authors_cache, part_whole
+from .options import add_data_root, add_device_options, add_flag
 
 # B: the tools' default config, as a path inside the repository (wherever dynaseg is imported from).
 DEFAULT_CONFIG = DEFAULT_CONFIG_PATH.relative_to(DEFAULT_CONFIG_PATH.parents[2]).as_posix()
@@ -82,7 +73,7 @@ MODE_CONFIGS = (
 )
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
     """The flags of ``tools/benchmark.py`` (see the module doc)."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     add_data_root(p)
@@ -136,34 +127,46 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help='time-to-result: iterations of the plain loop timed on each picture, the unit of '
         "the 'plain it.' column (default 3)",
     )
-    p.add_argument('--max-iters', type=int, default=1000, help="A's iteration budget")
-    p.add_argument('--per-iter-iters', type=int, default=10, help='iterations per timed run')
-    p.add_argument(
-        '--per-iter-scale',
+    add_flag(p, 'max-iters', type=int, default=1000, help="A's iteration budget")
+    add_flag(p, 'per-iter-iters', type=int, default=10, help='iterations per timed run')
+    add_flag(
+        p,
+        'per-iter-scale',
         type=float,
         default=1.0,
         help='image size in the per-iter part, relative to the first image (321x481 for 100007)',
     )
-    p.add_argument(
-        '--agreement-iters',
+    add_flag(
+        p,
+        'agreement-iters',
         type=int,
         nargs='+',
         default=[10, 30, 100],
         help='iteration counts at which A and B (same seed) are compared',
     )
     p.add_argument('--repeats', type=int, default=3)
-    p.add_argument('--threads', type=int, default=torch.get_num_threads())
-    p.add_argument('--device', default='cpu', choices=('cpu', 'cuda'), help='every part runs there')
+    add_device_options(p)  # every part runs there; --threads: default torch's
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--cache', default=str(REPO / 'work_dirs' / 'benchmark_cache'))
     p.add_argument('--out', default=None, help='write all results as JSON here')
-    return p.parse_args(argv)
+    return p
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """``tools/benchmark.py``: run the ``--parts`` asked for, in a fixed order; save ``--out``."""
-    args = parse_args(argv)
+    import torch
+
+    from dynaseg.apis.dataset_runner import dataset_folder
+    from dynaseg.benchmarks.memory import part_memory
+    from dynaseg.benchmarks.per_iteration import part_agreement, part_configs, part_per_iter
+    from dynaseg.benchmarks.time_to_result import part_time_to_result
+    from dynaseg.benchmarks.whole import part_authors_cache, part_whole
+    from dynaseg.reports.provenance import data_root
+    from dynaseg.utils.fileio import save_text
+
+    args = build_parser().parse_args(argv)
     args.parts = [OLD_PARTS.get(part, part) for part in args.parts]
+    args.threads = args.threads or torch.get_num_threads()
     torch.set_num_threads(args.threads)
     root = dataset_folder(args.data_root or data_root(), 'bsds500')
     if not (root / 'images' / 'test').is_dir():
