@@ -1,12 +1,14 @@
 """Every config in configs/ loads and builds its model; ablations differ from their parent, FSF
 and Kim configs from their twins; the config tree stays shallow and holds no key that nothing
-reads."""
+reads; each method folder's metafile.yaml names every config once, agrees with configs/README.md
+and quotes only numbers its committed result pages hold."""
 
 import ast
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 from mmengine.config import Config
 
 from dynaseg.models.backbones import count_parameters
@@ -228,3 +230,104 @@ def test_no_config_holds_keys_that_nothing_reads():
     for path in MODEL_AND_REPORT_CONFIGS:
         cfg = Config.fromfile(str(path))
         assert not {'env_cfg', 'log_level'} & set(cfg), path
+
+
+# MMSegmentation's metafile.yaml beside each method's configs: every config once, its role and
+# the committed report rows that hold its numbers, each number read back from its page.
+REPO_ROOT = CONFIG_DIR.parent
+METAFILE_FOLDERS = ('dynaseg', 'kim', 'baselines')
+ROLES = ('default', 'ablation', 'paper', 'baseline', 'mode')
+NUMBER = re.compile(r'[-+]?\d+(?:\.\d+)?')
+
+
+def metafile(folder: str) -> dict:
+    return yaml.safe_load((CONFIG_DIR / folder / 'metafile.yaml').read_text(encoding='utf-8'))
+
+
+ENTRIES = [
+    pytest.param(folder, entry, id=entry['Name'])
+    for folder in METAFILE_FOLDERS
+    for entry in metafile(folder)['Models']
+]
+RESULTS = [
+    pytest.param(entry, result, id=f'{entry["Name"]}-{Path(result["Page"]).stem}-{result["Row"]}')
+    for folder in METAFILE_FOLDERS
+    for entry in metafile(folder)['Models']
+    for result in entry['Results']
+]
+
+
+@pytest.mark.parametrize('folder', METAFILE_FOLDERS)
+def test_every_config_is_in_its_folders_metafile_once(folder):
+    named = [entry['Name'] for entry in metafile(folder)['Models']]
+    assert sorted(named) == sorted(p.stem for p in (CONFIG_DIR / folder).glob('*.py'))
+
+
+@pytest.mark.parametrize('folder, entry', ENTRIES)
+def test_every_metafile_entry_names_an_existing_config(folder, entry):
+    assert entry['Config'] == f'configs/{folder}/{entry["Name"]}.py'
+    assert (REPO_ROOT / entry['Config']).is_file()
+    assert entry['Role'] in ROLES
+    assert entry['In Collection'] in [c['Name'] for c in metafile(folder)['Collections']]
+    assert entry['Results'] or entry['Note']  # no result says why
+
+
+def page_table(page: Path, section: str) -> list[dict[str, str]]:
+    """The body rows, as {column: cell}, of the first table under the one heading of ``page``
+    that starts with ``section``."""
+    lines = page.read_text(encoding='utf-8').splitlines()
+    (heading,) = [i for i, line in enumerate(lines) if re.match(rf'#+ {re.escape(section)}', line)]
+    start = next(i for i in range(heading, len(lines)) if lines[i].startswith('|'))
+
+    def cells(line: str) -> list[str]:
+        return [cell.strip() for cell in line.strip().strip('|').split('|')]
+
+    header, rows = cells(lines[start]), []
+    for line in lines[start + 2 :]:
+        if not line.startswith('|'):
+            break
+        rows.append(dict(zip(header, cells(line))))
+    return rows
+
+
+@pytest.mark.parametrize('entry, result', RESULTS)
+def test_every_metafile_number_is_in_its_page_row(entry, result):
+    page = REPO_ROOT / result['Page']
+    assert page.parent == REPO_ROOT / 'docs' / 'results' and page.is_file()
+    assert entry['Name'] in page.read_text(encoding='utf-8')  # the page ran this config
+    row = page_table(page, result['Section'])[result['Row'] - 1]
+    for column, value in result['Metrics'].items():
+        numbers = [float(n) for n in NUMBER.findall(row[column])]
+        # A list is every number of the cell; a number the cell's first (the score before its
+        # interval).
+        assert (numbers if isinstance(value, list) else numbers[0]) == value, column
+
+
+def readme_rows() -> dict[str, tuple[str, str]]:
+    """configs/README.md's config tables: config name -> (role cell, result cell)."""
+    rows = {}
+    for line in (CONFIG_DIR / 'README.md').read_text(encoding='utf-8').splitlines():
+        match = re.match(r'\| \[`([^`]+)\.py`\]\([^)]+\) \| (.+?) \| (.+) \|$', line)
+        if match:
+            rows[match[1]] = (match[2], match[3])
+    return rows
+
+
+def readme_result_rows(cell: str) -> set[tuple[str, int]]:
+    """(page, row) for each `[...](../docs/results/PAGE.md) row N` (or `rows N-M`) of a cell."""
+    found = set()
+    for part in cell.split(';'):
+        link = re.search(r'\]\(\.\./(docs/results/[\w./-]+\.md)\)', part)
+        if link:
+            rows = re.search(r'rows? (\d+)(?:-(\d+))?', part[link.end() :])
+            assert rows, part
+            first, last = int(rows[1]), int(rows[2] or rows[1])
+            found |= {(link[1], row) for row in range(first, last + 1)}
+    return found
+
+
+@pytest.mark.parametrize('folder, entry', ENTRIES)
+def test_configs_readme_and_metafile_agree(folder, entry):
+    role, result = readme_rows()[entry['Name']]
+    assert role.split(':')[0].split()[0] == entry['Role']
+    assert readme_result_rows(result) == {(r['Page'], r['Row']) for r in entry['Results']}
