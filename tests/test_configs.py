@@ -1,11 +1,14 @@
-"""Every config in configs/ loads and builds its model; ablations differ from their parent; the
-config tree stays shallow and holds no key that nothing reads."""
+"""Every config in configs/ loads and builds its model; ablations differ from their parent, FSF
+and Kim configs from their twins; the config tree stays shallow and holds no key that nothing
+reads; each method folder's metafile.yaml names every config once, agrees with configs/README.md
+and quotes only numbers its committed result pages hold."""
 
 import ast
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 from mmengine.config import Config
 
 from dynaseg.models.backbones import count_parameters
@@ -69,14 +72,21 @@ def test_ablation_only_changes_silhouette(stem):
     assert base.model.to_dict() == ablation.model.to_dict()
 
 
-@pytest.mark.parametrize('extractor', ['cnn-m2', 'resnet18-fpn'])
-def test_kim_differs_from_scf_only_in_the_weight(extractor):
-    scf = Config.fromfile(str(CONFIG_DIR / f'dynaseg/dynaseg-scf_{extractor}_fast_bsds500.py'))
-    kim = Config.fromfile(str(CONFIG_DIR / f'kim/kim-fixed_{extractor}_fast_bsds500.py'))
-    assert kim.model.loss.weight == dict(type='FixedWeight', mu=1.0)
-    scf.model.loss.weight = kim.model.loss.weight
-    scf.model.silhouette.enabled = False
-    assert scf.model.to_dict() == kim.model.to_dict()
+KIM_CONFIGS = [p for p in CONFIGS if p.parent.name == 'kim']
+
+
+@pytest.mark.parametrize('kim', KIM_CONFIGS, ids=lambda p: p.stem)
+def test_every_kim_config_is_its_dynaseg_twin_with_the_fixed_weight(kim):
+    # Kim et al. is DynaSeg with a fixed weight and no Silhouette phase: each Kim config inherits
+    # the DynaSeg config of the same name after the method slot and states those two, no more.
+    (twin,) = bases(kim)
+    assert twin.parent.name == 'dynaseg'
+    assert twin.stem.split('_', 1)[1] == kim.stem.split('_', 1)[1]
+    dynaseg, kim_cfg = Config.fromfile(str(twin)), Config.fromfile(str(kim))
+    assert kim_cfg.model.loss.weight == dict(type='FixedWeight', mu=1.0)
+    dynaseg.model.loss.weight = kim_cfg.model.loss.weight
+    dynaseg.model.silhouette.enabled = False
+    assert dynaseg.to_dict() == kim_cfg.to_dict()
 
 
 def scf_twin(fsf: Path) -> Path:
@@ -106,6 +116,7 @@ def test_fsf_ablations_inherit_the_fsf_weight(fsf):
 @pytest.mark.parametrize('fsf', FSF_CONFIGS, ids=lambda p: p.stem)
 def test_every_fsf_config_is_its_scf_twin_with_the_fsf_weight(fsf):
     scf_path = scf_twin(fsf)
+    assert bases(fsf) == [scf_path]  # the twin and the weighting line, nothing restated
     scf, fsf_cfg = Config.fromfile(str(scf_path)), Config.fromfile(str(fsf))
     assert fsf_cfg.model.loss.weight == dict(type='FSFWeight', mu=15.0)
     assert scf.model.loss.weight == dict(type='SCFWeight', mu=50.0)
@@ -165,8 +176,11 @@ def test_configs_readme_names_every_config_and_every_rename():
         assert any(p.stem == new for p in CONFIGS), new
 
 
-# The config tree stays shallow, as in MMSegmentation: a config, at most one config it varies,
-# then the ``_base_`` files, of which one may vary another (the quick schedule the fast one).
+# The config tree stays shallow, as in MMSegmentation: a config varies at most one config, which
+# may vary one more, for the FSF and Kim rows of a variant (`kim-fixed_cnn-m2_faithful-40k_bsds500`
+# is `dynaseg-scf_cnn-m2_faithful-40k_bsds500` with Kim's weight, and that is the SCF faithful
+# config at <= 40k pixels: stating the change once beats restating it per method); then the
+# ``_base_`` files, of which one may vary another (the quick schedule the fast one).
 MODEL_AND_REPORT_CONFIGS = sorted(p for p in CONFIG_DIR.rglob('*.py') if '_base_' not in p.parts)
 
 
@@ -195,12 +209,125 @@ def depth(path: Path, base_files: bool) -> int:
 @pytest.mark.parametrize(
     'path', MODEL_AND_REPORT_CONFIGS, ids=lambda p: str(p.relative_to(CONFIG_DIR))
 )
-def test_every_config_varies_at_most_one_config_and_two_base_files_deep(path: Path):
-    assert depth(path, base_files=False) <= 2
+def test_every_config_is_at_most_three_configs_and_two_base_files_deep(path: Path):
+    assert depth(path, base_files=False) <= 3
     assert depth(path, base_files=True) <= 2
+
+
+def test_no_two_dynaseg_or_kim_configs_list_the_same_base_files():
+    # Two roots on the same `_base_` files are one config and a variant of it: the variant
+    # inherits the other and states what differs (the classical segmenters, which share
+    # model base, dataset and runtime and differ in their model, are the exception).
+    lists: dict[tuple[Path, ...], list[str]] = {}
+    for path in CONFIGS:
+        listed = tuple(bases(path))
+        if path.parent.name in ('dynaseg', 'kim') and all('_base_' in b.parts for b in listed):
+            lists.setdefault(listed, []).append(path.stem)
+    assert not [stems for stems in lists.values() if len(stems) > 1]
 
 
 def test_no_config_holds_keys_that_nothing_reads():
     for path in MODEL_AND_REPORT_CONFIGS:
         cfg = Config.fromfile(str(path))
         assert not {'env_cfg', 'log_level'} & set(cfg), path
+
+
+# MMSegmentation's metafile.yaml beside each method's configs: every config once, its role and
+# the committed report rows that hold its numbers, each number read back from its page.
+REPO_ROOT = CONFIG_DIR.parent
+METAFILE_FOLDERS = ('dynaseg', 'kim', 'baselines')
+ROLES = ('default', 'ablation', 'paper', 'baseline', 'mode')
+NUMBER = re.compile(r'[-+]?\d+(?:\.\d+)?')
+
+
+def metafile(folder: str) -> dict:
+    return yaml.safe_load((CONFIG_DIR / folder / 'metafile.yaml').read_text(encoding='utf-8'))
+
+
+ENTRIES = [
+    pytest.param(folder, entry, id=entry['Name'])
+    for folder in METAFILE_FOLDERS
+    for entry in metafile(folder)['Models']
+]
+RESULTS = [
+    pytest.param(entry, result, id=f'{entry["Name"]}-{Path(result["Page"]).stem}-{result["Row"]}')
+    for folder in METAFILE_FOLDERS
+    for entry in metafile(folder)['Models']
+    for result in entry['Results']
+]
+
+
+@pytest.mark.parametrize('folder', METAFILE_FOLDERS)
+def test_every_config_is_in_its_folders_metafile_once(folder):
+    named = [entry['Name'] for entry in metafile(folder)['Models']]
+    assert sorted(named) == sorted(p.stem for p in (CONFIG_DIR / folder).glob('*.py'))
+
+
+@pytest.mark.parametrize('folder, entry', ENTRIES)
+def test_every_metafile_entry_names_an_existing_config(folder, entry):
+    assert entry['Config'] == f'configs/{folder}/{entry["Name"]}.py'
+    assert (REPO_ROOT / entry['Config']).is_file()
+    assert entry['Role'] in ROLES
+    assert entry['In Collection'] in [c['Name'] for c in metafile(folder)['Collections']]
+    assert entry['Results'] or entry['Note']  # no result says why
+
+
+def page_table(page: Path, section: str) -> list[dict[str, str]]:
+    """The body rows, as {column: cell}, of the first table under the one heading of ``page``
+    that starts with ``section``."""
+    lines = page.read_text(encoding='utf-8').splitlines()
+    (heading,) = [i for i, line in enumerate(lines) if re.match(rf'#+ {re.escape(section)}', line)]
+    start = next(i for i in range(heading, len(lines)) if lines[i].startswith('|'))
+
+    def cells(line: str) -> list[str]:
+        return [cell.strip() for cell in line.strip().strip('|').split('|')]
+
+    header, rows = cells(lines[start]), []
+    for line in lines[start + 2 :]:
+        if not line.startswith('|'):
+            break
+        rows.append(dict(zip(header, cells(line))))
+    return rows
+
+
+@pytest.mark.parametrize('entry, result', RESULTS)
+def test_every_metafile_number_is_in_its_page_row(entry, result):
+    page = REPO_ROOT / result['Page']
+    assert page.parent == REPO_ROOT / 'docs' / 'results' and page.is_file()
+    assert entry['Name'] in page.read_text(encoding='utf-8')  # the page ran this config
+    row = page_table(page, result['Section'])[result['Row'] - 1]
+    for column, value in result['Metrics'].items():
+        numbers = [float(n) for n in NUMBER.findall(row[column])]
+        # A list is every number of the cell; a number the cell's first (the score before its
+        # interval).
+        assert (numbers if isinstance(value, list) else numbers[0]) == value, column
+
+
+def readme_rows() -> dict[str, tuple[str, str]]:
+    """configs/README.md's config tables: config name -> (role cell, result cell)."""
+    rows = {}
+    for line in (CONFIG_DIR / 'README.md').read_text(encoding='utf-8').splitlines():
+        match = re.match(r'\| \[`([^`]+)\.py`\]\([^)]+\) \| (.+?) \| (.+) \|$', line)
+        if match:
+            rows[match[1]] = (match[2], match[3])
+    return rows
+
+
+def readme_result_rows(cell: str) -> set[tuple[str, int]]:
+    """(page, row) for each `[...](../docs/results/PAGE.md) row N` (or `rows N-M`) of a cell."""
+    found = set()
+    for part in cell.split(';'):
+        link = re.search(r'\]\(\.\./(docs/results/[\w./-]+\.md)\)', part)
+        if link:
+            rows = re.search(r'rows? (\d+)(?:-(\d+))?', part[link.end() :])
+            assert rows, part
+            first, last = int(rows[1]), int(rows[2] or rows[1])
+            found |= {(link[1], row) for row in range(first, last + 1)}
+    return found
+
+
+@pytest.mark.parametrize('folder, entry', ENTRIES)
+def test_configs_readme_and_metafile_agree(folder, entry):
+    role, result = readme_rows()[entry['Name']]
+    assert role.split(':')[0].split()[0] == entry['Role']
+    assert readme_result_rows(result) == {(r['Page'], r['Row']) for r in entry['Results']}

@@ -8,7 +8,6 @@ _base_ = [
 ]
 model = dict(
     type='FelzenszwalbSegmentor',
-    data_preprocessor={{_base_.data_preprocessor}},
     scale=300.0,
     sigma=0.5,
     min_size=30,

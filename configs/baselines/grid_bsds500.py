@@ -8,7 +8,6 @@ _base_ = [
 ]
 model = dict(
     type='GridSegmentor',
-    data_preprocessor={{_base_.data_preprocessor}},
     rows=20,
     cols=20,
     seed=0,

@@ -8,7 +8,6 @@ _base_ = [
 ]
 model = dict(
     type='KMeansSegmentor',
-    data_preprocessor={{_base_.data_preprocessor}},
     num_clusters=8,
     position_weight=0.0,  # colour alone: the val choice, as num_clusters=8
     seed=0,

@@ -8,7 +8,6 @@ _base_ = [
 ]
 model = dict(
     type='QuickshiftSegmentor',
-    data_preprocessor={{_base_.data_preprocessor}},
     ratio=1.0,
     kernel_size=5.0,
     max_dist=10.0,

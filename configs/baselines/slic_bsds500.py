@@ -8,7 +8,6 @@ _base_ = [
 ]
 model = dict(
     type='SLICSegmentor',
-    data_preprocessor={{_base_.data_preprocessor}},
     n_segments=400,
     compactness=10.0,
     sigma=0.0,

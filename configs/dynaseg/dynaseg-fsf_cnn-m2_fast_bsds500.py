@@ -1,11 +1,4 @@
-# DynaSeg-FSF (w = q / 15), CNN M=2, fast coarse-to-fine schedule, BSDS500 test: same as SCF but
-# the continuity weight falls as labels merge.
-_base_ = [
-    '../_base_/models/dynaseg_cnn.py',
-    '../_base_/schedules/fast.py',
-    '../_base_/datasets/bsds500.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(
-    schedule={{_base_.schedule}}, loss=dict(weight=dict(_delete_=True, type='FSFWeight', mu=15.0))
-)
+# DynaSeg-FSF (w = q / 15), CNN M=2, fast coarse-to-fine schedule, BSDS500 test: the SCF config
+# with the FSF weighting, so the continuity weight falls as labels merge.
+_base_ = ['./dynaseg-scf_cnn-m2_fast_bsds500.py']
+model = dict(loss=dict(weight=dict(_delete_=True, type='FSFWeight', mu=15.0)))

@@ -1,10 +1,4 @@
-# DynaSeg-FSF (w = q / 15), CNN M=2, fast schedule, PASCAL VOC 2012 val.
-_base_ = [
-    '../_base_/models/dynaseg_cnn.py',
-    '../_base_/schedules/fast.py',
-    '../_base_/datasets/voc2012.py',
-    '../_base_/default_runtime.py',
-]
-model = dict(
-    schedule={{_base_.schedule}}, loss=dict(weight=dict(_delete_=True, type='FSFWeight', mu=15.0))
-)
+# DynaSeg-FSF (w = q / 15), CNN M=2, fast schedule, PASCAL VOC 2012 val: the SCF config with the
+# FSF weighting.
+_base_ = ['./dynaseg-scf_cnn-m2_fast_voc2012.py']
+model = dict(loss=dict(weight=dict(_delete_=True, type='FSFWeight', mu=15.0)))

@@ -4,13 +4,9 @@
 # test image's own statistics ('batch'), as every training step did with its image's.
 # Its own segmentor class: of the per-image model it keeps the extractor, loss, optimiser, seed
 # and preprocessing, not the schedule or the Silhouette phase. model.checkpoint names the trained
-# network (None: train one first).
-_base_ = [
-    '../_base_/models/dynaseg_cnn.py',
-    '../_base_/schedules/fast.py',
-    '../_base_/datasets/bsds500.py',
-    '../_base_/default_runtime.py',
-]
+# network (None: train one first). The per-image model it takes them from is
+# dynaseg-scf_cnn-m2_fast_bsds500.py's.
+_base_ = ['./dynaseg-scf_cnn-m2_fast_bsds500.py']
 model = dict(
     _delete_=True,
     type='DynaSegReferenceImage',
