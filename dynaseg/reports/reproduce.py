@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .provenance import REPO_ROOT, data_root, machine_text, repo_relative, shell_line
-from .render import identity, render, render_table_report, run_result, shows_figures
+from .render import identity, render, run_result, shows_figures
 from .results import save_result, saved_path
 from .runs import (
     command_for,
@@ -37,6 +37,7 @@ from .runs import (
     selected_runs,
     subset_for,
 )
+from .table_report import render_table_report
 
 #: reproduce.py's options that take a path: printed relative to the repository root.
 PATH_OPTIONS = ('--data-root', '--work-dir', '--output', '--assets')
