@@ -51,6 +51,7 @@ from dynaseg.hierarchy import Cut
 from dynaseg.utils.dist import shard
 from dynaseg.utils.fileio import OutputStorageError, same_file
 from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS, list_images, load_image, output_stems
+from dynaseg.utils.printing import printable
 from dynaseg.utils.scribble_io import ScribbleError, is_scribble_file, scribble_path_for
 
 from .batching import FINEST, ImageJob, segment_file, segment_jobs
@@ -68,7 +69,7 @@ from .resume import (
     run_identity,
     why_not_done,
 )
-from .runtime import Progress, RunInterrupted, RunStopped, gather, one_line, printable
+from .runtime import Progress, RunInterrupted, RunStopped, gather, one_line
 from .summary import FolderSummary, ImageOutcome
 
 # segment_file (defined with the other per-image paths in .batching) and what a run finds in its
