@@ -32,7 +32,7 @@ The first worker records the model config in ``<out>/config.json`` (atomically);
 concurrent worker with another config (or guidance) is refused before any work
 (:class:`OtherConfigError`). Several processes started on the same folders share the work
 through claims; a torchrun or srun launch splits it by rank as well. An image left to another
-worker's live claim ends the run with :data:`~.runtime.EXIT_LEFT_TO_OTHERS`. A write error every
+worker's live claim ends the run with :data:`~.summary.EXIT_LEFT_TO_OTHERS`. A write error every
 further image would hit (a full disk, a read-only output, a permission error) stops the run at
 once (:class:`RunStopped`).
 """
@@ -51,6 +51,7 @@ from dynaseg.hierarchy import Cut
 from dynaseg.utils.dist import shard
 from dynaseg.utils.fileio import OutputStorageError, same_file
 from dynaseg.utils.image_io import DEFAULT_MAX_PIXELS, list_images, load_image, output_stems
+from dynaseg.utils.printing import printable
 from dynaseg.utils.scribble_io import ScribbleError, is_scribble_file, scribble_path_for
 
 from .batching import FINEST, ImageJob, segment_file, segment_jobs
@@ -68,7 +69,7 @@ from .resume import (
     run_identity,
     why_not_done,
 )
-from .runtime import Progress, RunInterrupted, RunStopped, gather, one_line, printable
+from .runtime import Progress, RunInterrupted, RunStopped, gather, one_line
 from .summary import FolderSummary, ImageOutcome
 
 # segment_file (defined with the other per-image paths in .batching) and what a run finds in its

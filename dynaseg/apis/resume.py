@@ -29,11 +29,12 @@ from dynaseg.utils.fileio import (
     save_json,
 )
 from dynaseg.utils.image_io import candidate_stems
+from dynaseg.utils.printing import printable
 
 from .inference import config_name
 from .layout import OutputLayout
 from .records import load_record, plain_json
-from .runtime import one_line, printable
+from .runtime import one_line
 
 __all__ = [
     'OtherConfigError',

@@ -9,14 +9,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from dynaseg.utils.image_io import ImageReadError
+from dynaseg.utils.printing import printable
+
+from .summary import FolderSummary, ImageOutcome
 
 if TYPE_CHECKING:
     from dynaseg.utils.fileio import OutputStorageError
 
-    from .summary import FolderSummary, ImageOutcome
-
 __all__ = [
-    'EXIT_LEFT_TO_OTHERS',
     'EXIT_OUTPUT_STOPPED',
     'Progress',
     'RunInterrupted',
@@ -24,18 +24,12 @@ __all__ = [
     'gather',
     'interrupt_on_sigterm',
     'one_line',
-    'printable',
 ]
 
 #: Exit code of a folder run stopped by a write error every further image would hit too
 #: (a full disk, a read-only output, a permission error): distinct from 1 (some images
 #: failed) and 2 (bad arguments or folders, before any work).
 EXIT_OUTPUT_STOPPED = 3
-
-#: Exit code of a folder run that left images to live claims of other workers (sharing the
-#: output folder): they may finish them, or may never, so the folder is not known to be done.
-#: Rerun (or wait for the others) to finish it; a scheduler must not read it as success.
-EXIT_LEFT_TO_OTHERS = 4
 
 # Redrawing the progress bar on every optimisation step would cost more than a tiny step.
 _PROGRESS_REFRESH_SECONDS = 0.5
@@ -93,20 +87,6 @@ def interrupt_on_sigterm() -> Callable[[], None]:
         signal.signal(signal.SIGTERM, previous)
 
     return restore
-
-
-def printable(text: str) -> str:
-    """``text`` (a file name, or a line holding one) safe to print on any stream, on one line:
-    bytes that are not UTF-8 are shown as ``\\xNN``, control characters as escapes."""
-    try:  # a name the file system gave Python holds its non-UTF-8 bytes as surrogates
-        raw = text.encode('utf-8', 'surrogateescape')
-    except UnicodeEncodeError:
-        raw = text.encode('utf-8', 'backslashreplace')
-    shown = raw.decode('utf-8', 'backslashreplace')
-    return ''.join(
-        char if char.isprintable() else char.encode('unicode_escape').decode('ascii')
-        for char in shown
-    )
 
 
 def one_line(err: BaseException) -> str:

@@ -1,12 +1,17 @@
-"""What happened to each image of a run, and the run's summary line."""
+"""What happened to each image of a run, the run's summary line and its exit code."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .runtime import EXIT_LEFT_TO_OTHERS, printable
+from dynaseg.utils.printing import printable
 
-__all__ = ['FolderSummary', 'ImageOutcome']
+__all__ = ['EXIT_LEFT_TO_OTHERS', 'FolderSummary', 'ImageOutcome']
+
+#: Exit code of a folder run that left images to live claims of other workers (sharing the
+#: output folder): they may finish them, or may never, so the folder is not known to be done.
+#: Rerun (or wait for the others) to finish it; a scheduler must not read it as success.
+EXIT_LEFT_TO_OTHERS = 4
 
 
 @dataclass
@@ -72,7 +77,7 @@ class FolderSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 every image done; 1 some failed (listed); :data:`~.runtime.EXIT_LEFT_TO_OTHERS`
+        """0 every image done; 1 some failed (listed); :data:`EXIT_LEFT_TO_OTHERS`
         some left to other workers' live claims (first: the folder is not finished)."""
         if self.held:
             return EXIT_LEFT_TO_OTHERS

@@ -34,13 +34,7 @@ from dynaseg.reports.provenance import (
     repo_relative,
     shell_line,
 )
-from dynaseg.reports.render import (
-    identity,
-    render,
-    render_table_report,
-    run_result,
-    shows_figures,
-)
+from dynaseg.reports.render import identity, render, run_result, shows_figures
 from dynaseg.reports.results import save_result, saved_path
 from dynaseg.reports.runs import (
     command_for,
@@ -50,6 +44,7 @@ from dynaseg.reports.runs import (
     selected_runs,
     subset_for,
 )
+from dynaseg.reports.table_report import render_table_report
 
 from .options import add_flag
 

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 def build_parser() -> argparse.ArgumentParser:
     """``dynaseg-segment`` / ``tools/DynaSeg_SCF_BSD_VOC.py``: segment a folder."""
     from dynaseg.apis.inference import DEFAULT_CONFIG
-    from dynaseg.apis.runtime import EXIT_LEFT_TO_OTHERS, EXIT_OUTPUT_STOPPED
+    from dynaseg.apis.runtime import EXIT_OUTPUT_STOPPED
+    from dynaseg.apis.summary import EXIT_LEFT_TO_OTHERS
 
     parser = argparse.ArgumentParser(
         description='DynaSeg unsupervised segmentation of every image in a folder. Writes '

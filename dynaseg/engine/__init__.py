@@ -2,7 +2,8 @@
 
 from .allocator import keep_freed_memory
 from .many import bucket_by_size, optimize_many
-from .optimize import DEFAULT_OPTIMIZER, build_optimizer, optimize_batch, optimize_image
+from .optimize import optimize_batch, optimize_image
+from .optimizer import DEFAULT_OPTIMIZER, build_optimizer
 from .record import NonFiniteBatchError, NonFiniteLossError, OptimizationRecord, SilhouetteConfig
 from .resize import argmax_at_size, resize_image
 from .schedule import Schedule, StopRule, fit_pixels

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .optimize import build_optimizer
+from .optimizer import build_optimizer
 from .record import NonFiniteLossError, OptimizationRecord
 from .resize import resize_image
 from .schedule import fit_pixels

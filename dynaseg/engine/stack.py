@@ -1,6 +1,6 @@
 """N independent extractors behind one call: ``stack(x, active) -> (A, q, h, w)`` responses.
 
-The engine (``optimize.py``) optimises a *stack* of N models, each on its own image:
+The engine (``loop.py``) optimises a *stack* of N models, each on its own image:
 
     x         (1, N*3, h, w)      the N images stacked along channels
     stack(x)  (N, q, h, w)        model n's response to image n in entry n
@@ -59,7 +59,7 @@ class SingleModel:
     Args:
         model: any feature extractor (B, 3, H, W) -> (B, q, H, W); moved to ``device`` and
             kept in train mode (BatchNorm on the image's own statistics, as in Kim et al.).
-        channels_last: store its weights NHWC (oneDNN's native layout, see ``optimize.py``).
+        channels_last: store its weights NHWC (oneDNN's native layout, see ``settings.py``).
     """
 
     num_models = 1

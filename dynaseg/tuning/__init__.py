@@ -27,7 +27,8 @@ What it does:
   :func:`~dynaseg.apis.dataset_runner.run_dataset`, the code path of ``tools/evaluate_config.py``:
   every image of the subset is segmented (images already done are skipped) and scored with the
   config's evaluator. A setting whose work dir already holds complete results for the subset is
-  read back, not rerun, so rerunning the command resumes; ``--table-only`` only reads.
+  read back, not rerun, so rerunning the command resumes; ``--table-only`` only reads, and keeps
+  the machine and date the table already names (the results it renders are that run's).
 - **Per-image scores.** With ``--table``, each complete setting's per-image scores are saved
   beside the table (``<table stem>/<setting>.json``, :mod:`dynaseg.reports.results`),
   to be committed with it: once the work dirs are gone, ``--table-only`` still renders the

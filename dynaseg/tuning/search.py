@@ -44,7 +44,7 @@ from .rows import (
     setting_identity,
     setting_result,
 )
-from .table import SearchInfo, render_table
+from .table import SearchInfo, recorded_provenance, render_table
 
 __all__ = ['ROWS_JSON', 'Search', 'prepare_search', 'regenerate_command', 'run_search']
 
@@ -229,6 +229,9 @@ def run_search(
                 _run_setting(cfg, overrides, root / name, ids, search.columns, args, machine, log)
             )
     if is_main:
+        provenance = {'machine': machine, 'date': datetime.date.today().isoformat()}
+        if args.table_only and args.table:  # the results are an earlier run's: keep its header
+            provenance.update(recorded_provenance(args.table))
         info = SearchInfo(
             title=args.title,
             config=repo_relative(args.config),
@@ -239,9 +242,8 @@ def run_search(
             search=search.text,
             fixed=canonical_overrides(args.cfg_options or {}),
             command=regenerate_command(args),
-            machine=machine,
-            date=datetime.date.today().isoformat(),
             select=args.select,
+            **provenance,
             report_test=args.report_test,
         )
         root.mkdir(parents=True, exist_ok=True)  # --table-only on a search not started yet

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from dynaseg.reports.provenance import fmt
 from dynaseg.reports.tables import escape, markdown_row
 
 from .rows import KIM_MODE_COLUMNS, SELECT_CRITERIA, SettingRow, best_row
 
-__all__ = ['SearchInfo', 'render_table']
+__all__ = ['SearchInfo', 'recorded_provenance', 'render_table']
+
+#: The header lines that say where and when the search ran, as :func:`render_table` writes them.
+_PROVENANCE = {
+    'machine': re.compile(r'^- Machine: (?P<value>.*)\.$', re.M),
+    'date': re.compile(r'^- Date: (?P<value>.*)\.$', re.M),
+}
 
 
 @dataclass
@@ -99,3 +107,20 @@ def render_table(info: SearchInfo, rows: Sequence[SettingRow]) -> str:
         ]
         lines.append(markdown_row([escape(c) for c in cells]))
     return '\n'.join(lines) + '\n'
+
+
+def recorded_provenance(path: str | Path) -> dict[str, str]:
+    """The machine and date that the table at ``path`` names in its header, as
+    :func:`render_table` wrote them ({} where there is no table yet; a line it lacks is left
+    out).
+
+    ``--table-only`` renders the results of an earlier run: its header keeps that run's machine
+    and date rather than the re-render's, so re-rendering a committed table from its committed
+    per-image results gives the same file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    text = path.read_text(encoding='utf-8')
+    found = {key: pattern.search(text) for key, pattern in _PROVENANCE.items()}
+    return {key: match['value'] for key, match in found.items() if match}

@@ -22,8 +22,7 @@ from dynaseg.apis import DEFAULT_CONFIG, segment_folder
 from dynaseg.apis.claims import Claims
 from dynaseg.apis.folder import OtherConfigError
 from dynaseg.apis.records import load_record
-from dynaseg.apis.runtime import EXIT_LEFT_TO_OTHERS
-from dynaseg.apis.summary import FolderSummary
+from dynaseg.apis.summary import EXIT_LEFT_TO_OTHERS, FolderSummary
 from dynaseg.cli.segment import build_parser as build_segment_parser
 from dynaseg.cli.segment import main as segment_main
 from dynaseg.models.segmentors.dynaseg import DynaSeg

@@ -18,11 +18,11 @@ from dynaseg.engine import (
     SingleModel,
     StackedCNN,
     bucket_by_size,
+    loop,
     optimize_batch,
     optimize_image,
     optimize_many,
 )
-from dynaseg.engine import optimize as engine
 from dynaseg.models.backbones import DynaSegCNN
 from dynaseg.models.losses import DynaSegLoss
 from dynaseg.testing import piecewise_image
@@ -134,11 +134,11 @@ def test_stopped_model_is_frozen_while_others_continue():
     net = StackedCNN(seeded_models(seeds))
     optimizer = torch.optim.SGD(net.parameters(), **{k: v for k, v in SGD.items() if k != 'type'})
     records = [OptimizationRecord() for _ in seeds]
-    stage = engine._Stage(
+    stage = loop.Stage(
         torch.cat(imgs, dim=1), None, schedule.max_iters, torch.ones(3, dtype=torch.long), [0] * 3
     )
     settings = EngineSettings(schedule=schedule, channels_last=False)
-    run = engine._Run(factory, DynaSegLoss(), SGD, settings)
+    run = loop.StackRun(factory, DynaSegLoss(), SGD, settings)
     with torch.enable_grad():
         outcome = run._run_stage(net, optimizer, stage, records, [0, 1, 2], None)
     stops = [outcome[n][0] for n in range(3)]
@@ -352,7 +352,7 @@ def test_one_image_runs_the_same_through_either_stack():
     def single(models, device):
         return SingleModel(models[0], device, channels_last=False)
 
-    run = engine._Run(factory, DynaSegLoss(), SGD, settings)
+    run = loop.StackRun(factory, DynaSegLoss(), SGD, settings)
     runs = [run(image, [5], build, None) for build in (single, StackedCNN)]
     (labels_a,), (record_a,), failed_a = runs[0]
     (labels_b,), (record_b,), failed_b = runs[1]

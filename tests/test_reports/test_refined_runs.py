@@ -15,7 +15,7 @@ import scipy.io
 
 from dynaseg.apis.refine_run import unrefined_model
 from dynaseg.cli import reproduce
-from dynaseg.reports import render, runs
+from dynaseg.reports import runs, table_report
 from dynaseg.testing import make_bsds
 
 BASELINES = runs.load_spec('baselines')
@@ -47,7 +47,8 @@ def test_every_refined_run_refines_a_run_of_the_same_model() -> None:
         expected = json.loads(json.dumps(source.cfg.model.to_dict(), sort_keys=True))
         assert unrefined_model(run.cfg) == expected, run.name
         default = by_name(DEFAULT).cfg.model.refine  # the default's refiners, scales aside
-        assert render.refiner_kinds(run.cfg.model.refine) == render.refiner_kinds(default)
+        kinds = table_report.refiner_kinds
+        assert kinds(run.cfg.model.refine) == kinds(default)
 
 
 def test_a_refined_run_runs_after_its_source() -> None:
@@ -166,9 +167,9 @@ def test_the_paired_covering_is_pooled_by_annotated_area(data_root: Path, tmp_pa
     argv = ['--data-root', str(data_root), '--work-dir', str(work), '--report', 'baselines']
     argv += ['--only', DEFAULT, KMEANS_REFINED, '--bootstrap', '20']
     args = reproduce.parse_args(argv)
-    areas = render.annotated_areas(by_name(DEFAULT), args, IDS)
+    areas = table_report.annotated_areas(by_name(DEFAULT), args, IDS)
     assert areas == dict.fromkeys(IDS, 2 * 24 * 32.0)
-    paired = render.paired_table(runs.selected_runs(BASELINES, args.only), args)
+    paired = table_report.paired_table(runs.selected_runs(BASELINES, args.only), args)
     row = next(line for line in paired.splitlines() if line.startswith('| KMeansSegmentor'))
     cells = [cell.strip() for cell in row.strip('|').split('|')]
     assert cells[1] == '3' and cells[5:7] == ['+0.000 [+0.000, +0.000]'] * 2
@@ -183,14 +184,11 @@ def test_the_paired_covering_is_pooled_by_annotated_area(data_root: Path, tmp_pa
     mat = data_root / 'bsds500' / 'groundTruth' / 'test' / '100007.mat'
     cells_3 = scipy.io.loadmat(mat)['groundTruth']
     scipy.io.savemat(mat, {'groundTruth': np.concatenate([cells_3, cells_3[:, :1]], axis=1)})
-    assert render.annotated_areas(by_name(DEFAULT), args, IDS)['100007'] == 3 * 24 * 32.0
+    assert table_report.annotated_areas(by_name(DEFAULT), args, IDS)['100007'] == 3 * 24 * 32.0
     args.results = {}
-    row = next(
-        line
-        for line in render.paired_table(runs.selected_runs(BASELINES, args.only), args).splitlines()
-        if line.startswith('| KMeansSegmentor')
-    )
+    paired = table_report.paired_table(runs.selected_runs(BASELINES, args.only), args)
+    row = next(line for line in paired.splitlines() if line.startswith('| KMeansSegmentor'))
     assert row.split('|')[8].strip().startswith(f'+{(0.1 * 3 + 0.2 * 2 + 0.3 * 2) / 7:.3f} [')
     # Without the ground truth there are no weights: covering is 'n/a', the rest unchanged.
     args = reproduce.parse_args([*argv[:1], str(tmp_path / 'nowhere'), *argv[2:]])
-    assert render.annotated_areas(by_name(DEFAULT), args, IDS) == {}
+    assert table_report.annotated_areas(by_name(DEFAULT), args, IDS) == {}

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from dynaseg.cli import reproduce
-from dynaseg.reports import labels, render, runs
+from dynaseg.reports import labels, render, runs, table_report
 from dynaseg.reports.provenance import REPO_ROOT, shell_line
 from dynaseg.testing import make_bsds
 
@@ -609,7 +609,7 @@ def test_a_classical_baseline_gets_rows_and_labels(data_root: Path, tmp_path: Pa
     assert row[-2:] == ['0 it, 4.0 labels, 2.0 s', 'no optimisation']
     assert 'Every fast run' not in text  # no optimisation schedule to explain
     args = reproduce.parse_args([*argv, '--report', 'default'])
-    default = render.render_table_report([run], args, 'python x')
+    default = table_report.render_table_report([run], args, 'python x')
     row = table_row(default, '| FelzenszwalbSegmentor scale=300 sigma=0.5 min_size=30 |')
     assert row[1:5] == ['FelzenszwalbSegmentor', 'none', 'n/a', '2/2']
 

@@ -3,6 +3,7 @@ paired intervals, resuming, reading saved results back, and the test-split refus
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import shlex
@@ -15,6 +16,7 @@ from dynaseg.apis.records import load_record
 from dynaseg.cli.tune import build_parser as build_tune_parser
 from dynaseg.cli.tune import main as tune_main
 from dynaseg.evaluation.comparison import MODES, paired_difference
+from dynaseg.reports.provenance import machine_text
 from dynaseg.reports.results import read_work_dir
 from dynaseg.testing import make_bsds
 from dynaseg.testing.runs import tiny_cfg_options
@@ -61,6 +63,29 @@ def test_table_only_before_any_run(val_root: Path, tmp_path: Path) -> None:
     assert _tune(val_root, work, table, '--table-only') == 1
     assert table.read_text().count('not run') == 2
     assert json.loads((work / 'tune_results.json').read_text())['rows'][0]['status'] == 'not run'
+
+
+def test_table_only_keeps_the_machine_and_date_the_table_records(
+    val_root: Path, tmp_path: Path
+) -> None:
+    # The first rendering names this machine and today; a re-render (--table-only) renders the
+    # earlier run's results, so it keeps the header that run wrote, byte for byte.
+    work, table = tmp_path / 'work', tmp_path / 'table.md'
+    assert _tune(val_root, work, table, '--table-only') == 1
+    first = table.read_text()
+    machine = machine_text('cpu', None)
+    today = datetime.date.today().isoformat()
+    assert f'- Machine: {machine}.\n- Date: {today}.\n' in first
+    recorded = first.replace(machine, '2-core CPU (elsewhere); torch 2.0.0+cpu')
+    recorded = recorded.replace(today, '2020-01-02')
+    table.write_text(recorded)
+    assert _tune(val_root, work, table, '--table-only') == 1
+    assert table.read_text() == recorded
+    facts = json.loads((work / 'tune_results.json').read_text())
+    assert (facts['machine'], facts['date']) == (
+        '2-core CPU (elsewhere); torch 2.0.0+cpu',
+        '2020-01-02',
+    )
 
 
 def test_a_key_the_code_does_not_read_is_refused_unless_only_reading(

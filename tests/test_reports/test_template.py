@@ -1,14 +1,14 @@
-"""dynaseg.reports.render: the template holds every block the report fills."""
+"""dynaseg.reports.template: the template holds every block the report fills."""
 
 from __future__ import annotations
 
 import pytest
 
-from dynaseg.reports import render, runs
+from dynaseg.reports import runs, template
 
 
 def test_template_has_every_block_the_report_fills() -> None:
-    blocks = render.template_blocks()
+    blocks = template.template_blocks()
     assert {f'section-{d}' for d in runs.DATASETS} <= set(blocks)
     assert {'schedule-fast', 'schedule-capped', 'schedule-full', 'report', 'figures'} <= set(blocks)
     assert all(block.is_valid() for block in blocks.values())
@@ -26,4 +26,4 @@ def test_template_has_every_block_the_report_fills() -> None:
         'figures',
     ]
     with pytest.raises(KeyError):  # a placeholder left without a value is an error
-        render.fill('differences-voc-coco')
+        template.fill('differences-voc-coco')
