@@ -62,3 +62,24 @@ def test_every_generated_page_is_stamped_against_todays_default(page: Path) -> N
 @pytest.mark.parametrize('page', PAGES, ids=lambda p: str(p.relative_to(REPO_ROOT)))
 def test_no_page_speaks_of_the_session_it_was_made_in(page: Path) -> None:
     assert not MACHINE_WORDS.findall(page.read_text(encoding='utf-8'))
+
+
+#: The tuning tables of the log: a page written by tools/tune.py.
+TUNING_TABLES = sorted((DOCS / 'log').glob('tuning*.md'))
+
+
+@pytest.mark.parametrize('page', TUNING_TABLES, ids=lambda p: p.name)
+def test_a_tuning_table_keeps_its_per_image_results_or_says_they_were_not_kept(page: Path):
+    """Every done row re-renders from a saved per-image result (``--table-only``), or the page
+    says that its results were not kept and its rows cannot be re-rendered."""
+    text = page.read_text(encoding='utf-8')
+    folder = page.with_suffix('')
+    if not folder.is_dir():
+        assert '- Per-image results: not kept' in text
+        return
+    done = re.findall(r'^\| (\S+) \|.*\| done \|$', text, re.MULTILINE)
+    assert done, f'{page.name}: no done row'
+    missing = [
+        n for n in (name.strip('*') for name in done) if not (folder / f'{n}.json').is_file()
+    ]
+    assert not missing, f'{page.name}: no saved result for {missing}'

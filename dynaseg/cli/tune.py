@@ -86,7 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
         help='resamples of the --paired-with intervals (default 2000)',
     )
     add_flag(
-        parser, 'table-only', action='store_true', help='only re-render from finished work dirs'
+        parser,
+        'table-only',
+        action='store_true',
+        help='only re-render, from finished work dirs or the results saved beside the table, '
+        'keeping the machine and date the table names (one process, even with --launcher)',
     )
     add_flag(
         parser,

@@ -215,7 +215,10 @@ def run_search(
     from dynaseg.utils.fileio import save_json, save_text
 
     machine = machine_text(args.device, args.threads)
-    is_main = init_distributed(args.launcher, args.device).is_main
+    # Re-rendering reads saved results in one process: a table made under torchrun is re-rendered
+    # by its own command without torchrun's RANK and WORLD_SIZE.
+    launcher = 'none' if args.table_only else args.launcher
+    is_main = init_distributed(launcher, args.device).is_main
     root, ids = Path(args.work_dir), search.ids
     log(f'{len(search.settings)} setting(s) on {len(ids)} {args.split} image(s): {", ".join(ids)}')
     settings = _setting_configs(search)

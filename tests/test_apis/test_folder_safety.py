@@ -91,7 +91,7 @@ def test_bind_mounted_alias_of_the_input_is_refused(tmp_path):
     script = (
         'import subprocess, sys\n'
         'subprocess.run(["mount", "--bind", sys.argv[1], sys.argv[2]], check=True)\n'
-        'from dynaseg.cli import segment_main\n'
+        'from dynaseg.cli.segment import main as segment_main\n'
         'sys.exit(segment_main(sys.argv[3:]))\n'
     )
     argv = tool_argv(tmp_path / 'in', tmp_path / 'alias', '--overwrite')
