@@ -43,10 +43,10 @@ if TYPE_CHECKING:
     from mmengine.config import Config
 
 
-def add_flag(parser: argparse.ArgumentParser, name: str, *aliases: str, **kwargs: Any) -> None:
+def add_flag(parser: argparse._ActionsContainer, name: str, *aliases: str, **kwargs: Any) -> None:
     """Add ``--<name>`` (hyphenated) and its ``aliases``, each in both spellings: hyphens and
     underscores (``--input-folder``, ``--input_folder``); camelCase aliases (the authors'
-    ``--nChannel``) are taken as they are.
+    ``--nChannel``) are taken as they are. ``parser`` may be a parser or a group of one.
 
     ``name`` may be given either way; the value lands in ``args.<name with underscores>``.
     """

@@ -38,9 +38,9 @@ def capture(images: Sequence[Path], out: Path) -> Iterator[str]:
         target = out / f'{path.stem}.npz'
         if target.exists():
             continue
-        kept: list[Any] = []
-        labels, _ = model.segment(image_to_tensor(load_image(path), model), on_response=kept.append)
-        response = kept[0][0].permute(1, 2, 0).numpy().astype(np.float16)
+        image = image_to_tensor(load_image(path), model)
+        labels, _, response_tensor = model.segment_keeping_response(image, None)
+        response = response_tensor[0].permute(1, 2, 0).numpy().astype(np.float16)
         with atomic_write(target, 'wb') as handle:
             np.savez(handle, labels=labels.astype(np.int32), response=response)
         yield path.stem
