@@ -64,8 +64,10 @@ def test_no_page_speaks_of_the_session_it_was_made_in(page: Path) -> None:
     assert not MACHINE_WORDS.findall(page.read_text(encoding='utf-8'))
 
 
-#: The tuning tables of the log: a page written by tools/tune.py.
+#: The tuning tables of the log (tools/tune.py) and the result pages (tools/reproduce.py,
+#: tools/hierarchy_report.py).
 TUNING_TABLES = sorted((DOCS / 'log').glob('tuning*.md'))
+RESULT_PAGES = sorted((DOCS / 'results').glob('*.md'))
 
 
 @pytest.mark.parametrize('page', TUNING_TABLES, ids=lambda p: p.name)
@@ -83,3 +85,14 @@ def test_a_tuning_table_keeps_its_per_image_results_or_says_they_were_not_kept(p
         n for n in (name.strip('*') for name in done) if not (folder / f'{n}.json').is_file()
     ]
     assert not missing, f'{page.name}: no saved result for {missing}'
+
+
+@pytest.mark.parametrize('page', RESULT_PAGES, ids=lambda p: p.name)
+def test_a_result_page_keeps_its_per_image_results_or_says_they_were_not_kept(page: Path):
+    """A result page re-renders from the per-image results beside it (``docs/results/<page>/``),
+    or says that they were not kept."""
+    folder = page.with_suffix('')
+    if folder.is_dir():
+        assert any(folder.iterdir()), f'{folder} is empty'
+    else:
+        assert 'Per-image results: not kept' in page.read_text(encoding='utf-8')
