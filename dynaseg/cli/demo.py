@@ -29,8 +29,7 @@ from .options import (
     add_device_options,
     add_flag,
     add_setting_flags,
-    bad_config_message,
-    load_config_from_args,
+    config_or_refusal,
     refuse,
     torch_threads,
 )
@@ -91,10 +90,9 @@ def write_samples(folder: Path, count: int, max_side: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        cfg = load_config_from_args(args)
-    except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
-        return refuse(parser, bad_config_message(args, err))
+    cfg = config_or_refusal(parser, args)
+    if cfg is None:
+        return 2
     out = Path(args.work_dir)
     images, segmentation = out / 'images', out / 'segmentation'
     ensure_writable_dir(images)

@@ -21,9 +21,7 @@ from .options import (
     add_launcher,
     add_setting_flags,
     add_split,
-    bad_config_message,
-    load_config_from_args,
-    refuse,
+    config_or_refusal,
     stream_output,
     torch_threads,
 )
@@ -81,10 +79,9 @@ def dataset_main(
     parser = build_parser(description, default_config)
     args = parser.parse_args(argv)
     stream_output()
-    try:
-        cfg = load_config_from_args(args)
-    except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
-        return refuse(parser, bad_config_message(args, err))
+    cfg = config_or_refusal(parser, args)
+    if cfg is None:
+        return 2
     with torch_threads(args.threads, args.device):
         return _run_dataset(args, cfg)
 

@@ -33,7 +33,7 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -300,6 +300,21 @@ def bad_config_message(args: argparse.Namespace, err: Exception) -> str:
     if isinstance(err, (UnknownConfigKeyError, FileNotFoundError)):
         return str(err)
     return f'bad config {args.config!r}: {type(err).__name__}: {err}'
+
+
+def config_or_refusal(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    load: Callable[[argparse.Namespace], Config] | None = None,
+) -> Config | None:
+    """The config of the parsed ``args`` (``load``: :func:`load_config_from_args`), or None
+    after refusing it in one line (:func:`bad_config_message`): the command then exits with
+    code 2, before any work."""
+    try:
+        return (load or load_config_from_args)(args)
+    except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
+        refuse(parser, bad_config_message(args, err))
+        return None
 
 
 def add_image_selection(parser: argparse.ArgumentParser, *, count_help: str) -> None:

@@ -19,8 +19,7 @@ from .options import (
     add_config,
     add_data_root,
     add_flag,
-    bad_config_message,
-    load_config_from_args,
+    config_or_refusal,
     refuse,
 )
 
@@ -40,10 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``tools/refine_predictions.py``: refine and score; the exit code of the run, or 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        cfg = load_config_from_args(args)
-    except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
-        return refuse(parser, bad_config_message(args, err))
+    cfg = config_or_refusal(parser, args)
+    if cfg is None:
+        return 2
     from dynaseg.apis.refine_run import refine_run
 
     try:

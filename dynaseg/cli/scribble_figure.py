@@ -23,9 +23,7 @@ from .options import (
     add_config,
     add_flag,
     add_setting_flags,
-    bad_config_message,
-    load_config_from_args,
-    refuse,
+    config_or_refusal,
 )
 
 
@@ -48,10 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        cfg = load_config_from_args(args)
-    except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
-        return refuse(parser, bad_config_message(args, err))
+    cfg = config_or_refusal(parser, args)
+    if cfg is None:
+        return 2
 
     # Before two optimisations, not after: a missing output folder is created up front.
     ensure_writable_dir(Path(args.out).resolve().parent)

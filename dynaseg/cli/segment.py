@@ -17,10 +17,9 @@ from .options import (
     add_flag,
     add_launcher,
     add_setting_flags,
-    bad_config_message,
+    config_or_refusal,
     escape_unprintable_output,
     load_config_from_args,
-    refuse,
     stream_output,
     torch_threads,
 )
@@ -161,10 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     stream_output()
-    try:
-        cfg = config_from_args(args)
-    except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
-        return refuse(parser, bad_config_message(args, err))
+    cfg = config_or_refusal(parser, args, config_from_args)
+    if cfg is None:
+        return 2
     with torch_threads(args.threads, args.device):
         return _segment(args, cfg)
 

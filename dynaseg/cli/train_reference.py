@@ -11,8 +11,7 @@ from .options import (
     add_config,
     add_device_options,
     add_flag,
-    bad_config_message,
-    refuse,
+    config_or_refusal,
     torch_threads,
 )
 
@@ -66,10 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dynaseg.apis.inference import load_config
     from dynaseg.apis.reference_training import train_reference_folder
 
-    try:
-        cfg = load_config(args.config, args.cfg_options)
-    except (FileNotFoundError, KeyError, ValueError, SyntaxError) as err:
-        return refuse(parser, bad_config_message(args, err))
+    cfg = config_or_refusal(parser, args, lambda args: load_config(args.config, args.cfg_options))
+    if cfg is None:
+        return 2
     with torch_threads(args.threads, args.device):
         try:
             train_reference_folder(

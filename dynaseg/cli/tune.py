@@ -20,6 +20,7 @@ from .options import (
 
 def build_parser() -> argparse.ArgumentParser:
     """The flags of ``tools/tune.py`` (see the module doc)."""
+    from dynaseg.apis.inference import DEFAULT_CONFIG
     from dynaseg.tuning.rows import SELECT_CRITERIA
 
     parser = argparse.ArgumentParser(
@@ -28,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         '1 some setting failed or is incomplete, 2 bad arguments (a test split without '
         '--report-test included), 130/143 interrupted.'
     )
-    add_config(parser, what='the base config (model, dataset, evaluator)')
+    add_config(parser, default=DEFAULT_CONFIG, what='the base config (model, dataset, evaluator)')
     add_data_root(parser)
     add_split(parser, required='Required: train or val (test needs --report-test)')
     parser.add_argument(
