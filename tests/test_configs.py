@@ -141,7 +141,8 @@ def test_one_config_says_it_is_the_default():
 
 # The default's levers, refiners and schedule: each stated in one file, which the default and its
 # siblings inherit (MMSegmentation's rule: a config states only what differs). The classical
-# segmenters cannot inherit the default: the two that take its refiners splice them in too.
+# segmenters cannot inherit the default: the two that take its refiners splice them in too, as
+# does the default's fast-schedule ablation (the two levers' config with the refiners added).
 ONE_HOME = {
     "padding_mode='replicate'": ['_base_/models/dynaseg_fsf_cnn_replicate_edge.py'],
     'edge_sigma=0.15': ['_base_/models/dynaseg_fsf_cnn_replicate_edge.py'],
@@ -149,6 +150,7 @@ ONE_HOME = {
     'refine={{_base_.refine}}': [
         'baselines/felzenszwalb_bsds500_fh-refined.py',
         'baselines/kmeans_bsds500_fh-refined.py',
+        'dynaseg/dynaseg-fsf_cnn-m2_fast_bsds500_replicate-edge-fh.py',
         'dynaseg/dynaseg-fsf_cnn-m2_quick_bsds500_replicate-edge-fh.py',
     ],
 }
