@@ -2,9 +2,10 @@
 
 An image whose outputs are done (:func:`~.resume.why_not_done`) and whose record says its label
 map is another cut than the one asked for (``--regions K``, ``--level t`` or the finest level)
-gets its label map, renderings and record rewritten from ``hierarchies/<stem>.mat`` (a few tens
-of milliseconds). Before any work, the whole folder is checked: an image without a saved
-hierarchy, or with fewer regions at its finest level than asked, is refused in one line.
+gets its label map, renderings and record rewritten from ``hierarchies/<stem>.mat``: one
+threshold of the saved ucm2 (:meth:`~dynaseg.hierarchy.Cut.of_ucm2`), no tree rebuilt. Before
+any work, the whole folder is checked: an image without a saved hierarchy, or with fewer
+regions at its finest level than asked, is refused in one line.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dynaseg.hierarchy import Cut, load_hierarchy
+from dynaseg.hierarchy import Cut, load_ucm2
 from dynaseg.utils.fileio import save_json, save_label_map
-from dynaseg.utils.labels import to_consecutive
 
 from .layout import OutputLayout, all_or_nothing, write_side_outputs
 from .resume import RecordCache, read_record
@@ -79,7 +79,7 @@ def recut_image(
     Raises:
         OutputStorageError: a write failed in a way every later image's would.
     """
-    labels = to_consecutive(cut.of(load_hierarchy(layout.hierarchy(stem))))
+    labels = cut.of_ucm2(load_ucm2(layout.hierarchy(stem)))  # no tree: one threshold
     record = read_record(layout, stem) or {}
     record['hierarchy'] = dict(record.get('hierarchy', {}), cut=cut.to_json())
     record['num_labels'] = int(len(np.unique(labels)))

@@ -7,7 +7,7 @@ segmentor's ``model.hierarchy``).
 """
 
 from .criteria import MergeHierarchy
-from .io import load_hierarchy, save_hierarchy
+from .io import load_hierarchy, load_ucm2, save_hierarchy
 from .regions import RegionGraph
 from .tree import Cut, RegionHierarchy
 
@@ -17,5 +17,6 @@ __all__ = [
     'RegionGraph',
     'RegionHierarchy',
     'load_hierarchy',
+    'load_ucm2',
     'save_hierarchy',
 ]

@@ -31,6 +31,22 @@ def save_hierarchy(path: str | os.PathLike[str], hierarchy: RegionHierarchy) -> 
         savemat(handle, {UCM2_KEY: hierarchy.ucm2()}, do_compression=True)
 
 
+def load_ucm2(path: str | os.PathLike[str]) -> np.ndarray:
+    """The ucm2 saved at ``path``, as float64 (a cut needs no more: :meth:`~.tree.Cut.of_ucm2`).
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: the file holds no ``ucm2`` variable (the message names the file).
+    """
+    target = Path(path)
+    if not target.is_file():
+        raise FileNotFoundError(f'no hierarchy file {target}')
+    try:
+        return np.asarray(loadmat(str(target))[UCM2_KEY], np.float64)
+    except (KeyError, ValueError, OSError) as err:
+        raise ValueError(f'{target} holds no ucm2 ({err})') from err
+
+
 def load_hierarchy(path: str | os.PathLike[str]) -> RegionHierarchy:
     """The hierarchy saved at ``path``.
 
@@ -38,14 +54,8 @@ def load_hierarchy(path: str | os.PathLike[str]) -> RegionHierarchy:
         FileNotFoundError: no such file.
         ValueError: the file holds no valid ``ucm2`` (the message names the file).
     """
-    target = Path(path)
-    if not target.is_file():
-        raise FileNotFoundError(f'no hierarchy file {target}')
+    ucm2 = load_ucm2(path)
     try:
-        ucm2 = loadmat(str(target))[UCM2_KEY]
-    except (KeyError, ValueError, OSError) as err:
-        raise ValueError(f'{target} holds no ucm2 ({err})') from err
-    try:
-        return RegionHierarchy.from_ucm2(np.asarray(ucm2, np.float64))
+        return RegionHierarchy.from_ucm2(ucm2)
     except ValueError as err:
-        raise ValueError(f'{target}: {err}') from err
+        raise ValueError(f'{path}: {err}') from err

@@ -24,6 +24,7 @@ import higra as hg
 import numpy as np
 
 from dynaseg.evaluation.functional.ucm import check_ucm2, ucm2_segmentation
+from dynaseg.utils.labels import in_raster_order
 
 from .regions import RegionGraph
 
@@ -99,8 +100,35 @@ class Cut:
         return self.regions is None and self.level is None
 
     def of(self, hierarchy: RegionHierarchy) -> np.ndarray:
-        """The (H, W) labels of this cut of ``hierarchy``."""
-        return hierarchy.cut(regions=self.regions, level=self.level)
+        """The (H, W) labels 0..K-1 of this cut of ``hierarchy``, numbered in raster order
+        (:func:`~dynaseg.utils.labels.in_raster_order`, as :meth:`of_ucm2` numbers them)."""
+        return in_raster_order(hierarchy.cut(regions=self.regions, level=self.level))
+
+    def of_ucm2(self, ucm2: np.ndarray) -> np.ndarray:
+        """This cut of the hierarchy a saved ``ucm2`` holds, without rebuilding its tree: the
+        same labels as ``of(RegionHierarchy.from_ucm2(ucm2))``, at the cost of one threshold.
+
+        Every merge of a saved hierarchy has a level of its own (:func:`strict_levels`), so its
+        N leaves and N - 1 distinct positive levels give the threshold of any K directly: the
+        cut keeping K regions removes the N - K weakest boundaries. A ucm2 whose levels tie (one
+        not written by this package) is cut through its tree, which breaks the ties.
+
+        Raises:
+            ValueError: not a valid ucm2, or more regions asked than its finest level has.
+        """
+        ucm2 = check_ucm2(ucm2)
+        if self.regions is None:
+            threshold = 0.0 if self.level is None else self.level
+            return in_raster_order(ucm2_segmentation(ucm2, threshold, connectivity=4))
+        levels = np.unique(ucm2[ucm2 > 0])  # ascending: one per merge
+        leaves = levels.size + 1
+        if self.regions <= leaves:
+            threshold = 0.0 if self.regions == leaves else float(levels[leaves - self.regions - 1])
+            labels = ucm2_segmentation(ucm2, threshold, connectivity=4)
+            if int(labels.max()) == self.regions:
+                return in_raster_order(labels)
+        # Tied levels (or too many regions asked, which the tree refuses): through the tree.
+        return self.of(RegionHierarchy.from_ucm2(ucm2))
 
     def to_json(self) -> dict[str, int | float]:
         """``{'regions': K}``, ``{'level': t}`` or ``{}`` (the finest level), for records."""

@@ -36,6 +36,23 @@ def to_consecutive(labels: np.ndarray) -> np.ndarray:
     return inverse.reshape(labels.shape).astype(np.int32)
 
 
+def in_raster_order(labels: np.ndarray) -> np.ndarray:
+    """Map the distinct values of a label map onto 0..K-1 in the order in which they first
+    appear, row by row: the same partition always gets the same ids, however it was made.
+
+    Args:
+        labels: (H, W) integer label map, any values.
+
+    Returns:
+        (H, W) int32 label map whose ids are 0..K-1.
+    """
+    labels = _check_label_map(labels)
+    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(first.size, np.int32)
+    rank[np.argsort(first, kind='stable')] = np.arange(first.size, dtype=np.int32)
+    return rank[inverse.reshape(labels.shape)]
+
+
 def relabel_connected_components(labels: np.ndarray, connectivity: int = 1) -> np.ndarray:
     """Give every connected region of one label its own segment id.
 

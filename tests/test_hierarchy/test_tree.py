@@ -72,3 +72,37 @@ def test_ucm2_follows_the_bsds_convention_and_round_trips():
         hierarchy(weights=[1.0, 2.0])
     with pytest.raises(ValueError, match='odd sides'):
         RegionHierarchy.from_ucm2(np.zeros((4, 5)))
+
+
+@pytest.mark.parametrize('weights', [None, [3.0, 3.0, 1.0, 7.0, 3.0, 2.0, 1.0, 3.0], 'zeros'])
+def test_a_cut_of_the_saved_ucm2_is_the_cut_of_the_tree(weights):
+    """Cut.of_ucm2 thresholds the ucm2 instead of rebuilding the tree: the same labels, numbered
+    the same way, for every region count and a few levels (ties broken by the saved levels)."""
+    from dynaseg.hierarchy import Cut
+
+    if weights == 'zeros':
+        weights = np.zeros(RegionGraph.from_labels(LABELS).num_boundaries)
+    tree = hierarchy(weights)
+    ucm2 = tree.ucm2()
+    cuts = [Cut(), *(Cut(regions=k) for k in range(1, 6)), Cut(level=0.5), Cut(level=1.0)]
+    for cut in cuts:
+        labels = cut.of_ucm2(ucm2)
+        np.testing.assert_array_equal(labels, cut.of(tree))
+        np.testing.assert_array_equal(labels, cut.of(RegionHierarchy.from_ucm2(ucm2)))
+        first_seen = list(dict.fromkeys(labels.ravel().tolist()))
+        assert first_seen == list(range(len(first_seen)))  # numbered in raster order
+    with pytest.raises(ValueError, match='finest level has 5'):
+        Cut(regions=6).of_ucm2(ucm2)
+
+
+def test_a_ucm2_with_tied_levels_is_cut_through_its_tree():
+    """Two boundaries at one level (a ucm2 this package did not write): K regions still exist
+    for every K, because the tree breaks the tie."""
+    from dynaseg.hierarchy import Cut
+
+    ucm2 = np.zeros((5, 7))  # a 2 x 3 image, three columns
+    ucm2[:, 2] = ucm2[:, 4] = 0.5  # both column boundaries at one level, out to the frame
+    for k in (1, 2, 3):
+        labels = Cut(regions=k).of_ucm2(ucm2)
+        assert count(labels) == k
+        np.testing.assert_array_equal(labels, Cut(regions=k).of(RegionHierarchy.from_ucm2(ucm2)))

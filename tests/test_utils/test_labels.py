@@ -94,3 +94,12 @@ def test_relabel_properties(labels: np.ndarray, seed: int) -> None:
     np.testing.assert_array_equal(relabel_connected_components(perm[labels]), out)
     # Idempotent.
     np.testing.assert_array_equal(relabel_connected_components(out), out)
+
+
+def test_in_raster_order_numbers_labels_by_first_appearance() -> None:
+    from dynaseg.utils.labels import in_raster_order
+
+    labels = np.array([[7, 7, 2], [5, 2, 2], [5, 9, 9]])
+    np.testing.assert_array_equal(in_raster_order(labels), [[0, 0, 1], [2, 1, 1], [2, 3, 3]])
+    shuffled = np.array([40, 10, 30, 20])[in_raster_order(labels)]  # same partition, other ids
+    np.testing.assert_array_equal(in_raster_order(shuffled), in_raster_order(labels))
