@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import higra as hg
 import numpy as np
 
-from dynaseg.evaluation.functional.ucm import check_ucm2, ucm2_segmentation
+from dynaseg.evaluation.functional.ucm import check_ucm2, ucm2_components, ucm2_segmentation
 from dynaseg.utils.labels import in_raster_order
 
 from .regions import RegionGraph
@@ -118,15 +118,14 @@ class Cut:
         """
         ucm2 = check_ucm2(ucm2)
         if self.regions is None:
-            threshold = 0.0 if self.level is None else self.level
-            return in_raster_order(ucm2_segmentation(ucm2, threshold, connectivity=4))
+            return _threshold(ucm2, 0.0 if self.level is None else self.level)
         levels = np.unique(ucm2[ucm2 > 0])  # ascending: one per merge
         leaves = levels.size + 1
         if self.regions <= leaves:
             threshold = 0.0 if self.regions == leaves else float(levels[leaves - self.regions - 1])
-            labels = ucm2_segmentation(ucm2, threshold, connectivity=4)
-            if int(labels.max()) == self.regions:
-                return in_raster_order(labels)
+            labels = _threshold(ucm2, threshold)
+            if int(labels.max()) + 1 == self.regions:
+                return labels
         # Tied levels (or too many regions asked, which the tree refuses): through the tree.
         return self.of(RegionHierarchy.from_ucm2(ucm2))
 
@@ -135,6 +134,12 @@ class Cut:
         if self.regions is not None:
             return {'regions': self.regions}
         return {} if self.level is None else {'level': self.level}
+
+
+def _threshold(ucm2: np.ndarray, threshold: float) -> np.ndarray:
+    """The 4-connected regions of ``ucm2 <= threshold`` at the pixels, numbered in raster
+    order (:func:`ucm2_segmentation`'s regions, renumbered once)."""
+    return in_raster_order(ucm2_components(ucm2, threshold, connectivity=4))
 
 
 @dataclass

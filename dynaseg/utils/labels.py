@@ -46,11 +46,20 @@ def in_raster_order(labels: np.ndarray) -> np.ndarray:
     Returns:
         (H, W) int32 label map whose ids are 0..K-1.
     """
-    labels = _check_label_map(labels)
-    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.empty(first.size, np.int32)
-    rank[np.argsort(first, kind='stable')] = np.arange(first.size, dtype=np.int32)
-    return rank[inverse.reshape(labels.shape)]
+    flat = _check_label_map(labels).ravel()
+    if flat.size == 0:
+        return np.zeros(labels.shape, np.int32)
+    # A value first appears where a run of equal values starts: sort the run starts only.
+    starts = np.flatnonzero(np.concatenate(([True], flat[1:] != flat[:-1])))
+    values, first = np.unique(flat[starts], return_index=True)
+    rank = np.empty(values.size, np.int32)
+    rank[np.argsort(first, kind='stable')] = np.arange(values.size, dtype=np.int32)
+    low, high = int(values[0]), int(values[-1])
+    if high - low < 4 * flat.size:  # ids in a small range (a labelling's): a lookup table
+        table = np.zeros(high - low + 1, np.int32)
+        table[values - low] = rank
+        return table[flat - low].reshape(labels.shape)
+    return rank[np.searchsorted(values, flat)].reshape(labels.shape)
 
 
 def relabel_connected_components(labels: np.ndarray, connectivity: int = 1) -> np.ndarray:

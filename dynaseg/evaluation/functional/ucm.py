@@ -102,14 +102,21 @@ def ucm2_segmentation(ucm2: np.ndarray, threshold: float, connectivity: int = 8)
         a score); 0 where an image pixel itself lies above the threshold, which the benchmark
         leaves unlabelled (a ucm2 holds 0 at every pixel, so this needs a malformed one).
     """
-    if connectivity not in _STRUCTURES:
-        raise ValueError(f'connectivity must be 4 or 8, got {connectivity!r}')
-    components, _ = ndimage.label(ucm2 <= threshold, structure=_STRUCTURES[connectivity])
-    sampled = components[1::2, 1::2]
+    sampled = ucm2_components(ucm2, threshold, connectivity)
     # Components made only of boundary cells vanish in the sampling; renumber the rest 1..N.
     values, inverse = np.unique(sampled, return_inverse=True)
     new_ids = np.arange(values.size, dtype=np.int64) + (0 if values[0] == 0 else 1)
     return new_ids[inverse].reshape(sampled.shape)
+
+
+def ucm2_components(ucm2: np.ndarray, threshold: float, connectivity: int = 8) -> np.ndarray:
+    """``bwlabel(ucm2 <= threshold)`` sampled at the image's pixels, (H, W), not renumbered:
+    the ids of :func:`ucm2_segmentation`'s regions before it makes them 1..N (for a caller
+    that numbers them its own way)."""
+    if connectivity not in _STRUCTURES:
+        raise ValueError(f'connectivity must be 4 or 8, got {connectivity!r}')
+    components, _ = ndimage.label(ucm2 <= threshold, structure=_STRUCTURES[connectivity])
+    return components[1::2, 1::2]
 
 
 def ucm2_boundary_strength(ucm2: np.ndarray) -> np.ndarray:
