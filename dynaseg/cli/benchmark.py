@@ -27,6 +27,9 @@ Parts, each printed as a table (and all saved with --out):
   loop (A, ``--probe-iters`` of them timed on that picture just before), the unit of the speed
   target; ``--picture-pixels N`` times copies scaled down to at most N pixels.
 * ``configs``: parameters and time per iteration of every config's extractor.
+* ``hierarchy``: B's region hierarchy beside its labels, per picture: segment, build from the
+  final response, save as ucm2, read back and cut to 10 regions
+  (:mod:`dynaseg.benchmarks.hierarchy`).
 
 Example (the numbers in the README; docs/benchmarks/ holds its JSON):
     python tools/benchmark.py --parts per-iter agreement whole memory \
@@ -92,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
             'authors-cache',
             *OLD_PARTS,
             'configs',
+            'hierarchy',
         ],
         help='authors-cache: only compute and store A for the whole part; time-to-result: '
         "the whole part's second table alone (B and --modes, no A)",
@@ -157,6 +161,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     import torch
 
     from dynaseg.apis.dataset_runner import dataset_folder
+    from dynaseg.benchmarks.hierarchy import part_hierarchy
     from dynaseg.benchmarks.memory import part_memory
     from dynaseg.benchmarks.per_iteration import part_agreement, part_configs, part_per_iter
     from dynaseg.benchmarks.time_to_result import part_time_to_result
@@ -195,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         results['time_to_result'] = part_time_to_result(args, root)
     if 'memory' in args.parts:
         results['memory'] = part_memory(args)
+    if 'hierarchy' in args.parts:
+        results['hierarchy'] = part_hierarchy(args, root)
     if args.out:
         save_text(args.out, json.dumps(results, indent=2))
         print(f'\nresults written to {args.out}')

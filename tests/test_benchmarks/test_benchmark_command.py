@@ -219,3 +219,31 @@ def test_the_old_spelling_of_the_authors_cache_part_still_runs(tmp_path: Path, r
     assert done.returncode == 0, done.stderr[-2000:]
     assert 'A cached for 1001' in done.stdout
     assert [p.name for p in cache.rglob('*.npz')] == ['1001.npz']
+
+
+def test_hierarchy_part_times_each_step_of_the_default_beside_its_labels(
+    tmp_path: Path, run_benchmark
+) -> None:
+    root = make_bsds(tmp_path / 'data' / 'bsds500', ['1001', '1002'], size=(40, 56)).parent
+    out = tmp_path / 'hierarchy.json'
+    done = run_benchmark(
+        *['--data-root', str(root), '--image-ids', '1001', '1002', '--threads', '1'],
+        *['--parts', 'hierarchy', '--out', str(out)],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(out.read_text())['hierarchy']
+    assert [row['image'] for row in result['rows']] == ['1001', '1002']
+    for row in result['rows']:
+        assert all(row[step] > 0 for step in ('segment', 'build', 'save', 'recut'))
+        assert row['leaves'] >= 1
+    paid = [row['build'] + row['save'] for row in result['rows']]
+    assert result['build_and_save'] == pytest.approx(
+        {'mean': statistics.mean(paid), 'max': max(paid)}
+    )
+    assert 'build + save:' in done.stdout
+    # A config without a hierarchy is refused in one line.
+    refused = run_benchmark(
+        *['--data-root', str(root), '--image-ids', '1001', '--parts', 'hierarchy'],
+        *['--config', str(REPO_ROOT / 'configs/dynaseg/dynaseg-scf_cnn-m2_fast_bsds500.py')],
+    )
+    assert refused.returncode != 0 and 'builds no hierarchy' in refused.stderr

@@ -96,15 +96,21 @@ class PerImageSegmentor(BaseSegmentor):
             ValueError: the model has no ``hierarchy``, or its builder needs a response this
                 segmentor does not have.
         """
-        if self.hierarchy is None:
-            raise ValueError(
-                f'{type(self).__name__} builds no hierarchy: the config sets no `hierarchy` '
-                "(e.g. hierarchy = dict(type='MergeHierarchy'))"
-            )
-        if not self.hierarchy.needs_response:
+        if not self._hierarchy().needs_response:
             labels, record = self.segment(image, on_iteration=on_iteration)
-            return labels, record, self.hierarchy(labels, self.to_rgb(image))
+            return labels, record, self.build_hierarchy(labels, image)
         labels, record, response = self.segment_keeping_response(image, on_iteration)
+        return labels, record, self.build_hierarchy(labels, image, response)
+
+    def build_hierarchy(
+        self, labels: np.ndarray, image: Tensor, response: Tensor | None = None
+    ) -> RegionHierarchy:
+        """The region hierarchy of finished ``labels`` (what :meth:`segment_hierarchy` adds to
+        :meth:`segment`): ``response`` (1, C, h, w) is the one the labels come from, needed when
+        the builder reads it (:meth:`segment_keeping_response`)."""
+        builder = self._hierarchy()
+        if response is None:
+            return builder(labels, self.to_rgb(image))
         # The labels are the argmax of the response resized bilinearly; the regions' features
         # are read from the same resized response.
         full = response.float()
@@ -112,9 +118,17 @@ class PerImageSegmentor(BaseSegmentor):
             full = nn.functional.interpolate(
                 full, size=labels.shape, mode='bilinear', align_corners=False
             )
-        full = full[0]
-        features = full.permute(1, 2, 0).cpu().numpy()
-        return labels, record, self.hierarchy(labels, self.to_rgb(image), features)
+        features = full[0].permute(1, 2, 0).cpu().numpy()
+        return builder(labels, self.to_rgb(image), features)
+
+    def _hierarchy(self) -> MergeHierarchy:
+        """The hierarchy builder; ValueError (before any work) when the config sets none."""
+        if self.hierarchy is None:
+            raise ValueError(
+                f'{type(self).__name__} builds no hierarchy: the config sets no `hierarchy` '
+                "(e.g. hierarchy = dict(type='MergeHierarchy'))"
+            )
+        return self.hierarchy
 
     def segment_keeping_response(
         self, image: Tensor, on_iteration: Callable[[int, int], None] | None
