@@ -65,12 +65,13 @@ else
 fi
 
 if runs install; then
-  if "$PYTHON" -c 'import mmcv._ext, mmseg.models, mmengine' 2>/dev/null; then
+  if "$PYTHON" -c 'import mmcv._ext, mmseg.models, mmengine, higra, pycocotools' 2>/dev/null; then
     log "install: the stack already imports"
   else
     log "install: beside $("$PYTHON" -c 'import torch; print("torch", torch.__version__)')"
     "$PYTHON" -m pip install --no-deps mmengine==0.10.7 mmsegmentation==1.2.2 addict yapf \
-      termcolor platformdirs ftfy wcwidth prettytable setuptools==80.10.2
+      termcolor platformdirs ftfy wcwidth prettytable setuptools==80.10.2 higra==0.6.13 \
+      pycocotools==2.0.11
     CUDA_VISIBLE_DEVICES='' MMCV_WITH_OPS=1 FORCE_CUDA=0 \
       "$PYTHON" -m pip install --no-build-isolation --no-deps mmcv==2.1.0
     "$PYTHON" -m pip install --no-build-isolation --no-deps -e .
