@@ -96,3 +96,23 @@ def test_a_result_page_keeps_its_per_image_results_or_says_they_were_not_kept(pa
         assert any(folder.iterdir()), f'{folder} is empty'
     else:
         assert 'Per-image results: not kept' in page.read_text(encoding='utf-8')
+
+
+def _pip_words(text: str, first: str) -> set[str]:
+    """The package words of the ``pip install --no-deps mmengine...`` command in ``text``."""
+    start = text.index(first)
+    command = text[start : text.index('\n', text.index('pycocotools', start))]
+    words = command.replace('\\', ' ').split()
+    return {w for w in words if '==' in w or w.isalpha() and w not in {'pip', 'install'}}
+
+
+def test_the_gpu_install_of_the_readme_is_the_one_gpu_check_runs():
+    """Beside a CUDA torch, the README's first pip line and tools/gpu_check.sh's add the same
+    packages, the hierarchy's higra among them (every tool imports it)."""
+    readme = _pip_words((REPO_ROOT / 'README.md').read_text(), 'pip install --no-deps mmengine')
+    script = (REPO_ROOT / 'tools' / 'gpu_check.sh').read_text()
+    check = _pip_words(script, 'pip install --no-deps mmengine')
+    assert readme == check
+    assert {'higra==0.6.13', 'pycocotools==2.0.11', 'mmsegmentation==1.2.2'} <= readme
+    pins = (REPO_ROOT / 'requirements.txt').read_text()
+    assert all(word in pins for word in readme if '==' in word)
