@@ -118,27 +118,32 @@ class MergeHierarchy:
         self, graph: RegionGraph, rgb: np.ndarray, response: np.ndarray | None
     ) -> np.ndarray:
         """(B,) dissimilarity of the two regions of every boundary (module doc)."""
-        lab = lab_image(rgb, self.colour_sigma)
         if self.features == 'response':
-            if response is None:
-                raise ValueError("features='response' needs the segmentor's response")
-            if response.shape[:2] != graph.shape:
-                raise ValueError(
-                    f'response {response.shape[:2]} and labels {graph.shape} differ in size'
-                )
-            features = np.asarray(response, np.float32)
-            if self.unit_response:
-                norms = np.sqrt(np.einsum('hwc,hwc->hw', features, features))[..., None]
-                features = features / np.maximum(norms, 1e-12)
-                scale = 1.0
-            else:
-                scale = np.sqrt(features.shape[-1])  # a per-channel RMS distance
+            features, scale = self._response_features(graph, response)
         else:
-            features, scale = lab, LAB_UNIT
+            features, scale = lab_image(rgb, self.colour_sigma), LAB_UNIT
         means = graph.region_means(features)
         sources, targets = graph.boundary_pairs()
         weights = np.linalg.norm(means[sources] - means[targets], axis=1) / scale
         if self.colour_weight > 0:
+            # Lab only where it is read: the default (response, no colour step) never converts.
+            lab = features if self.features == 'colour' else lab_image(rgb, self.colour_sigma)
             colour_step = graph.boundary_means(graph.pixel_edge_weights(lab)) / LAB_UNIT
             weights = weights + self.colour_weight * colour_step
         return weights
+
+    def _response_features(
+        self, graph: RegionGraph, response: np.ndarray | None
+    ) -> tuple[np.ndarray, float]:
+        """The per-pixel response vectors the regions are compared by, and their distance unit."""
+        if response is None:
+            raise ValueError("features='response' needs the segmentor's response")
+        if response.shape[:2] != graph.shape:
+            raise ValueError(
+                f'response {response.shape[:2]} and labels {graph.shape} differ in size'
+            )
+        features = np.asarray(response, np.float32)
+        if not self.unit_response:
+            return features, float(np.sqrt(features.shape[-1]))  # a per-channel RMS distance
+        norms = np.sqrt(np.einsum('hwc,hwc->hw', features, features))[..., None]
+        return features / np.maximum(norms, 1e-12), 1.0

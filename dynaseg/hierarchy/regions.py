@@ -74,19 +74,13 @@ class RegionGraph:
         )
         return np.asarray(members @ flat, np.float64) / self.region_sizes()[:, None]
 
-    def pixel_edge_weights(self, values: np.ndarray, norm: str = 'l2') -> np.ndarray:
-        """(E,) distance between the ``values`` (H, W, C) of the two pixels of every pixel edge.
-
-        ``norm``: ``'l2'`` (Euclidean) or ``'l1'``.
-        """
+    def pixel_edge_weights(self, values: np.ndarray) -> np.ndarray:
+        """(E,) Euclidean distance between the ``values`` (H, W, C) of the two pixels of every
+        pixel edge."""
         flat = np.asarray(values, np.float64).reshape(self.shape[0] * self.shape[1], -1)
         sources, targets = self.pixels.edge_list()
         diff = flat[sources] - flat[targets]
-        if norm == 'l2':
-            return np.sqrt((diff * diff).sum(axis=1))
-        if norm == 'l1':
-            return np.abs(diff).sum(axis=1)
-        raise ValueError(f"norm must be 'l2' or 'l1', got {norm!r}")
+        return np.sqrt((diff * diff).sum(axis=1))
 
     def boundary_means(self, pixel_edge_values: np.ndarray) -> np.ndarray:
         """(B,) mean of a per-pixel-edge value along each region boundary (RAG edge)."""
@@ -95,13 +89,6 @@ class RegionGraph:
                 self.rag, hg.Accumulators.mean, np.asarray(pixel_edge_values, np.float64)
             ),
             np.float64,
-        ).reshape(-1)
-
-    def boundary_lengths(self) -> np.ndarray:
-        """(B,) number of pixel edges on each region boundary."""
-        ones = np.ones(self.pixels.num_edges())
-        return np.asarray(
-            hg.rag_accumulate_on_edges(self.rag, hg.Accumulators.sum, ones), np.float64
         ).reshape(-1)
 
     def boundary_pairs(self) -> tuple[np.ndarray, np.ndarray]:

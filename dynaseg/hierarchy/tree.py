@@ -101,8 +101,8 @@ class Cut:
 
     def of(self, hierarchy: RegionHierarchy) -> np.ndarray:
         """The (H, W) labels 0..K-1 of this cut of ``hierarchy``, numbered in raster order
-        (:func:`~dynaseg.utils.labels.in_raster_order`, as :meth:`of_ucm2` numbers them)."""
-        return in_raster_order(hierarchy.cut(regions=self.regions, level=self.level))
+        (every cut of a :class:`RegionHierarchy` is, as :meth:`of_ucm2`'s are)."""
+        return hierarchy.cut(regions=self.regions, level=self.level)
 
     def of_ucm2(self, ucm2: np.ndarray) -> np.ndarray:
         """This cut of the hierarchy a saved ``ucm2`` holds, without rebuilding its tree: the
@@ -260,11 +260,7 @@ class RegionHierarchy:
 
     def _pixel_labels(self, leaf_labels: np.ndarray) -> np.ndarray:
         """Leaf labels -> (H, W) pixel labels renumbered 0..K-1 in raster order of first pixel."""
-        pixels = leaf_labels[self.graph.regions]
-        _, first, inverse = np.unique(pixels.ravel(), return_index=True, return_inverse=True)
-        rank = np.empty_like(first)
-        rank[np.argsort(first)] = np.arange(first.size)
-        return rank[inverse].reshape(self.graph.shape).astype(np.int64)
+        return in_raster_order(leaf_labels[self.graph.regions]).astype(np.int64)
 
     def boundary_levels(self) -> np.ndarray:
         """(B,) level at which each boundary of the finest level disappears (the saliency)."""
