@@ -22,6 +22,7 @@ from .options import (
     add_setting_flags,
     add_split,
     config_or_refusal,
+    say_interrupted,
     stream_output,
     torch_threads,
 )
@@ -108,7 +109,7 @@ def _run_dataset(args: argparse.Namespace, cfg: Config) -> int:
         )
     except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM as RunInterrupted
         code = err.exit_code if isinstance(err, RunInterrupted) else 130
-        print(f'Interrupted; rerun the same command to resume ({work_dir}).', file=sys.stderr)
+        say_interrupted(work_dir)
         return code
     except DatasetNotFoundError as err:  # the message says which option fixes it
         print(f'error: {err}', file=sys.stderr)

@@ -69,6 +69,11 @@ def escape_unprintable_output() -> None:
             reconfigure(errors='backslashreplace')
 
 
+def say_interrupted(work_dir: str | os.PathLike[str]) -> None:
+    """The one line every resumable command prints when Ctrl-C or SIGTERM stops it."""
+    print(f'Interrupted; rerun the same command to resume ({work_dir}).', file=sys.stderr)
+
+
 def refuse(parser: argparse.ArgumentParser, message: str) -> int:
     """Report a bad argument the way argparse does, in one line (no usage, no traceback);
     returns the exit code for bad arguments, 2."""

@@ -20,6 +20,7 @@ from .options import (
     config_or_refusal,
     escape_unprintable_output,
     load_config_from_args,
+    say_interrupted,
     stream_output,
     torch_threads,
 )
@@ -201,10 +202,7 @@ def _segment(args: argparse.Namespace, cfg: Config) -> int:
     except RunInterrupted as err:
         if err.summary is not None:
             print(err.summary.format(interrupted=str(err)), flush=True)
-        print(
-            f'Interrupted; rerun the same command to resume ({args.work_dir}).',
-            file=sys.stderr,
-        )
+        say_interrupted(args.work_dir)
         return err.exit_code
     except RunStopped as err:  # a full disk, a read-only output...: one line, exit code 3
         print(f'error: {err}', file=sys.stderr)

@@ -14,6 +14,7 @@ from .options import (
     add_flag,
     add_launcher,
     add_split,
+    say_interrupted,
     torch_threads,
 )
 
@@ -122,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with torch_threads(args.threads, args.device):  # restored when main returns
             return run_search(search, args, log=lambda m: print(m, flush=True))[1]
     except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM as RunInterrupted
-        print(f'Interrupted; rerun the same command to resume ({args.work_dir}).', file=sys.stderr)
+        say_interrupted(args.work_dir)
         return err.exit_code if isinstance(err, RunInterrupted) else 130
     finally:
         restore_sigterm()
