@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Batched per-image optimisation against one image at a time (and, with --tool, the tools'
-batch sizes and precisions on real images): see :mod:`dynaseg.benchmarks.batched_command`.
+batch sizes and precisions on real images): see :mod:`dynaseg.benchmarks.batched`.
 
 Flags and behaviour: :mod:`dynaseg.cli.benchmark_batched` (``--help``).
 """

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The classical rows of the hierarchy benchmark (dynaseg/hierarchy/command.py).
+"""The classical rows of the hierarchy benchmark (dynaseg/hierarchy/baselines.py).
 
 Flags and behaviour: :mod:`dynaseg.cli.hierarchy_baselines` (``--help``).
 """

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Run a report's configs and write the report from their results: see
-:mod:`dynaseg.reports.reproduce` (the report specs are ``configs/reports/*.py``).
+:mod:`dynaseg.reports` (the report specs are ``configs/reports/*.py``).
 
 Flags and behaviour: :mod:`dynaseg.cli.reproduce` (``--help``).
 """

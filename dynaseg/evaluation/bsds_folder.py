@@ -1,6 +1,6 @@
 """The whole BSDS500 benchmark over a folder: per-image records, in parallel, saved as JSON.
 
-This is the library side of ``dynaseg-miou --bsds-bench`` (:func:`dynaseg.cli.miou_main`).
+This is the library side of ``dynaseg-miou --bsds-bench`` (:func:`dynaseg.cli.miou.main`).
 Predictions are paired with BSDS500 ground-truth ``<id>.mat`` files by image id; each image is
 scored by :mod:`.functional.bsds_records` in its own process, and its record is written to
 ``<bench-out>/<id>.json`` as soon as it is done, so an interrupted run resumes where it stopped

@@ -1,6 +1,6 @@
 """Scoring a folder of predicted label maps with Kim et al.'s best-match mIoU.
 
-This is the library side of ``tools/calculate_mIOU.py`` (:func:`dynaseg.cli.miou_main`): it
+This is the library side of ``tools/calculate_mIOU.py`` (:func:`dynaseg.cli.miou.main`): it
 pairs prediction files with ground-truth files by image id, scores every pair, and reports what
 could not be paired.
 It never imports torch.

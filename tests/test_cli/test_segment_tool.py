@@ -1,4 +1,4 @@
-"""The segment tool (dynaseg.cli.segment_main): flags, exit codes, Ctrl-C and resume."""
+"""The segment tool (dynaseg.cli.segment.main): flags, exit codes, Ctrl-C and resume."""
 
 from __future__ import annotations
 
